@@ -1,0 +1,22 @@
+import { boolean, index, pgTable, text } from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+export const agents = pgTable(
+  "agents",
+  {
+    id: text("id").primaryKey(), // agt_…
+    ...owned(),
+    name: text("name").notNull(),
+    phone: text("phone").notNull(), // E.164
+    department: text("department"),
+    active: boolean("active").notNull().default(true),
+    // Seed 002's post-call webhook: one URL and secret per agent. The secret signs outgoing
+    // requests, so it is stored as issued (it cannot be hashed like an API key).
+    webhookUrl: text("webhook_url"),
+    webhookSecret: text("webhook_secret"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("agents_workspace_idx").on(t.workspaceId, t.mode, t.active)],
+);

@@ -1,0 +1,33 @@
+import { sql } from "drizzle-orm";
+import { index, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { agents } from "./agents.ts";
+import { at, createdAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+export const keyKind = pgEnum("key_kind", ["secret", "publishable"]);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(), // key_…
+    ...owned(),
+    kind: keyKind("kind").notNull(),
+    name: text("name"),
+    // sha256 of the whole key, hex. The key itself is shown once and never stored.
+    keyHash: text("key_hash").notNull(),
+    prefix: text("prefix").notNull(), // e.g. "rb_live_", for display
+    last4: text("last4").notNull(),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    // A key bound to an agent (Calldock keys are per agent) acts for that agent only.
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    // Publishable keys are used from browsers; requests must come from one of these origins.
+    allowedOrigins: text("allowed_origins").array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    lastUsedAt: at("last_used_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_hash_idx").on(t.keyHash),
+    index("api_keys_workspace_idx").on(t.workspaceId),
+  ],
+);

@@ -1,0 +1,49 @@
+import { index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { agents } from "./agents.ts";
+import { callbacks } from "./callbacks.ts";
+import { at, createdAt, updatedAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+// Twilio's call statuses, used for the sandbox provider too.
+export const attemptStatus = pgEnum("attempt_status", [
+  "queued",
+  "ringing",
+  "in-progress",
+  "completed",
+  "busy",
+  "failed",
+  "no-answer",
+  "canceled",
+]);
+
+export const telephonyProvider = pgEnum("telephony_provider", ["twilio", "sandbox"]);
+
+export const callAttempts = pgTable(
+  "call_attempts",
+  {
+    id: text("id").primaryKey(), // att_…
+    ...owned(),
+    callbackId: text("callback_id")
+      .notNull()
+      .references(() => callbacks.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    attemptNumber: integer("attempt_number").notNull(),
+    provider: telephonyProvider("provider").notNull(),
+    providerCallId: text("provider_call_id"), // Twilio's CallSid
+    status: attemptStatus("status").notNull().default("queued"),
+    // Highest status-callback SequenceNumber applied, so late or repeated callbacks never move
+    // the attempt backwards.
+    lastSequenceNumber: integer("last_sequence_number"),
+    answeredAt: at("answered_at"),
+    endedAt: at("ended_at"),
+    durationSeconds: integer("duration_seconds"),
+    recordingUrl: text("recording_url"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("call_attempts_callback_number_idx").on(t.callbackId, t.attemptNumber),
+    uniqueIndex("call_attempts_provider_call_idx").on(t.provider, t.providerCallId),
+    index("call_attempts_workspace_idx").on(t.workspaceId, t.mode),
+  ],
+);

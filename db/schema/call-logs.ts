@@ -1,0 +1,25 @@
+import { index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { callAttempts } from "./call-attempts.ts";
+import { createdAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+// callvine's call log. Its id is an integer, as the seed's `data.id` is; its times are the
+// seed's zone-less "YYYY-MM-DD HH:MM:SS", kept as given.
+export const callLogs = pgTable(
+  "call_logs",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    ...owned(),
+    fromPhone: text("from_phone").notNull(),
+    toPhone: text("to_phone").notNull(),
+    handledBy: text("handled_by").notNull(),
+    department: text("department"),
+    startTime: timestamp("start_time", { mode: "string" }).notNull(),
+    endTime: timestamp("end_time", { mode: "string" }).notNull(),
+    recordingUrl: text("recording_url").notNull(),
+    title: text("title").notNull(),
+    callAttemptId: text("call_attempt_id").references(() => callAttempts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("call_logs_workspace_idx").on(t.workspaceId, t.mode, t.id)],
+);

@@ -1,0 +1,60 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, jsonb, pgEnum, pgTable, text } from "drizzle-orm/pg-core";
+import { agents } from "./agents.ts";
+import { at, createdAt, updatedAt } from "./columns.ts";
+import { domains } from "./domains.ts";
+import { leads } from "./leads.ts";
+import { owned } from "./owned.ts";
+
+export const callbackStatus = pgEnum("callback_status", [
+  "scheduled",
+  "dialing",
+  "connected",
+  "completed",
+  "retry_scheduled",
+  "exhausted",
+  "canceled",
+  "blocked",
+]);
+
+export const callbackSource = pgEnum("callback_source", ["form_response", "make_call", "add_call_api", "api"]);
+
+export type AgentOverride = { name: string | null; phone: string };
+
+export const callbacks = pgTable(
+  "callbacks",
+  {
+    id: text("id").primaryKey(), // cb_…
+    ...owned(),
+    leadId: text("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    domainId: text("domain_id").references(() => domains.id, { onDelete: "set null" }),
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    agentOverride: jsonb("agent_override").$type<AgentOverride>(), // Brightcall's one-off agent
+    source: callbackSource("source").notNull(),
+    sourceId: text("source_id"), // e.g. the form response that asked for it
+    status: callbackStatus("status").notNull().default("scheduled"),
+    scheduledAt: at("scheduled_at").notNull(), // what the caller asked for
+    nextAttemptAt: at("next_attempt_at"), // when the dialer may next pick it up
+    timezone: text("timezone"),
+    attemptCount: integer("attempt_count").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(5),
+    retryIntervalsSeconds: integer("retry_intervals_seconds").array().notNull(),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    endedReason: text("ended_reason"),
+    claimedAt: at("claimed_at"),
+    completedAt: at("completed_at"),
+    canceledAt: at("canceled_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("callbacks_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} IN ('scheduled', 'retry_scheduled')`),
+    index("callbacks_list_idx").on(t.workspaceId, t.mode, t.id),
+    index("callbacks_lead_idx").on(t.leadId),
+    check("callbacks_max_attempts_range", sql`${t.maxAttempts} BETWEEN 1 AND 5`),
+  ],
+);

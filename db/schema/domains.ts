@@ -1,0 +1,46 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+// Weekly opening hours in the domain's time zone: ISO weekday (1 = Monday) → list of
+// ["HH:MM", "HH:MM"] ranges. A day that is missing is closed.
+export type BusinessHours = Partial<Record<"1" | "2" | "3" | "4" | "5" | "6" | "7", [string, string][]>>;
+
+export const defaultBusinessHours: BusinessHours = {
+  "1": [["09:00", "17:00"]],
+  "2": [["09:00", "17:00"]],
+  "3": [["09:00", "17:00"]],
+  "4": [["09:00", "17:00"]],
+  "5": [["09:00", "17:00"]],
+};
+
+export const domains = pgTable(
+  "domains",
+  {
+    // The id doubles as CallMeBack's `domain_id`.
+    id: text("id").primaryKey(), // dom_…
+    ...owned(),
+    name: text("name").notNull(),
+    // Brightcall's `widget_key`: public, it sits in web pages and GET links.
+    widgetKey: text("widget_key").notNull(),
+    timezone: text("timezone").notNull().default("UTC"), // IANA
+    defaultCountry: text("default_country"), // ISO 3166-1 alpha-2, for numbers without a +
+    businessHours: jsonb("business_hours").$type<BusinessHours>().notNull().default(defaultBusinessHours),
+    holidays: text("holidays").array().notNull().default(sql`'{}'::text[]`), // YYYY-MM-DD, local
+    autoCallback: boolean("auto_callback").notNull().default(true),
+    retryMaxAttempts: integer("retry_max_attempts").notNull().default(5),
+    retryIntervalsSeconds: integer("retry_intervals_seconds")
+      .array()
+      .notNull()
+      .default(sql`'{120,600,1800,7200}'::integer[]`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("domains_widget_key_idx").on(t.widgetKey),
+    index("domains_workspace_idx").on(t.workspaceId, t.mode),
+    check("domains_retry_max_attempts_range", sql`${t.retryMaxAttempts} BETWEEN 1 AND 5`),
+    check("domains_default_country_format", sql`${t.defaultCountry} IS NULL OR ${t.defaultCountry} ~ '^[A-Z]{2}$'`),
+  ],
+);

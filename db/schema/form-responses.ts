@@ -1,0 +1,32 @@
+import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { createdAt } from "./columns.ts";
+import { domains } from "./domains.ts";
+import { leads } from "./leads.ts";
+import { owned } from "./owned.ts";
+
+export const formResponses = pgTable(
+  "form_responses",
+  {
+    id: text("id").primaryKey(), // fr_…
+    ...owned(),
+    domainId: text("domain_id")
+      .notNull()
+      .references(() => domains.id, { onDelete: "cascade" }),
+    leadId: text("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    formType: text("form_type"),
+    formData: jsonb("form_data").$type<Record<string, unknown>>().notNull(),
+    sourceUrl: text("source_url"),
+    userAgent: text("user_agent"),
+    ipAddress: text("ip_address"),
+    // sha256 of domain, phone and form data: an identical submission within minutes is not
+    // allowed to schedule a second callback.
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("form_responses_fingerprint_idx").on(t.workspaceId, t.mode, t.fingerprint, t.createdAt),
+    index("form_responses_lead_idx").on(t.leadId),
+  ],
+);

@@ -1,0 +1,30 @@
+import { boolean, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { at, createdAt, updatedAt } from "./columns.ts";
+import { domains } from "./domains.ts";
+import { owned } from "./owned.ts";
+
+// One lead per workspace, mode and E.164 phone: later submissions update it.
+export const leads = pgTable(
+  "leads",
+  {
+    id: text("id").primaryKey(), // lead_…
+    ...owned(),
+    phone: text("phone").notNull(), // E.164
+    phoneRaw: text("phone_raw").notNull(), // as submitted
+    phone2: text("phone_2"), // E.164, Brightcall's lc_number_2
+    name: text("name"),
+    email: text("email"),
+    country: text("country"),
+    timezone: text("timezone"), // IANA; for quiet hours in the lead's local time
+    domainId: text("domain_id").references(() => domains.id, { onDelete: "set null" }),
+    customFields: jsonb("custom_fields").$type<Record<string, unknown>>().notNull().default({}),
+    optedOut: boolean("opted_out").notNull().default(false),
+    optedOutAt: at("opted_out_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("leads_phone_idx").on(t.workspaceId, t.mode, t.phone),
+    index("leads_list_idx").on(t.workspaceId, t.mode, t.id),
+  ],
+);

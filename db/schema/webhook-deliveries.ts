@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { agents } from "./agents.ts";
+import { at, createdAt, updatedAt } from "./columns.ts";
+import { events } from "./events.ts";
+import { owned } from "./owned.ts";
+import { webhookEndpoints } from "./webhook-endpoints.ts";
+
+export const deliveryStatus = pgEnum("delivery_status", ["pending", "succeeded", "failed"]);
+
+export type DeliveryAttempt = {
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_body: string | null; // first 4 KB
+  error: string | null;
+};
+
+// One row per (event, receiver): a webhook endpoint, or an agent's post-call URL. Its id is the
+// `webhook-id` header, so a duplicate queue message re-sends with the same id.
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(), // whd_…
+    ...owned(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "cascade" }),
+    status: deliveryStatus("status").notNull().default("pending"),
+    attemptCount: integer("attempt_count").notNull().default(0),
+    attempts: jsonb("attempts").$type<DeliveryAttempt[]>().notNull().default([]),
+    nextAttemptAt: at("next_attempt_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_idx")
+      .on(t.eventId, t.endpointId)
+      .where(sql`${t.endpointId} IS NOT NULL`),
+    uniqueIndex("webhook_deliveries_agent_idx")
+      .on(t.eventId, t.agentId)
+      .where(sql`${t.agentId} IS NOT NULL`),
+    index("webhook_deliveries_list_idx").on(t.workspaceId, t.mode, t.id),
+    index("webhook_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NOT NULL`),
+  ],
+);

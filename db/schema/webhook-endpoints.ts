@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, pgTable, text } from "drizzle-orm/pg-core";
+import { at, createdAt, updatedAt } from "./columns.ts";
+import { owned } from "./owned.ts";
+
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(), // we_…
+    ...owned(),
+    url: text("url").notNull(),
+    description: text("description"),
+    events: text("events").array().notNull().default(sql`'{*}'::text[]`), // event types, or "*"
+    enabled: boolean("enabled").notNull().default(true),
+    // whsec_… secrets sign outgoing requests, so they are stored as issued. During a rotation
+    // the previous secret keeps signing beside the new one until it expires.
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: at("previous_secret_expires_at"),
+    failingSince: at("failing_since"),
+    disabledReason: text("disabled_reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode)],
+);
