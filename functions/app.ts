@@ -1,0 +1,57 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./context.ts";
+import { ApiError, renderProblem, type RenderedError } from "./lib/errors.ts";
+import { httpDb } from "./lib/db.ts";
+import { openApiDocument } from "./lib/openapi.ts";
+import { registerHealth } from "./system/health.ts";
+import { registerOpenApi } from "./system/openapi.ts";
+import { registerMe } from "./account/me.ts";
+
+export function newApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    c.set("db", httpDb(c.env));
+    await next();
+    // A key in a URL leaks through the Referer of anything the response links to.
+    if (new URL(c.req.url).searchParams.has("api_key")) c.header("Referrer-Policy", "no-referrer");
+  });
+
+  // system
+  registerHealth(app);
+  registerOpenApi(app, () => openApiDocument(apiInfo));
+  // account
+  registerMe(app);
+
+  app.notFound((c) => respond(c, renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`))));
+  app.onError((err, c) => {
+    const error = toApiError(err);
+    if (error.code === "internal") console.error(err);
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    if (new URL(c.req.url).searchParams.has("api_key")) c.header("Referrer-Policy", "no-referrer");
+    return respond(c, (c.var.renderError ?? renderProblem)(error));
+  });
+  return app;
+}
+
+export const apiInfo = {
+  title: "Ringback API",
+  version: "0.1.0",
+  description: "Speed-to-lead callbacks: intake, scheduling, calls and signed webhook events.",
+};
+
+function respond(c: { body: (data: string, status: number, headers: Record<string, string>) => Response }, rendered: RenderedError) {
+  return c.body(JSON.stringify(rendered.body), rendered.status, { "Content-Type": rendered.contentType });
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    // Hono's own 4xx, e.g. a malformed JSON body seen by the validator.
+    if (err.status === 413) return new ApiError("payload_too_large", "The request body is too large");
+    if (err.status >= 400 && err.status < 500) return new ApiError("bad_request", err.message);
+  }
+  // Anything else is a bug or an outage: the client gets a generic message, the log the stack.
+  return new ApiError("internal", "An unexpected error occurred");
+}

@@ -1,0 +1,18 @@
+import type { Hono } from "hono";
+import type { Env } from "./env.ts";
+import type { ErrorRenderer } from "./lib/errors.ts";
+import type { Db } from "./lib/db.ts";
+import type { Caller } from "./lib/auth.ts";
+
+/** What every handler sees: parsed settings as bindings, and per-request variables. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    db: Db;
+    caller: Caller;
+    // Set by compatibility routes so errors come out in their seed's exact shape.
+    renderError?: ErrorRenderer;
+  };
+};
+
+export type App = Hono<AppEnv>;

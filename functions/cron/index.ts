@@ -1,0 +1,19 @@
+import { lt, sql } from "drizzle-orm";
+import { idempotencyKeys } from "../../db/schema/index.ts";
+import type { Env } from "../env.ts";
+import { httpDb } from "../lib/db.ts";
+
+// Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
+const jobs: Record<string, (env: Env) => Promise<void>> = {
+  "purge expired idempotency keys": async (env) => {
+    await httpDb(env).delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, sql`now()`));
+  },
+};
+
+export async function runCron(env: Env): Promise<void> {
+  const results = await Promise.allSettled(Object.values(jobs).map((job) => job(env)));
+  const names = Object.keys(jobs);
+  results.forEach((result, i) => {
+    if (result.status === "rejected") console.error(`cron: ${names[i]} failed`, result.reason);
+  });
+}

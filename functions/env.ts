@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+// The Worker's settings. Parsed once at the start of `fetch`, `queue` and `scheduled`, so a
+// missing or malformed setting fails loudly and by name instead of deep inside a handler.
+const Settings = z
+  .object({
+    ENVIRONMENT: z.enum(["production", "development", "test"]).default("production"),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string"),
+    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+    // Namespaces every Redis key, so test runs and environments can share one Redis.
+    REDIS_PREFIX: z.string().min(1).default("rb"),
+    // Local stack only (dev/): where the Neon driver finds the `POST /sql` stand-in and the
+    // WebSocket-to-TCP proxy in front of a plain PostgreSQL. Production talks to Neon itself.
+    NEON_SQL_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    NEON_WS_PROXY: z.string().min(1).optional(),
+  })
+  .refine((s) => s.ENVIRONMENT !== "production" || (!s.NEON_SQL_ENDPOINT && !s.NEON_WS_PROXY), {
+    message: "NEON_SQL_ENDPOINT and NEON_WS_PROXY are for the local stack and must not be set in production",
+    path: ["NEON_SQL_ENDPOINT"],
+  });
+
+export type Settings = z.infer<typeof Settings>;
+
+/** Bindings as Cloudflare hands them to the Worker. */
+export type Bindings = {
+  WEBHOOKS: Queue<unknown>;
+  CALLS: Queue<unknown>;
+} & Record<string, unknown>;
+
+/** Bindings after parsing: settings typed and defaulted, queues as they are. */
+export type Env = Settings & { WEBHOOKS: Queue<unknown>; CALLS: Queue<unknown> };
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+// Parsing runs per invocation; the result is cached per bindings object, which Cloudflare
+// reuses across requests of one isolate.
+const parsed = new WeakMap<object, Env>();
+
+export function parseEnv(bindings: Bindings): Env {
+  const cached = parsed.get(bindings);
+  if (cached) return cached;
+  const result = Settings.safeParse(bindings);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
+    throw new EnvError(`Ringback is misconfigured: ${problems.join("; ")}`);
+  }
+  for (const queue of ["WEBHOOKS", "CALLS"] as const) {
+    if (typeof (bindings[queue] as Queue<unknown> | undefined)?.send !== "function") {
+      throw new EnvError(`Ringback is misconfigured: ${queue}: queue binding is missing (see wrangler.toml)`);
+    }
+  }
+  const env: Env = { ...result.data, WEBHOOKS: bindings.WEBHOOKS, CALLS: bindings.CALLS };
+  parsed.set(bindings, env);
+  return env;
+}

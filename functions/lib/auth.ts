@@ -1,0 +1,115 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import { findKey, touchKey } from "../../db/queries/api-keys.ts";
+import type { Scope } from "../../schemas/scopes.ts";
+import { ApiError } from "./errors.ts";
+import { constantTimeEqual, hashKey, parseKey, type KeyKind, type Mode } from "./keys.ts";
+
+// Where a route lets a key come from. Query and body keys exist for plain GET links and form
+// posts (Brightcall); routes opt into them one by one.
+export type KeySource = "authorization" | "x-api-key" | "query" | "body";
+
+export type AuthOptions = {
+  sources?: KeySource[];
+  kinds?: KeyKind[];
+  scope?: Scope;
+};
+
+type Found = NonNullable<Awaited<ReturnType<typeof findKey>>>;
+
+export type Caller = {
+  workspace: Found["workspace"];
+  mode: Mode;
+  key: Omit<Found["key"], "keyHash">;
+  agent: Found["agent"];
+};
+
+const headerSources: KeySource[] = ["authorization", "x-api-key"];
+
+/** Authenticates the request's API key and puts the caller in `c.var.caller`. */
+export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv> {
+  const sources = options.sources ?? headerSources;
+  const kinds = options.kinds ?? ["secret"];
+  return async (c, next) => {
+    const key = await readKey(c, sources);
+    if (!key) throw new ApiError("unauthorized", "An API key is required", { facts: { reason: "missing" } });
+    const caller = await authenticate(c, key);
+    if (!kinds.includes(caller.key.kind)) {
+      throw new ApiError("forbidden", `A ${caller.key.kind} key cannot call this endpoint`);
+    }
+    if (caller.key.kind === "publishable") checkOrigin(c, caller.key.allowedOrigins);
+    if (options.scope && !caller.key.scopes.includes(options.scope)) {
+      throw new ApiError("forbidden", `This key lacks the ${options.scope} scope`);
+    }
+    c.set("caller", caller);
+    c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
+    await next();
+  };
+}
+
+async function authenticate(c: Context<AppEnv>, key: string): Promise<Caller> {
+  const invalid = () => new ApiError("unauthorized", "The API key is not valid", { facts: { reason: "invalid" } });
+  const shape = parseKey(key);
+  if (!shape) throw invalid();
+  const agentId = c.req.header("x-agent-id")?.trim() || null;
+  const hash = await hashKey(key);
+  const found = await findKey(c.var.db, hash, agentId);
+  if (!found || found.key.revokedAt || !constantTimeEqual(found.key.keyHash, hash) || found.key.mode !== shape.mode) {
+    throw invalid();
+  }
+  if (agentId && !found.agent) throw new ApiError("not_found", `No agent ${agentId} in this workspace`);
+  if (agentId && found.key.agentId && found.key.agentId !== agentId) {
+    throw new ApiError("forbidden", "This key acts for another agent");
+  }
+  const { keyHash: _hash, ...safeKey } = found.key;
+  return { workspace: found.workspace, mode: found.key.mode, key: safeKey, agent: found.agent };
+}
+
+async function readKey(c: Context<AppEnv>, sources: KeySource[]): Promise<string | null> {
+  for (const source of sources) {
+    const key = await keyFrom(c, source);
+    if (key) return key;
+  }
+  return null;
+}
+
+async function keyFrom(c: Context<AppEnv>, source: KeySource): Promise<string | null> {
+  switch (source) {
+    case "authorization": {
+      // "Bearer <key>", or the bare key, which some seed clients send.
+      const value = c.req.header("authorization")?.trim();
+      if (!value) return null;
+      const bearer = /^bearer(?:\s+(.*))?$/i.exec(value);
+      return (bearer ? bearer[1]?.trim() : value) || null;
+    }
+    case "x-api-key":
+      return c.req.header("x-api-key")?.trim() || null;
+    case "query":
+      return c.req.query("api_key")?.trim() || null;
+    case "body":
+      return keyInBody(c);
+  }
+}
+
+async function keyInBody(c: Context<AppEnv>): Promise<string | null> {
+  const type = c.req.header("content-type") ?? "";
+  try {
+    const body: unknown = type.includes("application/json")
+      ? await c.req.json()
+      : type.includes("form")
+        ? await c.req.parseBody()
+        : null;
+    const value = body && typeof body === "object" ? (body as Record<string, unknown>).api_key : null;
+    return typeof value === "string" ? value.trim() || null : null;
+  } catch {
+    return null; // the route's own validation reports a malformed body
+  }
+}
+
+function checkOrigin(c: Context<AppEnv>, allowed: string[]): void {
+  if (allowed.length === 0) return;
+  const origin = c.req.header("origin");
+  if (!origin || !allowed.includes(origin)) {
+    throw new ApiError("forbidden", "This publishable key is not allowed from this origin");
+  }
+}

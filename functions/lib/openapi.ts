@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+// The OpenAPI document is built from the same zod schemas that validate requests and parse
+// responses, so it cannot drift from what the API does. Each route file describes itself here
+// when it registers; the registry is static data, safe at module scope.
+export type RouteDoc = {
+  method: "get" | "post" | "patch" | "put" | "delete";
+  path: string; // OpenAPI style: /v1/leads/{id}
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: "none" | "key";
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+};
+
+const routes: RouteDoc[] = [];
+
+export function describeRoute(doc: RouteDoc): void {
+  routes.push(doc);
+}
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" });
+
+export function openApiDocument(info: { title: string; version: string; description: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const operation: Record<string, unknown> = {
+      summary: route.summary,
+      description: route.description,
+      tags: route.tags,
+      security: route.auth === "key" ? [{ bearer: [] }, { apiKeyHeader: [] }] : [],
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, r]) => [
+          status,
+          {
+            description: r.description,
+            ...(r.schema && { content: { [r.contentType ?? "application/json"]: { schema: jsonSchema(r.schema) } } }),
+          },
+        ]),
+      ),
+    };
+    if (route.query) {
+      operation.parameters = Object.entries(route.query.shape).map(([name, schema]) => ({
+        name,
+        in: "query",
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        schema: jsonSchema(schema as z.ZodType),
+      }));
+    }
+    if (route.body) {
+      operation.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(route.body) } } };
+    }
+    (paths[route.path] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: "3.1.0",
+    info,
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "rb_live_…, rb_test_… (or rb_pk_… where allowed)" },
+        apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
+      },
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { Redis } from "@upstash/redis/cloudflare";
+import type { Env } from "../env.ts";
+
+/** A REST client for Upstash (or the local bridge in dev/). Made per request; it is only a URL. */
+export function redisClient(env: Env): Redis {
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    enableTelemetry: false,
+    // A slow Redis must not hold a request: each call gives up after a second, and callers
+    // decide whether to fail open.
+    retry: false,
+    signal: () => AbortSignal.timeout(1000),
+  });
+}
+
+/** Prefixes a Redis key with this deployment's namespace. */
+export function redisKey(env: Env, ...parts: string[]): string {
+  return [env.REDIS_PREFIX, ...parts].join(":");
+}

@@ -1,0 +1,24 @@
+import type { Env } from "../env.ts";
+
+export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
+
+// Queue name → consumer. Names are the base names from wrangler.toml; an environment may add a
+// suffix (webhooks-staging), which is stripped before the lookup. The webhooks consumer and its
+// dead-letter recorder arrive with the webhooks issue, the calls consumer with the callbacks one.
+const consumers: Record<string, Consumer> = {};
+
+export async function consume(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const consumer = consumers[baseName(batch.queue)];
+  if (!consumer) {
+    // Leave the messages on the queue (they retry and end in its dead-letter queue) rather than
+    // acknowledging work nobody did.
+    console.error(`queue ${batch.queue}: no consumer is registered; ${batch.messages.length} message(s) retried`);
+    batch.retryAll();
+    return;
+  }
+  await consumer(batch, env, ctx);
+}
+
+export function baseName(queue: string): string {
+  return queue.replace(/-(staging|preview)$/, "");
+}

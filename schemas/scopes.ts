@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+// What a key may do. Secret keys get every scope unless made narrower; publishable keys, which
+// sit in web pages, can only send leads in.
+export const scopes = [
+  "intake:write",
+  "leads:read",
+  "leads:write",
+  "callbacks:read",
+  "callbacks:write",
+  "webhooks:read",
+  "webhooks:write",
+  "events:read",
+  "dnc:read",
+  "dnc:write",
+] as const;
+
+export const Scope = z.enum(scopes);
+export type Scope = z.infer<typeof Scope>;
+
+export const defaultScopes = {
+  secret: [...scopes] as Scope[],
+  publishable: ["intake:write"] as Scope[],
+};
