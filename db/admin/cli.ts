@@ -1,0 +1,142 @@
+import { drizzle } from "drizzle-orm/node-postgres";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import * as schema from "../schema/index.ts";
+import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, type AdminDb } from "./commands.ts";
+
+const usage = `npm run admin -- <command> [options] [--json]
+
+  workspace create --name NAME [--plan free|pro|enterprise] [--requests-per-hour N]
+                                   a workspace with a live and a test secret key
+  key create --workspace ID [--mode live|test] [--kind secret|publishable]
+             [--name NAME] [--scopes a,b] [--agent ID] [--origin URL]...
+  key revoke --id ID
+  domain add --workspace ID --name NAME [--mode live|test] [--timezone IANA]
+             [--country XX] [--no-auto-callback]
+  agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
+            [--department D] [--webhook-url URL]
+  list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
+
+Works against DATABASE_URL. With --json, prints one JSON object and nothing else.
+Keys are printed once, when made; only their sha256 is stored.`;
+
+const options = {
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  name: { type: "string" },
+  plan: { type: "string" },
+  "requests-per-hour": { type: "string" },
+  workspace: { type: "string" },
+  mode: { type: "string" },
+  kind: { type: "string" },
+  scopes: { type: "string" },
+  agent: { type: "string" },
+  origin: { type: "string", multiple: true },
+  id: { type: "string" },
+  timezone: { type: "string" },
+  country: { type: "string" },
+  "no-auto-callback": { type: "boolean" },
+  phone: { type: "string" },
+  department: { type: "string" },
+  "webhook-url": { type: "string" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
+
+async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown> {
+  const need = (name: keyof Flags): string => {
+    const value = flags[name];
+    if (typeof value !== "string" || value === "") throw new AdminError(`${command} needs --${name}`);
+    return value;
+  };
+  const mode = oneOf(flags.mode ?? "live", ["live", "test"] as const, "--mode");
+  switch (command) {
+    case "workspace create":
+      return createWorkspace(db, {
+        name: need("name"),
+        plan: oneOf(flags.plan ?? "free", ["free", "pro", "enterprise"] as const, "--plan"),
+        requestsPerHour: flags["requests-per-hour"] === undefined ? undefined : positiveInt(flags["requests-per-hour"]),
+      });
+    case "key create":
+      return createKey(db, {
+        workspaceId: need("workspace"),
+        mode,
+        kind: oneOf(flags.kind ?? "secret", ["secret", "publishable"] as const, "--kind"),
+        name: flags.name,
+        scopes: flags.scopes?.split(",").map((s) => s.trim()).filter(Boolean),
+        agentId: flags.agent,
+        allowedOrigins: flags.origin,
+      });
+    case "key revoke":
+      return revokeKey(db, need("id"));
+    case "domain add":
+      return addDomain(db, {
+        workspaceId: need("workspace"),
+        mode,
+        name: need("name"),
+        timezone: flags.timezone,
+        country: flags.country,
+        autoCallback: !flags["no-auto-callback"],
+      });
+    case "agent add":
+      return addAgent(db, {
+        workspaceId: need("workspace"),
+        mode,
+        name: need("name"),
+        phone: need("phone"),
+        department: flags.department,
+        webhookUrl: flags["webhook-url"],
+      });
+    case "list":
+      return listAll(db, flags.workspace);
+    default:
+      throw new AdminError(`unknown command "${command}"\n\n${usage}`);
+  }
+}
+
+function oneOf<const T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new AdminError(`${flag} must be one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new AdminError(`${value} is not a positive whole number`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true, strict: true });
+  } catch (err) {
+    return fail((err as Error).message, process.argv.includes("--json"));
+  }
+  const { values: flags, positionals } = parsed;
+  if (flags.help || positionals.length === 0) {
+    console.log(usage);
+    return flags.help ? 0 : 2;
+  }
+  const url = process.env.DATABASE_URL;
+  if (!url) return fail("DATABASE_URL is not set: point it at the Ringback database", flags.json);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  try {
+    const result = await run(positionals.join(" "), flags, drizzle(pool, { schema }));
+    console.log(flags.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return 0;
+  } catch (err) {
+    if (err instanceof AdminError) return fail(err.message, flags.json);
+    // Database errors name a constraint or a column, never a credential: they are safe to show.
+    return fail(`failed: ${(err as Error).message}`, flags.json);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+function fail(message: string, json: boolean | undefined): number {
+  if (json) console.log(JSON.stringify({ error: message }));
+  else console.error(`admin: ${message}`);
+  return 1;
+}
+
+process.exitCode = await main();

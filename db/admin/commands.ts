@@ -1,0 +1,211 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { newId } from "../../functions/lib/ids.ts";
+import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
+import { toE164 } from "../../functions/lib/phone.ts";
+import { defaultScopes, Scope } from "../../schemas/scopes.ts";
+import * as schema from "../schema/index.ts";
+
+// The admin operations, shared by the CLI (db/admin/cli.ts) and `npm run dev`'s demo workspace.
+// They run in Node against DATABASE_URL over a plain PostgreSQL connection.
+export type AdminDb = NodePgDatabase<typeof schema>;
+
+export class AdminError extends Error {
+  override name = "AdminError";
+}
+
+export type Plan = (typeof schema.plan.enumValues)[number];
+
+export async function createWorkspace(db: AdminDb, input: { name: string; plan: Plan; requestsPerHour?: number }) {
+  const workspace = { id: newId("workspace"), name: input.name, plan: input.plan, requestsPerHour: input.requestsPerHour ?? null };
+  return db.transaction(async (tx) => {
+    await tx.insert(schema.workspaces).values(workspace);
+    const live = await createKey(tx, { workspaceId: workspace.id, mode: "live", kind: "secret", name: "default" });
+    const test = await createKey(tx, { workspaceId: workspace.id, mode: "test", kind: "secret", name: "default" });
+    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan }, keys: { live, test } };
+  });
+}
+
+type KeyInput = {
+  workspaceId: string;
+  mode: Mode;
+  kind: KeyKind;
+  name?: string;
+  scopes?: string[];
+  agentId?: string;
+  allowedOrigins?: string[];
+};
+
+/** Makes a key and returns it whole: the only time it is ever shown. */
+export async function createKey(db: AdminDb, input: KeyInput) {
+  await requireWorkspace(db, input.workspaceId);
+  if (input.agentId) await requireAgent(db, input.workspaceId, input.mode, input.agentId);
+  const scopes = (input.scopes ?? defaultScopes[input.kind]).map((s) => {
+    const parsed = Scope.safeParse(s);
+    if (!parsed.success) throw new AdminError(`unknown scope ${s}; scopes are ${Scope.options.join(", ")}`);
+    return parsed.data;
+  });
+  const origins = (input.allowedOrigins ?? []).map(checkOrigin);
+  const key = generateKey(input.kind, input.mode);
+  const id = newId("apiKey");
+  await db.insert(schema.apiKeys).values({
+    id,
+    workspaceId: input.workspaceId,
+    mode: input.mode,
+    kind: input.kind,
+    name: input.name ?? null,
+    keyHash: await hashKey(key),
+    ...describeKey(key),
+    scopes,
+    agentId: input.agentId ?? null,
+    allowedOrigins: origins,
+  });
+  return { id, key, kind: input.kind, mode: input.mode, scopes, agent_id: input.agentId ?? null, allowed_origins: origins };
+}
+
+export async function revokeKey(db: AdminDb, id: string) {
+  const [row] = await db
+    .update(schema.apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(schema.apiKeys.id, id), isNull(schema.apiKeys.revokedAt)))
+    .returning({ id: schema.apiKeys.id, revokedAt: schema.apiKeys.revokedAt });
+  if (!row) throw new AdminError(`no active key ${id}`);
+  return { id: row.id, revoked_at: row.revokedAt!.toISOString() };
+}
+
+type DomainInput = { workspaceId: string; mode: Mode; name: string; timezone?: string; country?: string; autoCallback?: boolean };
+
+export async function addDomain(db: AdminDb, input: DomainInput) {
+  await requireWorkspace(db, input.workspaceId);
+  const timezone = input.timezone ?? "UTC";
+  if (!isTimeZone(timezone)) throw new AdminError(`unknown time zone ${timezone}; use an IANA name such as America/New_York`);
+  const country = input.country?.toUpperCase();
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new AdminError("country must be two letters, e.g. US");
+  const row = {
+    id: newId("domain"),
+    workspaceId: input.workspaceId,
+    mode: input.mode,
+    name: input.name,
+    widgetKey: newWidgetKey(),
+    timezone,
+    defaultCountry: country ?? null,
+    autoCallback: input.autoCallback ?? true,
+  };
+  await db.insert(schema.domains).values(row);
+  return { id: row.id, widget_key: row.widgetKey, mode: row.mode, name: row.name, timezone, default_country: row.defaultCountry, auto_callback: row.autoCallback };
+}
+
+type AgentInput = { workspaceId: string; mode: Mode; name: string; phone: string; department?: string; webhookUrl?: string };
+
+export async function addAgent(db: AdminDb, input: AgentInput) {
+  await requireWorkspace(db, input.workspaceId);
+  const phone = toE164(input.phone);
+  if (!phone) throw new AdminError(`${input.phone} is not a phone number in international form (+<country code>…)`);
+  if (input.webhookUrl !== undefined && !URL.canParse(input.webhookUrl)) throw new AdminError("webhook URL is not a URL");
+  const row = {
+    id: newId("agent"),
+    workspaceId: input.workspaceId,
+    mode: input.mode,
+    name: input.name,
+    phone,
+    department: input.department ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    webhookSecret: input.webhookUrl ? newWebhookSecret() : null,
+  };
+  await db.insert(schema.agents).values(row);
+  return { id: row.id, mode: row.mode, name: row.name, phone, department: row.department, webhook_url: row.webhookUrl, webhook_secret: row.webhookSecret };
+}
+
+/** Everything that exists, or everything of one workspace. Never a key or its hash. */
+export async function listAll(db: AdminDb, workspaceId?: string) {
+  const where = (column: AnyPgColumn) => (workspaceId ? eq(column, workspaceId) : undefined);
+  const [workspaces, keys, domains, agents] = await Promise.all([
+    db.select().from(schema.workspaces).where(workspaceId ? eq(schema.workspaces.id, workspaceId) : undefined).orderBy(asc(schema.workspaces.id)),
+    db
+      .select({
+        id: schema.apiKeys.id,
+        workspace_id: schema.apiKeys.workspaceId,
+        mode: schema.apiKeys.mode,
+        kind: schema.apiKeys.kind,
+        name: schema.apiKeys.name,
+        prefix: schema.apiKeys.prefix,
+        last4: schema.apiKeys.last4,
+        scopes: schema.apiKeys.scopes,
+        agent_id: schema.apiKeys.agentId,
+        created_at: schema.apiKeys.createdAt,
+        last_used_at: schema.apiKeys.lastUsedAt,
+        revoked_at: schema.apiKeys.revokedAt,
+      })
+      .from(schema.apiKeys)
+      .where(where(schema.apiKeys.workspaceId))
+      .orderBy(asc(schema.apiKeys.id)),
+    db.select().from(schema.domains).where(where(schema.domains.workspaceId)).orderBy(asc(schema.domains.id)),
+    db
+      .select({
+        id: schema.agents.id,
+        workspace_id: schema.agents.workspaceId,
+        mode: schema.agents.mode,
+        name: schema.agents.name,
+        phone: schema.agents.phone,
+        department: schema.agents.department,
+        active: schema.agents.active,
+        webhook_url: schema.agents.webhookUrl,
+      })
+      .from(schema.agents)
+      .where(where(schema.agents.workspaceId))
+      .orderBy(asc(schema.agents.id)),
+  ]);
+  return {
+    workspaces: workspaces.map((w) => ({ id: w.id, name: w.name, plan: w.plan, requests_per_hour: w.requestsPerHour, created_at: w.createdAt })),
+    keys,
+    domains: domains.map((d) => ({
+      id: d.id,
+      workspace_id: d.workspaceId,
+      mode: d.mode,
+      name: d.name,
+      widget_key: d.widgetKey,
+      timezone: d.timezone,
+      default_country: d.defaultCountry,
+      auto_callback: d.autoCallback,
+    })),
+    agents,
+  };
+}
+
+async function requireWorkspace(db: AdminDb, id: string): Promise<void> {
+  const [row] = await db.select({ id: schema.workspaces.id }).from(schema.workspaces).where(eq(schema.workspaces.id, id));
+  if (!row) throw new AdminError(`no workspace ${id}`);
+}
+
+async function requireAgent(db: AdminDb, workspaceId: string, mode: Mode, id: string): Promise<void> {
+  const [row] = await db
+    .select({ id: schema.agents.id })
+    .from(schema.agents)
+    .where(and(eq(schema.agents.id, id), eq(schema.agents.workspaceId, workspaceId), eq(schema.agents.mode, mode)));
+  if (!row) throw new AdminError(`no ${mode} agent ${id} in workspace ${workspaceId}`);
+}
+
+function checkOrigin(origin: string): string {
+  const url = URL.canParse(origin) ? new URL(origin) : null;
+  if (!url || url.origin !== origin) throw new AdminError(`${origin} is not an origin such as https://example.com`);
+  return origin;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function randomBase64Url(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
+}
+
+// Widget keys are public (they sit in web pages and GET links), so they only need to be
+// unguessable enough not to collide; they authorise nothing without an API key.
+const newWidgetKey = () => `wk_${randomBase64Url(12)}`;
+const newWebhookSecret = () => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`;
