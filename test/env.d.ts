@@ -1,0 +1,21 @@
+// The bindings the test pool gives the Worker: wrangler.toml's, plus what test/setup/stack.ts
+// provides (see test/vitest.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    WEBHOOKS: Queue<unknown>;
+    CALLS: Queue<unknown>;
+    ENVIRONMENT: string;
+    DATABASE_URL: string;
+    NEON_SQL_ENDPOINT?: string;
+    NEON_WS_PROXY?: string;
+    UPSTASH_REDIS_REST_URL: string;
+    UPSTASH_REDIS_REST_TOKEN: string;
+    REDIS_PREFIX: string;
+  }
+}
+
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../functions/index.ts");
+  }
+}

@@ -1,0 +1,39 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+import type { TestStack } from "./setup/stack.ts";
+
+// Two projects, one `npm test`: the Worker's tests run inside workerd (the Cloudflare pool) and
+// reach PostgreSQL and Redis through the dev servers that test/setup/stack.ts starts; the tests of
+// those servers, the admin CLI and the independent verifiers run in Node.
+export default defineConfig({
+  root: fileURLToPath(new URL("..", import.meta.url)),
+  test: {
+    globalSetup: ["./test/setup/stack.ts"],
+    projects: [
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const stack = inject<TestStack>("stack");
+            return {
+              main: "./functions/index.ts",
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: stack.bindings },
+            };
+          }),
+        ],
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});

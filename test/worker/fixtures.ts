@@ -1,0 +1,70 @@
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { agents, apiKeys, workspaces } from "../../db/schema/index.ts";
+import { parseEnv, type Bindings, type Env } from "../../functions/env.ts";
+import { httpDb } from "../../functions/lib/db.ts";
+import { newId } from "../../functions/lib/ids.ts";
+import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
+import { defaultScopes, type Scope } from "../../schemas/scopes.ts";
+
+// Fixtures for Worker tests: real rows in this run's database, written through the same
+// driver the Worker uses. Every test makes its own workspace, so tests never share state.
+
+export const testEnv = (): Env => parseEnv(env as unknown as Bindings);
+export const db = () => httpDb(testEnv());
+
+/** Sends a request to the Worker's own fetch handler, as Cloudflare would. */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`https://ringback.test${path}`, init));
+}
+
+export async function makeWorkspace(name = "Test workspace") {
+  const id = newId("workspace");
+  await db().insert(workspaces).values({ id, name, plan: "free" });
+  return { id, name };
+}
+
+export async function makeKey(
+  workspaceId: string,
+  options: { mode?: Mode; kind?: KeyKind; scopes?: Scope[]; agentId?: string; allowedOrigins?: string[] } = {},
+) {
+  const kind = options.kind ?? "secret";
+  const mode = options.mode ?? "live";
+  const key = generateKey(kind, mode);
+  const id = newId("apiKey");
+  await db()
+    .insert(apiKeys)
+    .values({
+      id,
+      workspaceId,
+      mode,
+      kind,
+      keyHash: await hashKey(key),
+      ...describeKey(key),
+      scopes: options.scopes ?? defaultScopes[kind],
+      agentId: options.agentId ?? null,
+      allowedOrigins: options.allowedOrigins ?? [],
+    });
+  return { id, key };
+}
+
+export async function revoke(keyId: string) {
+  await db().update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId));
+}
+
+export async function makeAgent(workspaceId: string, mode: Mode = "live") {
+  const id = newId("agent");
+  await db().insert(agents).values({ id, workspaceId, mode, name: "Agent Smith", phone: "+14155550100" });
+  return { id };
+}
+
+/** A workspace with a live and a test secret key. */
+export async function tenant(name?: string) {
+  const workspace = await makeWorkspace(name);
+  const live = await makeKey(workspace.id, { mode: "live" });
+  const test = await makeKey(workspace.id, { mode: "test" });
+  return { workspace, live, test };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
