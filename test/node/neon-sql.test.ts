@@ -1,5 +1,5 @@
 // The Neon `POST /sql` stand-in, driven by the real HTTP driver (`neon()`) and drizzle-orm/neon-http
-// against a throwaway database on the local PostgreSQL.
+// against a throwaway database.
 import { randomBytes } from "node:crypto";
 import { NeonDbError, neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
 import { eq, sql as dsql } from "drizzle-orm";
@@ -7,12 +7,15 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { bigint, bigserial, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonSql, type NeonSqlServer } from "../../dev/neon-sql.ts";
 
-const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+// A throwaway database on the server this test run uses (local, or embedded).
+const pgServer = new URL(inject("stack").databaseUrl);
+const on = (name: string) => Object.assign(new URL(pgServer), { pathname: `/${name}` }).toString();
+const ADMIN_URL = on("postgres");
 const database = `rb_devtest_${randomBytes(6).toString("hex")}`;
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+const databaseUrl = on(database);
 
 const items = pgTable("items", {
   id: bigserial("id", { mode: "number" }).primaryKey(),

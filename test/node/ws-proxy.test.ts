@@ -1,17 +1,20 @@
 // The WebSocket-to-TCP proxy, driven by the real driver's Pool and drizzle-orm/neon-serverless
-// against a throwaway database on the local PostgreSQL.
+// against a throwaway database.
 import { randomBytes } from "node:crypto";
 import { NeonDbError, Pool, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { integer, pgTable, text } from "drizzle-orm/pg-core";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import ws from "ws";
 import { startWsProxy, type WsProxy } from "../../dev/ws-proxy.ts";
 
-const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+// A throwaway database on the server this test run uses (local, or embedded).
+const pgServer = new URL(inject("stack").databaseUrl);
+const on = (name: string) => Object.assign(new URL(pgServer), { pathname: `/${name}` }).toString();
+const ADMIN_URL = on("postgres");
 const database = `rb_devtest_${randomBytes(6).toString("hex")}`;
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+const databaseUrl = on(database);
 
 const notes = pgTable("notes", { id: integer("id").primaryKey(), body: text("body").notNull() });
 
@@ -123,8 +126,9 @@ describe("the allow-list", () => {
   it("honours a custom allow-list", async () => {
     const narrow = await startWsProxy({ allowedHosts: ["localhost"] });
     try {
-      expect(await upgradeStatus(`ws://${narrow.proxy}/v1?address=127.0.0.1:5432`)).toBe(403);
-      expect(await upgradeStatus(`ws://${narrow.proxy}/v1?address=localhost:5432`)).toBe(101);
+      const port = pgServer.port || "5432";
+      expect(await upgradeStatus(`ws://${narrow.proxy}/v1?address=127.0.0.1:${port}`)).toBe(403);
+      expect(await upgradeStatus(`ws://${narrow.proxy}/v1?address=localhost:${port}`)).toBe(101);
     } finally {
       await narrow.close();
     }
