@@ -13,3 +13,4 @@ export * from "./events.ts";
 export * from "./webhook-deliveries.ts";
 export * from "./idempotency-keys.ts";
 export * from "./dnc-numbers.ts";
+export * from "./dead-letters.ts";

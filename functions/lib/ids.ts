@@ -13,6 +13,7 @@ export const idPrefixes = {
   webhookEndpoint: "we",
   event: "evt",
   webhookDelivery: "whd",
+  deadLetter: "dlq",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
