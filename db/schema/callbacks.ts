@@ -42,6 +42,9 @@ export const callbacks = pgTable(
     maxAttempts: integer("max_attempts").notNull().default(5),
     retryIntervalsSeconds: integer("retry_intervals_seconds").array().notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    // sha256 of what asked for the callback (source, domain, phone, payload): an identical
+    // request within ten minutes does not schedule a second one.
+    fingerprint: text("fingerprint"),
     endedReason: text("ended_reason"),
     claimedAt: at("claimed_at"),
     completedAt: at("completed_at"),
@@ -55,6 +58,7 @@ export const callbacks = pgTable(
       .where(sql`${t.status} IN ('scheduled', 'retry_scheduled')`),
     index("callbacks_list_idx").on(t.workspaceId, t.mode, t.id),
     index("callbacks_lead_idx").on(t.leadId),
+    index("callbacks_fingerprint_idx").on(t.workspaceId, t.mode, t.fingerprint, t.createdAt),
     check("callbacks_max_attempts_range", sql`${t.maxAttempts} BETWEEN 1 AND 5`),
   ],
 );
