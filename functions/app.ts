@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
-import { ApiError, renderProblem, type RenderedError } from "./lib/errors.ts";
+import { ApiError, renderProblem } from "./lib/errors.ts";
+import { errorResponse } from "./lib/respond-error.ts";
 import { httpDb } from "./lib/db.ts";
 import { openApiDocument } from "./lib/openapi.ts";
 import { registerHealth } from "./system/health.ts";
 import { registerOpenApi } from "./system/openapi.ts";
 import { registerMe } from "./account/me.ts";
+import { registerFormResponses } from "./intake/form-responses.ts";
 
 export function newApp() {
   const app = new Hono<AppEnv>();
@@ -23,14 +25,15 @@ export function newApp() {
   registerOpenApi(app, () => openApiDocument(apiInfo));
   // account
   registerMe(app);
+  // intake: the seed APIs
+  registerFormResponses(app);
 
-  app.notFound((c) => respond(c, renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`))));
+  app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
     const error = toApiError(err);
     if (error.code === "internal") console.error(err);
-    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-    if (new URL(c.req.url).searchParams.has("api_key")) c.header("Referrer-Policy", "no-referrer");
-    return respond(c, (c.var.renderError ?? renderProblem)(error));
+    if (new URL(c.req.url).searchParams.has("api_key")) error.headers["Referrer-Policy"] = "no-referrer";
+    return errorResponse(c, error);
   });
   return app;
 }
@@ -40,10 +43,6 @@ export const apiInfo = {
   version: "0.1.0",
   description: "Speed-to-lead callbacks: intake, scheduling, calls and signed webhook events.",
 };
-
-function respond(c: { body: (data: string, status: number, headers: Record<string, string>) => Response }, rendered: RenderedError) {
-  return c.body(JSON.stringify(rendered.body), rendered.status, { "Content-Type": rendered.contentType });
-}
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

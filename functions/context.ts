@@ -12,6 +12,8 @@ export type AppEnv = {
     caller: Caller;
     // Set by compatibility routes so errors come out in their seed's exact shape.
     renderError?: ErrorRenderer;
+    // Set once the request has been counted against the rate limits.
+    rateLimited?: boolean;
   };
 };
 

@@ -35,7 +35,8 @@ const titles: Record<ErrorCode, string> = {
   unavailable: "Service unavailable",
 };
 
-export type Issue = { path: string; message: string };
+// `missing` tells "is required" from "is invalid", which some seed error bodies distinguish.
+export type Issue = { path: string; message: string; missing?: boolean };
 
 export type ApiErrorOptions = {
   issues?: Issue[];
@@ -75,6 +76,6 @@ export const renderProblem: ErrorRenderer = (error) => {
     code: error.code,
     detail: error.message,
   };
-  if (error.issues.length > 0) body.errors = error.issues;
+  if (error.issues.length > 0) body.errors = error.issues.map(({ path, message }) => ({ path, message }));
   return { status: error.status, body, contentType: "application/problem+json" };
 };

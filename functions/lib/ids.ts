@@ -20,13 +20,27 @@ export type IdKind = keyof typeof idPrefixes;
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
+// Ids made in the same millisecond by one isolate count up from the last one, so an event written
+// after another in the same request also sorts after it.
+let lastTime = -1;
+let lastRandom: number[] = [];
+
 export function newId(kind: IdKind, now = Date.now()): string {
   let time = "";
   for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
-  const random = crypto.getRandomValues(new Uint8Array(16));
-  let rest = "";
-  for (let i = 0; i < 16; i++) rest += alphabet[random[i]! % 32];
-  return `${idPrefixes[kind]}_${time}${rest}`;
+  const random = now === lastTime ? increment(lastRandom) : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b % 32);
+  lastTime = now;
+  lastRandom = random;
+  return `${idPrefixes[kind]}_${time}${random.map((d) => alphabet[d]).join("")}`;
+}
+
+function increment(digits: number[]): number[] {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    next[i] = (next[i]! + 1) % 32;
+    if (next[i] !== 0) break;
+  }
+  return next;
 }
 
 /** True if `value` looks like an id of `kind`; a cheap check before touching the database. */

@@ -5,10 +5,15 @@ import { ApiError, type Issue } from "./errors.ts";
 
 /** Every issue of a failed parse, each with its dotted field path. */
 export function issuesOf(error: { issues: readonly z.core.$ZodIssue[] }): Issue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // One issue per unknown key, at the key's own path.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...path, key].join("."), message: "is not a known field" }));
+    }
+    const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
+    return [{ path: path.join("."), message: missing ? "is required" : issue.message, missing }];
+  });
 }
 
 /** zValidator with Ringback's error model: a failure reports every issue, not just the first. */

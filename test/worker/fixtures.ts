@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { agents, apiKeys, workspaces } from "../../db/schema/index.ts";
+import { agents, apiKeys, domains, workspaces } from "../../db/schema/index.ts";
 import { parseEnv, type Bindings, type Env } from "../../functions/env.ts";
 import { httpDb } from "../../functions/lib/db.ts";
 import { newId } from "../../functions/lib/ids.ts";
@@ -14,15 +14,26 @@ import { defaultScopes, type Scope } from "../../schemas/scopes.ts";
 export const testEnv = (): Env => parseEnv(env as unknown as Bindings);
 export const db = () => httpDb(testEnv());
 
+/** A request as the Worker's fetch handler receives it, for calling the handler directly. */
+export const incoming = (path: string, init?: RequestInit) =>
+  new Request(`https://ringback.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
+
 /** Sends a request to the Worker's own fetch handler, as Cloudflare would. */
 export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`https://ringback.test${path}`, init));
 }
 
-export async function makeWorkspace(name = "Test workspace") {
+export async function makeWorkspace(name = "Test workspace", settings: Partial<typeof workspaces.$inferInsert> = {}) {
   const id = newId("workspace");
-  await db().insert(workspaces).values({ id, name, plan: "free" });
+  await db().insert(workspaces).values({ id, name, plan: "free", ...settings });
   return { id, name };
+}
+
+export async function makeDomain(workspaceId: string, mode: Mode = "live", settings: Partial<typeof domains.$inferInsert> = {}) {
+  const id = newId("domain");
+  const widgetKey = `wk_${crypto.randomUUID().replaceAll("-", "")}`;
+  await db().insert(domains).values({ id, workspaceId, mode, name: "shop.example", widgetKey, ...settings });
+  return { id, widgetKey };
 }
 
 export async function makeKey(
@@ -60,11 +71,17 @@ export async function makeAgent(workspaceId: string, mode: Mode = "live") {
 }
 
 /** A workspace with a live and a test secret key. */
-export async function tenant(name?: string) {
-  const workspace = await makeWorkspace(name);
+export async function tenant(name?: string, settings: Partial<typeof workspaces.$inferInsert> = {}) {
+  const workspace = await makeWorkspace(name, settings);
   const live = await makeKey(workspace.id, { mode: "live" });
   const test = await makeKey(workspace.id, { mode: "test" });
   return { workspace, live, test };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export const json = (key: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}`, ...headers },
+  body: JSON.stringify(body),
+});

@@ -51,4 +51,10 @@ describe("ids", () => {
     expect(isId("callback", earlier)).toBe(false);
     expect(earlier < later).toBe(true);
   });
+
+  it("count up within one millisecond", () => {
+    const ids = Array.from({ length: 100 }, () => newId("event", 1_700_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(100);
+  });
 });

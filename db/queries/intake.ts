@@ -1,0 +1,159 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../functions/lib/db.ts";
+import type { AgentOverride } from "../schema/callbacks.ts";
+import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
+
+// Every intake request, whichever seed API it came through, is one statement: it checks that
+// the domain and agent belong to the caller, creates or updates the lead (one per workspace,
+// mode and E.164 phone), stores the form response, schedules the callback unless an identical
+// request did so in the last ten minutes, and writes the outbox events with the data they
+// describe. One statement is one round trip and one transaction: all of it, or none of it.
+
+export type IntakeInput = {
+  owner: { workspaceId: string; mode: "live" | "test" };
+  domainId: string | null;
+  agentId: string | null;
+  lead: {
+    id: string;
+    phone: string;
+    phoneRaw: string;
+    phone2: string | null;
+    name: string | null;
+    email: string | null;
+    country: string | null;
+    timezone: string | null;
+    customFields: Record<string, unknown>;
+  };
+  formResponse: {
+    id: string;
+    formType: string | null;
+    formData: Record<string, unknown>;
+    sourceUrl: string | null;
+    userAgent: string | null;
+    ipAddress: string | null;
+    fingerprint: string;
+  } | null;
+  callback: {
+    id: string;
+    source: "form_response" | "make_call" | "add_call_api" | "api";
+    sourceId: string | null;
+    agentOverride: AgentOverride | null;
+    scheduledAt: string | null; // ISO 8601; null means now
+    timezone: string | null;
+    metadata: Record<string, unknown>;
+    maxAttempts: number | null; // null: the domain's setting, else 5
+    retryIntervalsSeconds: number[] | null; // null: the domain's setting, else the default
+    fingerprint: string;
+    onlyIfDomainAutoCallback: boolean;
+  } | null;
+  eventIds: { formResponse: string; lead: string; callback: string };
+};
+
+export type IntakeResult = {
+  ok: boolean; // false: the domain or agent is not the caller's; nothing was written
+  domainFound: boolean;
+  agentFound: boolean;
+  lead: Record<string, unknown> | null;
+  formResponse: Record<string, unknown> | null;
+  callback: Record<string, unknown> | null;
+  duplicate: boolean; // an identical request scheduled a callback in the last ten minutes
+  eventIds: string[];
+};
+
+const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+const intArray = (values: number[] | null) => (values ? sql`${`{${values.join(",")}}`}::int[]` : sql`NULL::int[]`);
+
+export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeResult> {
+  const { owner, lead, formResponse: fr, callback: cb, eventIds } = input;
+  const ws = owner.workspaceId;
+  const mode = sql`${owner.mode}::mode`;
+  const statement = sql`
+WITH domain AS (
+  SELECT * FROM domains WHERE id = ${input.domainId}::text AND workspace_id = ${ws} AND mode = ${mode}
+), agent AS (
+  SELECT id FROM agents WHERE id = ${input.agentId}::text AND workspace_id = ${ws} AND mode = ${mode}
+), checked AS (
+  SELECT (${input.domainId}::text IS NULL OR EXISTS (SELECT 1 FROM domain)) AS domain_found,
+         (${input.agentId}::text IS NULL OR EXISTS (SELECT 1 FROM agent)) AS agent_found
+), lead AS (
+  INSERT INTO leads (id, workspace_id, mode, phone, phone_raw, phone_2, name, email, country, timezone, domain_id, custom_fields)
+  SELECT ${lead.id}, ${ws}, ${mode}, ${lead.phone}, ${lead.phoneRaw}, ${lead.phone2}, ${lead.name}, ${lead.email},
+         ${lead.country}, ${lead.timezone}, ${input.domainId}::text, ${json(lead.customFields)}
+  FROM checked WHERE checked.domain_found AND checked.agent_found
+  ON CONFLICT (workspace_id, mode, phone) DO UPDATE SET
+    phone_raw = EXCLUDED.phone_raw,
+    phone_2 = COALESCE(EXCLUDED.phone_2, leads.phone_2),
+    name = COALESCE(EXCLUDED.name, leads.name),
+    email = COALESCE(EXCLUDED.email, leads.email),
+    country = COALESCE(EXCLUDED.country, leads.country),
+    timezone = COALESCE(EXCLUDED.timezone, leads.timezone),
+    domain_id = COALESCE(EXCLUDED.domain_id, leads.domain_id),
+    custom_fields = leads.custom_fields || EXCLUDED.custom_fields,
+    updated_at = now()
+  RETURNING *
+), fr AS (
+  INSERT INTO form_responses (id, workspace_id, mode, domain_id, lead_id, form_type, form_data, source_url, user_agent, ip_address, fingerprint)
+  SELECT ${fr?.id ?? null}::text, ${ws}, ${mode}, ${input.domainId}::text, lead.id, ${fr?.formType ?? null}::text,
+         ${json(fr?.formData ?? {})}, ${fr?.sourceUrl ?? null}::text, ${fr?.userAgent ?? null}::text,
+         ${fr?.ipAddress ?? null}::text, ${fr?.fingerprint ?? null}::text
+  FROM lead WHERE ${fr !== null}
+  RETURNING *
+), recent AS (
+  SELECT EXISTS (
+    SELECT 1 FROM callbacks
+    WHERE workspace_id = ${ws} AND mode = ${mode} AND fingerprint = ${cb?.fingerprint ?? null}::text
+      AND created_at > now() - interval '10 minutes'
+  ) AS found
+), cb AS (
+  INSERT INTO callbacks (id, workspace_id, mode, lead_id, domain_id, agent_id, agent_override, source, source_id,
+                         status, scheduled_at, next_attempt_at, timezone, max_attempts, retry_intervals_seconds,
+                         metadata, fingerprint)
+  SELECT ${cb?.id ?? null}::text, ${ws}, ${mode}, lead.id, ${input.domainId}::text, ${input.agentId}::text,
+         ${cb?.agentOverride ? json(cb.agentOverride) : sql`NULL::jsonb`}, ${cb?.source ?? "api"}::callback_source,
+         COALESCE(${cb?.sourceId ?? null}::text, (SELECT id FROM fr)), 'scheduled',
+         COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()), COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()),
+         COALESCE(${cb?.timezone ?? null}::text, lead.timezone, (SELECT timezone FROM domain)),
+         COALESCE(${cb?.maxAttempts ?? null}::int, (SELECT retry_max_attempts FROM domain), 5),
+         COALESCE(${intArray(cb?.retryIntervalsSeconds ?? null)}, (SELECT retry_intervals_seconds FROM domain), '{120,600,1800,7200}'::int[]),
+         ${json(cb?.metadata ?? {})}, ${cb?.fingerprint ?? null}::text
+  FROM lead, recent
+  WHERE ${cb !== null} AND NOT recent.found
+    AND (NOT ${cb?.onlyIfDomainAutoCallback ?? false} OR COALESCE((SELECT auto_callback FROM domain), false))
+  RETURNING *
+), ev AS (
+  INSERT INTO events (id, workspace_id, mode, type, data, created_at)
+  SELECT ${eventIds.formResponse}, ${ws}, ${mode}, 'form_response.created', ${formResponseJson("fr")}, fr.created_at FROM fr
+  UNION ALL
+  SELECT ${eventIds.lead}, ${ws}, ${mode}, 'lead.updated', ${leadJson("lead")}, lead.updated_at FROM lead
+  UNION ALL
+  SELECT ${eventIds.callback}, ${ws}, ${mode}, 'callback.scheduled', ${callbackJson("cb", "lead")}, cb.created_at FROM cb, lead
+  RETURNING id
+)
+SELECT checked.domain_found, checked.agent_found,
+       (SELECT ${leadJson("lead")} FROM lead) AS lead,
+       (SELECT ${formResponseJson("fr")} FROM fr) AS form_response,
+       (SELECT ${callbackJson("cb", "lead")} FROM cb, lead) AS callback,
+       (SELECT found FROM recent) AS duplicate,
+       (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ev) AS event_ids
+FROM checked`;
+  const { rows } = await db.execute(statement);
+  const row = rows[0] as {
+    domain_found: boolean;
+    agent_found: boolean;
+    lead: Record<string, unknown> | null;
+    form_response: Record<string, unknown> | null;
+    callback: Record<string, unknown> | null;
+    duplicate: boolean;
+    event_ids: string[];
+  };
+  return {
+    ok: row.domain_found && row.agent_found,
+    domainFound: row.domain_found,
+    agentFound: row.agent_found,
+    lead: row.lead,
+    formResponse: row.form_response,
+    callback: row.callback,
+    duplicate: row.duplicate,
+    eventIds: row.event_ids,
+  };
+}

@@ -1,0 +1,21 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import type { ErrorRenderer } from "./errors.ts";
+
+/** Makes errors on this route come out in a compatibility API's own shape. Put it first. */
+export function dialect(render: ErrorRenderer): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("renderError", render);
+    await next();
+  };
+}
+
+/** Groups issues by field path, as { "form_data.email": ["is invalid"] }. */
+export function issuesByPath(issues: { path: string; message: string }[], strip = ""): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const { path, message } of issues) {
+    const key = (path.startsWith(strip) ? path.slice(strip.length) : path) || "body";
+    (grouped[key] ??= []).push(message);
+  }
+  return grouped;
+}

@@ -1,0 +1,50 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import { claimKey, releaseKey, storeResponse } from "../../db/queries/idempotency.ts";
+import { ApiError } from "./errors.ts";
+import { hashKey } from "./keys.ts";
+
+// Idempotency-Key on any POST. The first response is stored for 24 hours and replayed byte for
+// byte; the same key with another body is refused (422), and a repeat while the first is still
+// running gets 409. Keys are scoped to the workspace and mode.
+//
+// The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429) are
+// not remembered. If the process dies between the write and storing its response, the claim is
+// taken over by a retry after a minute (db/queries/idempotency.ts); the write it repeats is
+// itself idempotent for leads, and de-duplicated for callbacks.
+
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+const replayedHeaders = ["content-type", "location"];
+
+export function idempotent(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined || c.req.method !== "POST") return next();
+    if (!keyPattern.test(key)) {
+      throw new ApiError("bad_request", "Idempotency-Key must be 1 to 255 visible ASCII characters", { facts: { reason: "idempotency_key" } });
+    }
+    const { workspace, mode } = c.var.caller;
+    const scope = { workspaceId: workspace.id, mode, key };
+    const body = c.req.raw.body ? await c.req.text() : "";
+    const requestHash = await hashKey(`${c.req.method} ${c.req.path}\n${body}`);
+    const { claimed, row } = await claimKey(c.var.db, scope, requestHash);
+
+    if (!claimed) {
+      if (row && row.requestHash !== requestHash) {
+        throw new ApiError("validation_failed", "This Idempotency-Key was used with a different request", { facts: { reason: "idempotency_mismatch" } });
+      }
+      if (!row || row.responseStatus === null) {
+        throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
+      }
+      return c.body(row.responseBody ?? "", row.responseStatus as 200, { ...row.responseHeaders, "Idempotent-Replayed": "true" });
+    }
+
+    await next();
+    if (c.res.status >= 500 || c.res.status === 429 || c.res.status === 409) {
+      await releaseKey(c.var.db, scope);
+      return;
+    }
+    const headers = Object.fromEntries(replayedHeaders.flatMap((name) => (c.res.headers.has(name) ? [[name, c.res.headers.get(name)!]] : [])));
+    await storeResponse(c.var.db, scope, c.res.status, headers, await c.res.clone().text());
+  };
+}

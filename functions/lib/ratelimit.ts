@@ -1,0 +1,104 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import { ApiError } from "./errors.ts";
+import { redisClient, redisKey } from "./redis.ts";
+import { errorResponse } from "./respond-error.ts";
+
+// Per-workspace limits by plan (a workspace may override its plan's figure), and a second,
+// per-phone limit on callbacks (seed 002's "rate limit hit for a phone number"). Sliding windows
+// of one hour in Redis, checked in a single round trip: the two checks go out together in one
+// Upstash pipeline. When Redis is unreachable or slow (1 s), requests fail open: the failure is
+// logged and the response carries `X-RateLimit-Degraded: 1`, never a 5xx.
+
+export const planRequestsPerHour = { free: 100, pro: 1_000, enterprise: 10_000 } as const;
+export const defaultCallbacksPerPhonePerHour = 3;
+
+// Isolate-wide: remembers identifiers known to be blocked, so they are refused without a trip
+// to Redis. Safe to share across requests; it holds no request's data.
+const ephemeralCache = new Map<string, number>();
+
+type Check = { policy: "workspace" | "phone"; id: string; limit: number };
+type Outcome = Check & { success: boolean; remaining: number; reset: number };
+
+export type PhoneLimit = { phone: string; perHour: number };
+
+/**
+ * Counts this request against the workspace's limit (and a callback against the phone's),
+ * sets the rate-limit headers, and throws 429 when a limit is exceeded.
+ */
+export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Promise<void> {
+  c.set("rateLimited", true);
+  const { workspace } = c.var.caller;
+  const checks: Check[] = [{ policy: "workspace", id: workspace.id, limit: workspace.requestsPerHour ?? planRequestsPerHour[workspace.plan] }];
+  if (phone) checks.push({ policy: "phone", id: `${workspace.id}:${c.var.caller.mode}:${phone.phone}`, limit: phone.perHour });
+  const outcomes = await check(c, checks);
+  if (!outcomes) {
+    c.header("X-RateLimit-Degraded", "1");
+    return;
+  }
+  const headers = limitHeaders(outcomes);
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  const blocked = outcomes.find((o) => !o.success);
+  if (blocked) {
+    const retryAfter = Math.max(1, Math.ceil((blocked.reset - Date.now()) / 1000));
+    const detail = blocked.policy === "phone" ? `Too many callbacks to this phone number; try again in ${retryAfter} s` : `Rate limit exceeded; try again in ${retryAfter} s`;
+    throw new ApiError("rate_limited", detail, { headers: { ...headers, "Retry-After": String(retryAfter) }, facts: { retryAfter, policy: blocked.policy } });
+  }
+}
+
+/**
+ * Middleware. Most routes count the request before running. Intake routes pass `deferred`:
+ * they call enforceLimits themselves once the body is read, to check the phone limit in the
+ * same round trip; a request that fails before that point is counted here afterwards.
+ */
+export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!options.deferred) await enforceLimits(c);
+    await next();
+    if (c.var.rateLimited) return;
+    try {
+      await enforceLimits(c);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      c.res = errorResponse(c, err);
+    }
+  };
+}
+
+async function check(c: Context<AppEnv>, checks: Check[]): Promise<Outcome[] | null> {
+  const redis = redisClient(c.env);
+  try {
+    const results = await Promise.all(
+      checks.map((item) =>
+        new Ratelimit({
+          redis,
+          limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
+          prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
+          ephemeralCache,
+          timeout: 1000,
+          analytics: false,
+        }).limit(item.id),
+      ),
+    );
+    for (const result of results) c.executionCtx.waitUntil(result.pending);
+    if (results.some((r) => r.reason === "timeout")) throw new Error("no answer within 1 s");
+    return results.map((r, i) => ({ ...checks[i]!, success: r.success, remaining: r.remaining, reset: r.reset }));
+  } catch (err) {
+    console.error(`ratelimit: Redis unavailable (${(err as Error).message}); failing open`);
+    return null;
+  }
+}
+
+function limitHeaders(outcomes: Outcome[]): Record<string, string> {
+  const seconds = (reset: number) => Math.max(0, Math.ceil((reset - Date.now()) / 1000));
+  const workspace = outcomes[0]!;
+  return {
+    "X-RateLimit-Limit": String(workspace.limit),
+    "X-RateLimit-Remaining": String(Math.max(0, workspace.remaining)),
+    "X-RateLimit-Reset": String(Math.ceil(workspace.reset / 1000)),
+    // IETF draft-ietf-httpapi-ratelimit-headers: every policy, and what is left of each.
+    "RateLimit-Policy": outcomes.map((o) => `"${o.policy}";q=${o.limit};w=3600`).join(", "),
+    RateLimit: outcomes.map((o) => `"${o.policy}";r=${Math.max(0, o.remaining)};t=${seconds(o.reset)}`).join(", "),
+  };
+}

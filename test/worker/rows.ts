@@ -1,0 +1,20 @@
+import { asc, eq } from "drizzle-orm";
+import * as schema from "../../db/schema/index.ts";
+import { db } from "./fixtures.ts";
+
+// What a workspace has in the database, for tests that check what was (or was not) written.
+export async function rowsOf(workspaceId: string) {
+  const [leads, formResponses, callbacks, events, callLogs] = await Promise.all([
+    db().select().from(schema.leads).where(eq(schema.leads.workspaceId, workspaceId)),
+    db().select().from(schema.formResponses).where(eq(schema.formResponses.workspaceId, workspaceId)),
+    db().select().from(schema.callbacks).where(eq(schema.callbacks.workspaceId, workspaceId)).orderBy(asc(schema.callbacks.id)),
+    db().select().from(schema.events).where(eq(schema.events.workspaceId, workspaceId)).orderBy(asc(schema.events.id)),
+    db().select().from(schema.callLogs).where(eq(schema.callLogs.workspaceId, workspaceId)),
+  ]);
+  return { leads, formResponses, callbacks, events, callLogs };
+}
+
+export async function countWritten(workspaceId: string): Promise<number> {
+  const r = await rowsOf(workspaceId);
+  return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length;
+}
