@@ -8,7 +8,11 @@ export async function rowsOf(workspaceId: string) {
     db().select().from(schema.leads).where(eq(schema.leads.workspaceId, workspaceId)),
     db().select().from(schema.formResponses).where(eq(schema.formResponses.workspaceId, workspaceId)),
     db().select().from(schema.callbacks).where(eq(schema.callbacks.workspaceId, workspaceId)).orderBy(asc(schema.callbacks.id)),
-    db().select().from(schema.events).where(eq(schema.events.workspaceId, workspaceId)).orderBy(asc(schema.events.id)),
+    db()
+      .select({ id: schema.events.id, mode: schema.events.mode, type: schema.events.type, data: schema.events.data, createdAt: schema.events.createdAt })
+      .from(schema.events)
+      .where(eq(schema.events.workspaceId, workspaceId))
+      .orderBy(asc(schema.events.id)),
     db().select().from(schema.callLogs).where(eq(schema.callLogs.workspaceId, workspaceId)),
   ]);
   return { leads, formResponses, callbacks, events, callLogs };

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { call, json, makeDomain, tenant } from "./fixtures.ts";
+import { countWritten, rowsOf } from "./rows.ts";
+
+const path = "/api/v1/form_responses";
+const body = (domainId: string, phone = "+14155550100") => ({
+  form_response: { domain_id: domainId, form_data: { name: "Ada", phone, message: "call me" } },
+});
+
+async function setup() {
+  const t = await tenant("Idempotent shop", { requestsPerHour: 1000 });
+  return { ...t, domain: await makeDomain(t.workspace.id) };
+}
+
+describe("Idempotency-Key", () => {
+  it("replays the first response byte for byte, and writes once", async () => {
+    const { live, domain, workspace } = await setup();
+    const init = json(live.key, body(domain.id), { "Idempotency-Key": "order-1" });
+    const first = await call(path, init);
+    const second = await call(path, init);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(await second.text()).toBe(await first.text());
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.headers.get("content-type")).toBe(first.headers.get("content-type"));
+    const rows = await rowsOf(workspace.id);
+    expect(rows.formResponses).toHaveLength(1);
+    expect(rows.events).toHaveLength(3);
+  });
+
+  it("refuses the same key with a different body (422)", async () => {
+    const { live, domain } = await setup();
+    await call(path, json(live.key, body(domain.id), { "Idempotency-Key": "order-2" }));
+    const res = await call(path, json(live.key, body(domain.id, "+14155550199"), { "Idempotency-Key": "order-2" }));
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ error: "This Idempotency-Key was used with a different request" });
+  });
+
+  it("turns 50 parallel identical requests into one lead and one form response", async () => {
+    const { live, domain, workspace } = await setup();
+    const init = () => json(live.key, body(domain.id), { "Idempotency-Key": "burst" });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => call(path, init())));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+    expect(statuses).toContain(201);
+    const created = new Set(await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.text())));
+    expect(created.size).toBe(1);
+    const conflicts = responses.filter((r) => r.status === 409);
+    for (const r of conflicts) expect(await r.json()).toEqual({ error: "A request with this Idempotency-Key is still being processed" });
+    const rows = await rowsOf(workspace.id);
+    expect(rows.leads).toHaveLength(1);
+    expect(rows.formResponses).toHaveLength(1);
+    expect(rows.callbacks).toHaveLength(1);
+  });
+
+  it("scopes keys to the workspace", async () => {
+    const a = await setup();
+    const b = await setup();
+    const ra = await call(path, json(a.live.key, body(a.domain.id), { "Idempotency-Key": "shared" }));
+    const rb = await call(path, json(b.live.key, body(b.domain.id), { "Idempotency-Key": "shared" }));
+    expect([ra.status, rb.status]).toEqual([201, 201]);
+    expect(rb.headers.get("idempotent-replayed")).toBeNull();
+    expect((await rowsOf(b.workspace.id)).formResponses).toHaveLength(1);
+  });
+
+  it("remembers a refusal too, so a retry gets the same answer", async () => {
+    const { live, workspace } = await setup();
+    const init = json(live.key, body("dom_missing"), { "Idempotency-Key": "bad-domain" });
+    const first = await call(path, init);
+    const again = await call(path, init);
+    expect([first.status, again.status]).toEqual([404, 404]);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await countWritten(workspace.id)).toBe(0);
+  });
+
+  it.each([["a key that is too long", "k".repeat(256)], ["a key with a space", "two words"]])("refuses %s", async (_name, key) => {
+    const { live, domain, workspace } = await setup();
+    const res = await call(path, json(live.key, body(domain.id), { "Idempotency-Key": key }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "Idempotency-Key must be 1 to 255 visible ASCII characters" });
+    expect(await countWritten(workspace.id)).toBe(0);
+  });
+});
