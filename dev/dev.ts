@@ -1,16 +1,14 @@
 // `npm run dev`: PostgreSQL, migrations, Redis, the local servers, then `wrangler dev` with both
 // queues and the cron, and a demo workspace. Ctrl-C stops everything it started; a second run
 // reuses the data in .data/.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { applyMigrations } from "../db/migrate.ts";
 import { ensureDemo } from "./demo.ts";
-import { offlineEnv } from "./offline.ts";
 import { resolvePostgres } from "./postgres.ts";
-import { redactingStream } from "./redact.ts";
 import { resolveRedis } from "./redis.ts";
 import { startLocalStack } from "./stack.ts";
+import { ready, startWrangler, stopChild } from "./wrangler.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const data = process.env.RINGBACK_DATA_DIR ?? `${root}.data`;
@@ -32,18 +30,13 @@ else say("WARNING: no Redis found (REDIS_URL or 127.0.0.1:6379); using the in-me
 const stack = await startLocalStack(postgres, redis, "rb");
 const { demo, created } = await ensureDemo(postgres.url, `${data}/demo.json`);
 
-// Settings go to wrangler in a file only this user can read, not on its command line.
-const varsFile = `${data}/dev.vars`;
-const vars = { ...stack.bindings, ENVIRONMENT: "development" };
-writeFileSync(varsFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
-
-const wrangler = spawn(
-  "wrangler",
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--env-file", varsFile, "--test-scheduled", "--show-interactive-dev-session=false", "--persist-to", `${data}/wrangler`],
-  { cwd: root, env: offlineEnv(root), stdio: ["ignore", "pipe", "pipe"] },
-);
-wrangler.stdout.pipe(redactingStream()).pipe(process.stdout);
-wrangler.stderr.pipe(redactingStream()).pipe(process.stderr);
+const wrangler = startWrangler({
+  root,
+  port,
+  vars: { ...stack.bindings, ENVIRONMENT: "development" },
+  varsFile: `${data}/dev.vars`,
+  persistTo: `${data}/wrangler`,
+});
 
 let cron: ReturnType<typeof setInterval> | undefined;
 let stopping = false;
@@ -52,7 +45,7 @@ async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     clearInterval(cron);
-    await killed(wrangler);
+    await stopChild(wrangler);
     await stack.close();
     await postgres.stop();
   }
@@ -68,7 +61,7 @@ wrangler.on("exit", (code) => {
   }
 });
 
-if (await ready(`${base}/health`)) {
+if (await ready(`${base}/health`, () => stopping)) {
   // wrangler dev does not fire cron triggers by itself; this does, every minute, as Cloudflare would.
   cron = setInterval(() => {
     fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
@@ -84,25 +77,4 @@ if (await ready(`${base}/health`)) {
 
   curl ${base}/v1/me -H "Authorization: Bearer ${demo.test_key}"
 `);
-}
-
-async function ready(url: string): Promise<boolean> {
-  for (let i = 0; i < 240 && !stopping; i++) {
-    try {
-      if ((await fetch(url)).ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGINT");
-    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-  });
 }

@@ -23,6 +23,8 @@ export interface NeonSqlOptions {
 export interface NeonSqlServer {
   url: string;
   port: number;
+  /** HTTP requests served so far: one per round trip the driver makes (bench/ counts them). */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
@@ -89,7 +91,9 @@ export async function startNeonSql(opts: NeonSqlOptions = {}): Promise<NeonSqlSe
     }
   };
 
+  let requests = 0;
   const server = createServer((req, res) => {
+    if (req.method === "POST") requests++;
     handle(req, res).catch((err: unknown) => {
       console.error("neon-sql: unexpected failure:", err);
       if (!res.headersSent) sendJson(res, 500, { message: "internal error in the neon-sql dev server" });
@@ -99,6 +103,9 @@ export async function startNeonSql(opts: NeonSqlOptions = {}): Promise<NeonSqlSe
   return {
     url: `http://127.0.0.1:${port}/sql`,
     port,
+    get requests() {
+      return requests;
+    },
     async close() {
       await closeServer(server);
       await Promise.all([...pools.values()].map((pool) => pool.end()));

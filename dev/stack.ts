@@ -15,7 +15,13 @@ export type LocalBindings = {
   REDIS_PREFIX: string;
 };
 
-export type LocalStack = { bindings: LocalBindings; redisBackend: "redis" | "memory"; close(): Promise<void> };
+export type LocalStack = {
+  bindings: LocalBindings;
+  redisBackend: "redis" | "memory";
+  /** Round trips served so far by the SQL stand-in and the Redis bridge. */
+  roundTrips(): { sql: number; redis: number };
+  close(): Promise<void>;
+};
 
 const loopback = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -34,6 +40,7 @@ export async function startLocalStack(postgres: Postgres, redis: RedisChoice, re
     REDIS_PREFIX: redisPrefix,
   };
   const closers = [bridge.close];
+  let sqlRequests = () => 0;
   // A DATABASE_URL elsewhere (Neon itself) is reached directly; the stand-ins are for local servers.
   if (loopback.has(new URL(postgres.url).hostname)) {
     const sqlServer = await startNeonSql({});
@@ -41,10 +48,12 @@ export async function startLocalStack(postgres: Postgres, redis: RedisChoice, re
     bindings.NEON_SQL_ENDPOINT = sqlServer.url;
     bindings.NEON_WS_PROXY = wsProxy.proxy;
     closers.push(sqlServer.close, wsProxy.close);
+    sqlRequests = () => sqlServer.requests;
   }
   return {
     bindings,
     redisBackend: bridge.backend,
+    roundTrips: () => ({ sql: sqlRequests(), redis: bridge.requests }),
     close: async () => {
       await Promise.allSettled(closers.map((close) => close()));
     },

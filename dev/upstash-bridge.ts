@@ -20,6 +20,8 @@ export interface UpstashBridge {
   token: string;
   port: number;
   backend: "redis" | "memory";
+  /** HTTP requests served so far: one per round trip the client makes (bench/ counts them). */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +61,9 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     sendJson(res, Array.isArray(replies) ? 200 : 400, replies);
   };
 
+  let requests = 0;
   const server = createServer((req, res) => {
+    if (req.method === "POST") requests++;
     handle(req, res).catch((err: unknown) => {
       console.error("upstash-bridge: unexpected failure:", err);
       if (!res.headersSent) sendJson(res, 500, { error: "ERR internal error in the upstash bridge" });
@@ -77,6 +81,9 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     token: opts.token,
     port,
     backend: backend.kind,
+    get requests() {
+      return requests;
+    },
     async close() {
       await closeServer(server);
       await backend.close();

@@ -1,0 +1,88 @@
+// Intake benchmark: round trips per request, counted at the local servers, and the latency of
+// POST /api/v1/form_responses beside GET /health, alternating in one run so both see the same
+// machine. Run: npm run bench:intake [-- <requests>]
+import { drizzle } from "drizzle-orm/node-postgres";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { applyMigrations } from "../db/migrate.ts";
+import * as schema from "../db/schema/index.ts";
+import { freePort, resolvePostgres, throwawayName } from "../dev/postgres.ts";
+import { resolveRedis } from "../dev/redis.ts";
+import { startLocalStack } from "../dev/stack.ts";
+import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
+
+const samples = Number(process.argv[2] ?? 500);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "ringback-bench-"));
+
+const postgres = await resolvePostgres({ database: throwawayName("ringback_bench"), throwaway: true, dataDir: `${scratch}/pg` });
+await applyMigrations(postgres.url);
+const redis = await resolveRedis();
+const stack = await startLocalStack(postgres, redis, throwawayName("bench"));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const wrangler = startWrangler({ root, port, vars: { ...stack.bindings, ENVIRONMENT: "development" }, varsFile: `${scratch}/vars`, persistTo: `${scratch}/wrangler`, quiet: true });
+
+try {
+  if (!(await ready(`${base}/health`))) throw new Error("wrangler dev did not start");
+  const pool = new pg.Pool({ connectionString: postgres.url });
+  const db = drizzle(pool, { schema });
+  const made = await createWorkspace(db, { name: "Bench", plan: "enterprise" });
+  const domain = await addDomain(db, { workspaceId: made.workspace.id, mode: "live", name: "bench.example" });
+  await pool.end();
+
+  let n = 0;
+  const submit = (headers: Record<string, string> = {}) =>
+    fetch(`${base}/api/v1/form_responses`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${made.keys.live.key}`, ...headers },
+      body: JSON.stringify({ form_response: { domain_id: domain.id, form_data: { name: "Bench", phone: `+1415555${String(1000 + (n++ % 9000))}`, message: `m${n}` } } }),
+    });
+  const timed = async (request: () => Promise<Response>, expected: number) => {
+    const started = performance.now();
+    const res = await request();
+    await res.arrayBuffer();
+    if (res.status !== expected) throw new Error(`expected ${expected}, got ${res.status}`);
+    return performance.now() - started;
+  };
+
+  for (let i = 0; i < 20; i++) await timed(submit, 201); // warm up: scripts loaded, isolates hot
+
+  const perRequest = async (label: string, request: () => Promise<Response>, expected: number, count = 20) => {
+    const before = stack.roundTrips();
+    for (let i = 0; i < count; i++) await timed(request, expected);
+    await new Promise((r) => setTimeout(r, 500)); // let waitUntil work (queue sends, last-used) land
+    const after = stack.roundTrips();
+    return { label, postgres: (after.sql - before.sql) / count, redis: (after.redis - before.redis) / count };
+  };
+  const trips = [
+    await perRequest("POST /api/v1/form_responses", () => submit(), 201),
+    await perRequest("POST /api/v1/form_responses with Idempotency-Key", () => submit({ "Idempotency-Key": crypto.randomUUID() }), 201),
+    await perRequest("GET /health", () => fetch(`${base}/health`), 200),
+  ];
+
+  const intake: number[] = [];
+  const health: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    intake.push(await timed(submit, 201));
+    health.push(await timed(() => fetch(`${base}/health`), 200));
+  }
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+  const row = (name: string, xs: number[]) => `| ${name} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 99).toFixed(1)} |`;
+  console.log(`\nround trips per request (mean of 20, at the local servers; Redis: ${stack.redisBackend}):`);
+  console.log("| request | PostgreSQL | Redis |\n|---|---|---|");
+  for (const t of trips) console.log(`| ${t.label} | ${t.postgres.toFixed(2)} | ${t.redis.toFixed(2)} |`);
+  console.log(`\nlatency over ${samples} alternating pairs, ms:`);
+  console.log("| request | p50 | p99 |\n|---|---|---|");
+  console.log(row("POST /api/v1/form_responses", intake));
+  console.log(row("GET /health", health));
+  console.log(`| ratio intake / health | ${(pct(intake, 50) / pct(health, 50)).toFixed(2)} | ${(pct(intake, 99) / pct(health, 99)).toFixed(2)} |`);
+} finally {
+  await stopChild(wrangler);
+  await stack.close();
+  await postgres.stop();
+}
