@@ -57,6 +57,7 @@ export type IntakeResult = {
   formResponse: Record<string, unknown> | null;
   callback: Record<string, unknown> | null;
   duplicate: boolean; // an identical request scheduled a callback in the last ten minutes
+  earlierCallback: Record<string, unknown> | null; // that request's callback, as the API shows it
   eventIds: string[];
 };
 
@@ -98,12 +99,13 @@ WITH domain AS (
          ${fr?.ipAddress ?? null}::text, ${fr?.fingerprint ?? null}::text
   FROM lead WHERE ${fr !== null}
   RETURNING *
+), earlier AS (
+  SELECT id FROM callbacks
+  WHERE workspace_id = ${ws} AND mode = ${mode} AND fingerprint = ${cb?.fingerprint ?? null}::text
+    AND created_at > now() - interval '10 minutes'
+  ORDER BY created_at DESC, id DESC LIMIT 1
 ), recent AS (
-  SELECT EXISTS (
-    SELECT 1 FROM callbacks
-    WHERE workspace_id = ${ws} AND mode = ${mode} AND fingerprint = ${cb?.fingerprint ?? null}::text
-      AND created_at > now() - interval '10 minutes'
-  ) AS found
+  SELECT EXISTS (SELECT 1 FROM earlier) AS found
 ), cb AS (
   INSERT INTO callbacks (id, workspace_id, mode, lead_id, domain_id, agent_id, agent_override, source, source_id,
                          status, scheduled_at, next_attempt_at, timezone, max_attempts, retry_intervals_seconds,
@@ -134,6 +136,8 @@ SELECT checked.domain_found, checked.agent_found,
        (SELECT ${formResponseJson("fr")} FROM fr) AS form_response,
        (SELECT ${callbackJson("cb", "lead")} FROM cb, lead) AS callback,
        (SELECT found FROM recent) AS duplicate,
+       (SELECT ${callbackJson("e", "el")} FROM callbacks e JOIN leads el ON el.id = e.lead_id
+        WHERE e.id = (SELECT id FROM earlier)) AS earlier_callback,
        (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ev) AS event_ids
 FROM checked`;
   const { rows } = await db.execute(statement);
@@ -144,6 +148,7 @@ FROM checked`;
     form_response: Record<string, unknown> | null;
     callback: Record<string, unknown> | null;
     duplicate: boolean;
+    earlier_callback: Record<string, unknown> | null;
     event_ids: string[];
   };
   return {
@@ -154,6 +159,7 @@ FROM checked`;
     formResponse: row.form_response,
     callback: row.callback,
     duplicate: row.duplicate,
+    earlierCallback: row.earlier_callback,
     eventIds: row.event_ids,
   };
 }

@@ -26,7 +26,9 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     const { workspace, mode } = c.var.caller;
     const scope = { workspaceId: workspace.id, mode, key };
     const body = c.req.raw.body ? await c.req.text() : "";
-    const requestHash = await hashKey(`${c.req.method} ${c.req.path}\n${body}`);
+    // The whole request: a POST may carry its parameters in the query string (Brightcall links).
+    const url = new URL(c.req.url);
+    const requestHash = await hashKey(`${c.req.method} ${url.pathname}${url.search}\n${body}`);
     const { claimed, row } = await claimKey(c.var.db, scope, requestHash);
 
     if (!claimed) {
