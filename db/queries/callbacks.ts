@@ -1,0 +1,84 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../functions/lib/db.ts";
+import type { Mode } from "../../functions/lib/keys.ts";
+import { callbackJson } from "./resources.ts";
+
+// Reads and the cancel of callbacks on the native API. Every query is scoped to the caller's
+// workspace and mode, and returns the resource as callbackJson builds it, the same builder the
+// events use.
+
+export type Owner = { workspaceId: string; mode: Mode };
+type Json = Record<string, unknown>;
+
+const owned = (owner: Owner) => sql`c.workspace_id = ${owner.workspaceId} AND c.mode = ${owner.mode}::mode`;
+
+export async function findCallback(db: Db, owner: Owner, id: string): Promise<Json | null> {
+  const { rows } = await db.execute(sql`
+    SELECT ${callbackJson("c", "l")} AS callback
+    FROM callbacks c JOIN leads l ON l.id = c.lead_id
+    WHERE c.id = ${id} AND ${owned(owner)}`);
+  return (rows[0]?.callback as Json | undefined) ?? null;
+}
+
+export type CallbackFilters = {
+  status?: string;
+  leadId?: string;
+  phone?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  before?: string; // the cursor's id: the page starts after it, newest first
+};
+
+/** Newest first; `limit + 1` rows so the caller can tell whether there is more. */
+export async function listCallbacks(db: Db, owner: Owner, filters: CallbackFilters, limit: number): Promise<Json[]> {
+  const where: SQL[] = [owned(owner)];
+  if (filters.status) where.push(sql`c.status = ${filters.status}::callback_status`);
+  if (filters.leadId) where.push(sql`c.lead_id = ${filters.leadId}`);
+  if (filters.phone) where.push(sql`l.phone = ${filters.phone}`);
+  if (filters.createdAfter) where.push(sql`c.created_at > ${filters.createdAfter}::timestamptz`);
+  if (filters.createdBefore) where.push(sql`c.created_at < ${filters.createdBefore}::timestamptz`);
+  if (filters.before) where.push(sql`c.id < ${filters.before}`);
+  const { rows } = await db.execute(sql`
+    SELECT ${callbackJson("c", "l")} AS callback
+    FROM callbacks c JOIN leads l ON l.id = c.lead_id
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY c.id DESC LIMIT ${limit + 1}`);
+  return rows.map((row) => row.callback as Json);
+}
+
+export type Canceled = {
+  found: boolean;
+  status: string | null; // the status before the cancel, as the statement saw it
+  callback: Json | null; // the canceled callback; null when it could not be canceled
+  eventId: string | null;
+};
+
+/**
+ * Cancels a callback waiting for its next call, and writes its callback.completed event with
+ * the callback's final state, in one statement. A callback in any other state is left alone;
+ * `status` then says which state that was.
+ */
+export async function cancelCallback(db: Db, owner: Owner, id: string, eventId: string, cancelable: readonly string[]): Promise<Canceled> {
+  const states = sql.join(cancelable.map((s) => sql`${s}::callback_status`), sql`, `);
+  const { rows } = await db.execute(sql`
+WITH target AS (
+  SELECT c.status FROM callbacks c WHERE c.id = ${id} AND ${owned(owner)}
+), cb AS (
+  UPDATE callbacks c SET status = 'canceled', canceled_at = now(), ended_reason = 'canceled_by_api',
+                         next_attempt_at = NULL, updated_at = now()
+  WHERE c.id = ${id} AND ${owned(owner)} AND c.status IN (${states})
+  RETURNING c.*
+), lead AS (
+  SELECT l.* FROM leads l JOIN cb ON l.id = cb.lead_id
+), ev AS (
+  INSERT INTO events (id, workspace_id, mode, type, data, created_at)
+  SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "lead")}, cb.updated_at
+  FROM cb, lead
+  RETURNING id
+)
+SELECT (SELECT status FROM target) AS status,
+       (SELECT ${callbackJson("cb", "lead")} FROM cb, lead) AS callback,
+       (SELECT id FROM ev) AS event_id`);
+  const row = rows[0] as { status: string | null; callback: Json | null; event_id: string | null };
+  return { found: row.status !== null, status: row.status, callback: row.callback, eventId: row.event_id };
+}
