@@ -33,7 +33,7 @@ const { demo, created } = await ensureDemo(postgres.url, `${data}/demo.json`);
 const wrangler = startWrangler({
   root,
   port,
-  vars: { ...stack.bindings, ENVIRONMENT: "development" },
+  vars: { ...stack.bindings, ENVIRONMENT: "development", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
   varsFile: `${data}/dev.vars`,
   persistTo: `${data}/wrangler`,
 });

@@ -8,7 +8,28 @@ import { openApiDocument } from "./lib/openapi.ts";
 import { registerHealth } from "./system/health.ts";
 import { registerOpenApi } from "./system/openapi.ts";
 import { registerMe } from "./account/me.ts";
+import { registerCreateEndpoint } from "./webhooks/create-endpoint.ts";
+import { registerListEndpoints } from "./webhooks/list-endpoints.ts";
+import { registerGetEndpoint } from "./webhooks/get-endpoint.ts";
+import { registerUpdateEndpoint } from "./webhooks/update-endpoint.ts";
+import { registerDeleteEndpoint } from "./webhooks/delete-endpoint.ts";
+import { registerRotateSecret } from "./webhooks/rotate-secret.ts";
+import { registerListDeliveries } from "./webhooks/list-deliveries.ts";
+import { registerWebhookCatalogue } from "./webhooks/catalogue.ts";
+import { registerListEvents } from "./events/list-events.ts";
+import { registerGetEvent } from "./events/get-event.ts";
+import { registerReplayEvent } from "./events/replay-event.ts";
 import { registerFormResponses } from "./intake/form-responses.ts";
+import { registerAddCallApi } from "./intake/add-call-api.ts";
+import { registerCreateCallback } from "./callbacks/create.ts";
+import { registerListCallbacks } from "./callbacks/list.ts";
+import { registerGetCallback } from "./callbacks/get.ts";
+import { registerCancelCallback } from "./callbacks/cancel.ts";
+import { registerListLeads } from "./leads/list.ts";
+import { registerGetLead } from "./leads/get.ts";
+import { registerUpdateLead } from "./leads/update.ts";
+import { registerCallLogs } from "./intake/call-logs.ts";
+import { registerMakeCall } from "./intake/make-call.ts";
 
 export function newApp() {
   const app = new Hono<AppEnv>();
@@ -25,8 +46,32 @@ export function newApp() {
   registerOpenApi(app, () => openApiDocument(apiInfo));
   // account
   registerMe(app);
+  // webhooks
+  registerCreateEndpoint(app);
+  registerListEndpoints(app);
+  registerGetEndpoint(app);
+  registerUpdateEndpoint(app);
+  registerDeleteEndpoint(app);
+  registerRotateSecret(app);
+  registerListDeliveries(app);
+  registerWebhookCatalogue(app);
+  // events
+  registerListEvents(app);
+  registerGetEvent(app);
+  registerReplayEvent(app);
+  // callbacks and leads: the native API
+  registerCreateCallback(app);
+  registerListCallbacks(app);
+  registerGetCallback(app);
+  registerCancelCallback(app);
+  registerListLeads(app);
+  registerGetLead(app);
+  registerUpdateLead(app);
   // intake: the seed APIs
   registerFormResponses(app);
+  registerAddCallApi(app);
+  registerCallLogs(app);
+  registerMakeCall(app);
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

@@ -14,10 +14,20 @@ const Settings = z
     // WebSocket-to-TCP proxy in front of a plain PostgreSQL. Production talks to Neon itself.
     NEON_SQL_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
     NEON_WS_PROXY: z.string().min(1).optional(),
+    // Local development only: lets webhook endpoints be plain http on 127.0.0.1 or [::1], any
+    // port, so a receiver on this machine can be used. Everything else stays https on 443.
+    WEBHOOKS_ALLOW_LOOPBACK_HTTP: z
+      .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
+      .default(false)
+      .transform((v) => v === true || v === "true" || v === "1"),
   })
   .refine((s) => s.ENVIRONMENT !== "production" || (!s.NEON_SQL_ENDPOINT && !s.NEON_WS_PROXY), {
     message: "NEON_SQL_ENDPOINT and NEON_WS_PROXY are for the local stack and must not be set in production",
     path: ["NEON_SQL_ENDPOINT"],
+  })
+  .refine((s) => s.ENVIRONMENT !== "production" || !s.WEBHOOKS_ALLOW_LOOPBACK_HTTP, {
+    message: "WEBHOOKS_ALLOW_LOOPBACK_HTTP is for local development and must not be set in production",
+    path: ["WEBHOOKS_ALLOW_LOOPBACK_HTTP"],
   });
 
 export type Settings = z.infer<typeof Settings>;

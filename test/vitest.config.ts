@@ -9,7 +9,7 @@ import type { TestStack } from "./setup/stack.ts";
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
-    globalSetup: ["./test/setup/stack.ts"],
+    globalSetup: ["./test/setup/stack.ts", "./test/setup/webhook-lab.ts"],
     projects: [
       {
         extends: true,

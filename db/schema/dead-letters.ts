@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt } from "./columns.ts";
 
 // What a dead-letter queue consumer received: every message, kept, never dropped. Not owned by a
@@ -14,7 +14,12 @@ export const deadLetters = pgTable(
     body: jsonb("body").$type<unknown>(),
     workspaceId: text("workspace_id"),
     eventId: text("event_id"),
+    reason: text("reason"), // why it was parked, when the consumer knew
     createdAt: createdAt(),
   },
-  (t) => [index("dead_letters_queue_idx").on(t.queue, t.createdAt)],
+  (t) => [
+    index("dead_letters_queue_idx").on(t.queue, t.createdAt),
+    // A message redelivered to the recorder is recorded once.
+    uniqueIndex("dead_letters_message_idx").on(t.queue, t.messageId),
+  ],
 );

@@ -14,6 +14,9 @@ export const events = pgTable(
     createdAt: createdAt(),
     // Set once the event is on the queue; the sweeper re-sends rows still null after 30 s.
     enqueuedAt: at("enqueued_at"),
+    // A sweeper's claim: it sends only rows it claimed, and a claim older than two minutes (a
+    // sweeper that died before sending) may be taken again.
+    claimedAt: at("claimed_at"),
   },
   (t) => [
     index("events_list_idx").on(t.workspaceId, t.mode, t.id),

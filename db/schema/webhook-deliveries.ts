@@ -29,8 +29,13 @@ export const webhookDeliveries = pgTable(
     endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     agentId: text("agent_id").references(() => agents.id, { onDelete: "cascade" }),
     status: deliveryStatus("status").notNull().default("pending"),
+    // Attempts in the current run: the retry schedule's position. A replay starts a new run;
+    // `attempts` keeps every attempt of every run.
     attemptCount: integer("attempt_count").notNull().default(0),
     attempts: jsonb("attempts").$type<DeliveryAttempt[]>().notNull().default([]),
+    // Set on every pending delivery: when the cron must send it if nothing else has. For waits
+    // over 12 h it is the due time; for a queue-held retry or an attempt in flight it is a
+    // deadline past which the queue is presumed to have lost the message.
     nextAttemptAt: at("next_attempt_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -2,11 +2,18 @@ import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
+import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
 // Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
 const jobs: Record<string, (env: Env) => Promise<void>> = {
   "purge expired idempotency keys": async (env) => {
     await httpDb(env).delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, sql`now()`));
+  },
+  "send outbox events the fast path missed": async (env) => {
+    await sweepOutbox(env);
+  },
+  "send due webhook deliveries": async (env) => {
+    await sendDueDeliveries(env);
   },
 };
 

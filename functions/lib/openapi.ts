@@ -15,10 +15,24 @@ export type RouteDoc = {
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 };
 
+/** A request Ringback sends (OpenAPI 3.1's top-level `webhooks`), e.g. one per event type. */
+export type WebhookDoc = {
+  name: string;
+  summary: string;
+  description?: string;
+  headers: Record<string, string>; // name → description
+  body: z.ZodType;
+};
+
 const routes: RouteDoc[] = [];
+const webhooks: WebhookDoc[] = [];
 
 export function describeRoute(doc: RouteDoc): void {
   routes.push(doc);
+}
+
+export function describeWebhook(doc: WebhookDoc): void {
+  webhooks.push(doc);
 }
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" });
@@ -54,10 +68,25 @@ export function openApiDocument(info: { title: string; version: string; descript
     }
     (paths[route.path] ??= {})[route.method] = operation;
   }
+  const outgoing = Object.fromEntries(
+    webhooks.map((hook) => [
+      hook.name,
+      {
+        post: {
+          summary: hook.summary,
+          description: hook.description,
+          parameters: Object.entries(hook.headers).map(([name, description]) => ({ name, in: "header", required: true, description, schema: { type: "string" } })),
+          requestBody: { required: true, content: { "application/json": { schema: jsonSchema(hook.body) } } },
+          responses: { "2XX": { description: "Received. Anything else is retried (410 disables the endpoint)." } },
+        },
+      },
+    ]),
+  );
   return {
     openapi: "3.1.0",
     info,
     paths,
+    webhooks: outgoing,
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "rb_live_…, rb_test_… (or rb_pk_… where allowed)" },

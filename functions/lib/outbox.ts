@@ -1,7 +1,8 @@
 import { inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { events } from "../../db/schema/index.ts";
-import type { EventType } from "../../schemas/events.ts";
+import { eventPayloads } from "../../schemas/event-payloads.ts";
+import type { EventEnvelope, EventType } from "../../schemas/events.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "./db.ts";
 import { newId } from "./ids.ts";
@@ -14,20 +15,34 @@ import type { Mode } from "./keys.ts";
 
 export type EventRow = typeof events.$inferInsert & { id: string; createdAt: Date };
 
+/** An outbox row. `data` must match the type's payload schema (schemas/event-payloads.ts). */
 export function newEvent(owner: { workspaceId: string; mode: Mode }, type: EventType, data: Record<string, unknown>): EventRow {
+  eventPayloads[type].schema.parse(data);
   const createdAt = new Date();
   return { id: newId("event", createdAt.getTime()), workspaceId: owner.workspaceId, mode: owner.mode, type, data, createdAt };
 }
 
-/** The body of a message on the `webhooks` queue. */
-export const WebhookMessage = z.object({ event_id: z.string().min(1) });
+/**
+ * The body of a message on the `webhooks` queue. `{event_id}` alone fans the event out to its
+ * subscribers; with `delivery_id` it is one delivery's retry, replay or cron pick-up.
+ */
+export const WebhookMessage = z.strictObject({
+  event_id: z.string().regex(/^evt_[0-9a-z]{26}$/),
+  delivery_id: z
+    .string()
+    .regex(/^whd_[0-9a-z]{26}$/)
+    .optional(),
+});
 export type WebhookMessage = z.infer<typeof WebhookMessage>;
 
 /** Sends events to the webhooks queue and marks them sent. */
 export async function enqueue(env: Env, rows: { id: string }[]): Promise<void> {
   if (rows.length === 0) return;
-  const messages = rows.map((row) => ({ body: { event_id: row.id } satisfies WebhookMessage, contentType: "json" as const }));
-  await env.WEBHOOKS.sendBatch(messages);
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < rows.length; i += 100) {
+    const chunk = rows.slice(i, i + 100);
+    await env.WEBHOOKS.sendBatch(chunk.map((row) => ({ body: { event_id: row.id } satisfies WebhookMessage, contentType: "json" as const })));
+  }
   await httpDb(env)
     .update(events)
     .set({ enqueuedAt: sql`now()` })
@@ -41,4 +56,9 @@ export function publishAfterCommit(env: Env, ctx: { waitUntil(p: Promise<unknown
       console.error(`outbox: enqueueing ${rows.length} event(s) failed; the sweeper will send them`, err);
     }),
   );
+}
+
+/** The envelope every endpoint receives: `{"id","event","created_at","data"}`. */
+export function envelopeOf(row: { id: string; type: string; createdAt: Date; data: Record<string, unknown> }): EventEnvelope {
+  return { id: row.id, event: row.type as EventType, created_at: row.createdAt.toISOString(), data: row.data };
 }

@@ -4,13 +4,19 @@
 const encoder = new TextEncoder();
 const secretPrefix = "whsec_";
 
+/** Bytes backed by a plain ArrayBuffer, as WebCrypto takes them. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+/** UTF-8 bytes of a string (TextEncoder always returns a fresh ArrayBuffer). */
+export const utf8 = (text: string): Bytes => encoder.encode(text) as Bytes;
+
 /** A new endpoint secret: whsec_ + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {
   return secretPrefix + toBase64(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** The HMAC key of a whsec_ secret (the base64 after the prefix), or null if it is not one. */
-export function standardKey(secret: string): Uint8Array | null {
+export function standardKey(secret: string): Bytes | null {
   if (!secret.startsWith(secretPrefix)) return null;
   try {
     const key = fromBase64(secret.slice(secretPrefix.length));
@@ -24,8 +30,8 @@ export function standardKey(secret: string): Uint8Array | null {
  * Standard Webhooks: `v1,` + base64 HMAC-SHA256 of "id.timestamp.body" under the secret's key.
  * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
-export async function standardSignature(key: Uint8Array, id: string, timestamp: number, body: Uint8Array): Promise<string> {
-  const prefix = encoder.encode(`${id}.${timestamp}.`);
+export async function standardSignature(key: Bytes, id: string, timestamp: number, body: Bytes): Promise<string> {
+  const prefix = utf8(`${id}.${timestamp}.`);
   const signed = new Uint8Array(prefix.length + body.length);
   signed.set(prefix);
   signed.set(body, prefix.length);
@@ -36,12 +42,12 @@ export async function standardSignature(key: Uint8Array, id: string, timestamp: 
  * Seed 002's style: hex HMAC-SHA256 of the body bytes, keyed with the secret string itself (as
  * `crypto.createHmac('sha256', secret)` does in the seed's receiver).
  */
-export async function hexSignature(secret: string, body: Uint8Array): Promise<string> {
-  const mac = await hmacSha256(encoder.encode(secret), body);
+export async function hexSignature(secret: string, body: Bytes): Promise<string> {
+  const mac = await hmacSha256(utf8(secret), body);
   return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+async function hmacSha256(key: Bytes, data: Bytes): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
 }
@@ -52,6 +58,6 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Bytes {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

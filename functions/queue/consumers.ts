@@ -1,11 +1,16 @@
 import type { Env } from "../env.ts";
+import { recordWebhookDeadLetters } from "./dead-letters.ts";
+import { deliverWebhooks } from "./deliver-webhooks.ts";
 
 export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 // Queue name → consumer. Names are the base names from wrangler.toml; an environment may add a
-// suffix (webhooks-staging), which is stripped before the lookup. The webhooks consumer and its
-// dead-letter recorder arrive with the webhooks issue, the calls consumer with the callbacks one.
-const consumers: Record<string, Consumer> = {};
+// suffix (webhooks-staging), which is stripped before the lookup. The calls consumer arrives with
+// the callbacks issue.
+const consumers: Record<string, Consumer> = {
+  webhooks: deliverWebhooks,
+  "webhooks-dlq": recordWebhookDeadLetters,
+};
 
 export async function consume(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const consumer = consumers[baseName(batch.queue)];

@@ -6,7 +6,7 @@ import { resolveRedis } from "../../dev/redis.ts";
 import { startLocalStack, type LocalBindings } from "../../dev/stack.ts";
 
 export type TestStack = {
-  bindings: LocalBindings & { ENVIRONMENT: "test" };
+  bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" };
   databaseUrl: string;
   redisUrl: string | undefined;
   sources: { postgres: string; redis: string };
@@ -44,7 +44,8 @@ export default async function setup(project: TestProject) {
   if (redis.url === undefined) console.warn("test stack: WARNING: Redis is the in-memory stand-in");
 
   project.provide("stack", {
-    bindings: { ...stack.bindings, ENVIRONMENT: "test" },
+    // Webhook tests deliver to receivers on 127.0.0.1 (test/setup/webhook-lab.ts).
+    bindings: { ...stack.bindings, ENVIRONMENT: "test", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
     databaseUrl: postgres.url,
     redisUrl: redis.url,
     sources: { postgres: postgres.source, redis: redis.source },

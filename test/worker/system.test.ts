@@ -86,7 +86,7 @@ describe("scheduled", () => {
 
 describe("queue", () => {
   it("retries messages of a queue that has no consumer rather than acknowledging them", async () => {
-    const batch = createMessageBatch("webhooks", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { event_id: "evt_x" } }]);
+    const batch = createMessageBatch("unconsumed", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { event_id: "evt_x" } }]);
     const ctx = createExecutionContext();
     await worker.queue(batch, bindings, ctx);
     const result = await getQueueResult(batch, ctx);

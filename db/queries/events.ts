@@ -1,0 +1,63 @@
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "../../functions/lib/db.ts";
+import type { Owner } from "./webhook-endpoints.ts";
+import { events } from "../schema/index.ts";
+
+export type StoredEvent = typeof events.$inferSelect;
+
+const owned = (owner: Owner) => and(eq(events.workspaceId, owner.workspaceId), eq(events.mode, owner.mode));
+
+/** Newest first; `limit + 1` rows so the caller can tell whether there is more. */
+export async function listEvents(db: Db, owner: Owner, query: { type?: string; limit: number; startingAfter?: string }) {
+  return db
+    .select()
+    .from(events)
+    .where(
+      and(
+        owned(owner),
+        query.type ? eq(events.type, query.type) : undefined,
+        query.startingAfter ? lt(events.id, query.startingAfter) : undefined,
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(query.limit + 1);
+}
+
+export async function findEvent(db: Db, owner: Owner, id: string): Promise<StoredEvent | null> {
+  const [row] = await db.select().from(events).where(and(owned(owner), eq(events.id, id)));
+  return row ?? null;
+}
+
+/**
+ * The sweeper's claim: events still not on the queue 30 s after they were written, that no other
+ * sweeper holds. One statement, so two sweepers running at once never take the same row: each
+ * locks what it takes, skips what the other has locked, and re-checks the claim on rows that
+ * were committed under it. A claim lapses after two minutes in case its sweeper died.
+ */
+export async function claimUnsentEvents(db: Db, limit: number): Promise<string[]> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    UPDATE events SET claimed_at = now()
+    WHERE id IN (
+      SELECT id FROM events
+      WHERE enqueued_at IS NULL
+        AND created_at < now() - interval '30 seconds'
+        AND (claimed_at IS NULL OR claimed_at < now() - interval '2 minutes')
+      ORDER BY created_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    AND enqueued_at IS NULL
+    RETURNING id`);
+  return rows.map((row) => row.id);
+}
+
+export async function markEnqueued(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(events).set({ enqueuedAt: sql`now()` }).where(inArray(events.id, ids));
+}
+
+/** Gives back a claim whose send failed, so the next sweep takes the rows at once. */
+export async function releaseClaims(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(events).set({ claimedAt: null }).where(inArray(events.id, ids));
+}

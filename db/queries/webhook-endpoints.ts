@@ -1,0 +1,65 @@
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../../functions/lib/db.ts";
+import type { Mode } from "../../functions/lib/keys.ts";
+import { webhookEndpoints } from "../schema/index.ts";
+
+export type Owner = { workspaceId: string; mode: Mode };
+export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+const owned = (owner: Owner) => and(eq(webhookEndpoints.workspaceId, owner.workspaceId), eq(webhookEndpoints.mode, owner.mode));
+
+export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
+  const [created] = await db.insert(webhookEndpoints).values(row).returning();
+  return created!;
+}
+
+/** Newest first; `limit + 1` rows so the caller can tell whether there is more. */
+export async function listEndpoints(db: Db, owner: Owner, page: { limit: number; startingAfter?: string }): Promise<EndpointRow[]> {
+  return db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(owned(owner), page.startingAfter ? lt(webhookEndpoints.id, page.startingAfter) : undefined))
+    .orderBy(desc(webhookEndpoints.id))
+    .limit(page.limit + 1);
+}
+
+export async function findEndpoint(db: Db, owner: Owner, id: string): Promise<EndpointRow | null> {
+  const [row] = await db.select().from(webhookEndpoints).where(and(owned(owner), eq(webhookEndpoints.id, id)));
+  return row ?? null;
+}
+
+export type EndpointChanges = Partial<Pick<EndpointRow, "url" | "events" | "description" | "enabled">>;
+
+export async function updateEndpoint(db: Db, owner: Owner, id: string, changes: EndpointChanges): Promise<EndpointRow | null> {
+  // Enabling by hand starts afresh: the reason it was disabled and its failing streak go.
+  const reenable = changes.enabled === true ? { disabledReason: null, failingSince: null } : {};
+  const [row] = await db
+    .update(webhookEndpoints)
+    .set({ ...changes, ...reenable, updatedAt: sql`now()` })
+    .where(and(owned(owner), eq(webhookEndpoints.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteEndpoint(db: Db, owner: Owner, id: string): Promise<boolean> {
+  const rows = await db.delete(webhookEndpoints).where(and(owned(owner), eq(webhookEndpoints.id, id))).returning({ id: webhookEndpoints.id });
+  return rows.length > 0;
+}
+
+/**
+ * Makes `secret` the signing secret and keeps the current one signing beside it for 24 h. A
+ * rotation during a rotation drops the oldest: at most two secrets ever sign.
+ */
+export async function rotateSecret(db: Db, owner: Owner, id: string, secret: string): Promise<EndpointRow | null> {
+  const [row] = await db
+    .update(webhookEndpoints)
+    .set({
+      previousSecret: sql`${webhookEndpoints.secret}`,
+      previousSecretExpiresAt: sql`now() + interval '24 hours'`,
+      secret,
+      updatedAt: sql`now()`,
+    })
+    .where(and(owned(owner), eq(webhookEndpoints.id, id)))
+    .returning();
+  return row ?? null;
+}

@@ -1,0 +1,37 @@
+import { claimUnsentEvents, markEnqueued, releaseClaims } from "../../db/queries/events.ts";
+import { claimDueDeliveries } from "../../db/queries/webhook-deliveries.ts";
+import type { Env } from "../env.ts";
+import { httpDb } from "../lib/db.ts";
+import type { WebhookMessage } from "../lib/outbox.ts";
+
+// The outbox's safety nets, run every minute by the cron.
+
+const perRun = 1000;
+
+/** Events still not on the queue 30 s after their commit (the fast path failed or never ran). */
+export async function sweepOutbox(env: Env): Promise<number> {
+  const db = httpDb(env);
+  const ids = await claimUnsentEvents(db, perRun);
+  try {
+    await sendAll(env, ids.map((id) => ({ event_id: id })));
+  } catch (err) {
+    await releaseClaims(db, ids);
+    throw err;
+  }
+  await markEnqueued(db, ids);
+  return ids.length;
+}
+
+/** Deliveries whose next_attempt_at has come: waits too long for the queue, and any it lost. */
+export async function sendDueDeliveries(env: Env): Promise<number> {
+  const due = await claimDueDeliveries(httpDb(env), perRun);
+  // A failed send leaves the claim to lapse: the rows come due again after the watchdog period.
+  await sendAll(env, due.map((d) => ({ event_id: d.event_id, delivery_id: d.id })));
+  return due.length;
+}
+
+async function sendAll(env: Env, bodies: WebhookMessage[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 100) {
+    await env.WEBHOOKS.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+  }
+}

@@ -1,0 +1,59 @@
+import type { App } from "../context.ts";
+import { findEvent } from "../../db/queries/events.ts";
+import { prepareReplay, replayTargets } from "../../db/queries/webhook-deliveries.ts";
+import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
+import { requireKey } from "../lib/auth.ts";
+import { ApiError } from "../lib/errors.ts";
+import { describeRoute } from "../lib/openapi.ts";
+import type { WebhookMessage } from "../lib/outbox.ts";
+import { validate } from "../lib/validate.ts";
+import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
+import { Problem } from "../../schemas/problem.ts";
+
+export function registerReplayEvent(app: App) {
+  describeRoute({
+    method: "post",
+    path: "/v1/events/{id}/replay",
+    summary: "Replay an event",
+    description:
+      "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
+      "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
+      "the retry schedule starts again.",
+    tags: ["events"],
+    auth: "key",
+    body: ReplayRequest,
+    responses: {
+      202: { description: "Queued", schema: ReplayResult },
+      401: { description: "Missing, unknown or revoked key", schema: Problem, contentType: "application/problem+json" },
+      403: { description: "The key lacks webhooks:write", schema: Problem, contentType: "application/problem+json" },
+      404: { description: "No such event, or endpoint, in this workspace and mode", schema: Problem, contentType: "application/problem+json" },
+      409: { description: "The endpoint is disabled", schema: Problem, contentType: "application/problem+json" },
+      422: { description: "Invalid body", schema: Problem, contentType: "application/problem+json" },
+    },
+  });
+
+  app.post("/v1/events/:id/replay", requireKey({ scope: "webhooks:write" }), validate("json", ReplayRequest), async (c) => {
+    const { workspace, mode } = c.var.caller;
+    const owner = { workspaceId: workspace.id, mode };
+    const id = c.req.param("id");
+    const { endpoint_id: endpointId } = c.req.valid("json");
+    const event = await findEvent(c.var.db, owner, id);
+    if (!event) throw new ApiError("not_found", `No event ${id}`);
+    let targets;
+    if (endpointId) {
+      const endpoint = await findEndpoint(c.var.db, owner, endpointId);
+      if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${endpointId}`);
+      if (!endpoint.enabled) throw new ApiError("conflict", `Webhook endpoint ${endpointId} is disabled; enable it first`);
+      targets = [{ endpointId }];
+    } else {
+      targets = await replayTargets(c.var.db, event);
+    }
+    const deliveries = await prepareReplay(c.var.db, event, targets);
+    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id } satisfies WebhookMessage, contentType: "json" as const }));
+    // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
+    for (let i = 0; i < messages.length; i += 100) {
+      await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, err));
+    }
+    return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
+  });
+}

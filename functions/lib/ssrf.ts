@@ -1,0 +1,136 @@
+// Which URLs Ringback will POST webhooks to. Checked when an endpoint is registered and again
+// before every delivery (an agent's post-call URL is set outside the API, and rules may tighten).
+// The WHATWG URL parser already turns every spelling of an IPv4 literal (2130706433, 0x7f.1,
+// 0177.0.0.1, 127.1) into dotted decimal, so the range checks below see the real address.
+
+export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
+
+export type UrlPolicy = {
+  /** Local development: plain http (any port) to 127.0.0.1 or [::1], spelled exactly so. */
+  allowLoopbackHttp: boolean;
+};
+
+const refuse = (reason: string): UrlVerdict => ({ ok: false, reason });
+
+export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlVerdict {
+  // Whitespace, control characters and backslashes are where parsers disagree.
+  if (/[\s\u0000-\u001f\u007f\\]/.test(raw)) return refuse("contains whitespace, control characters or backslashes");
+  const authority = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return refuse("is not a valid URL");
+  }
+  if (!authority) return refuse("must be an absolute https:// URL");
+  if (authority[2]!.includes("@") || url.username || url.password) return refuse("must not contain userinfo");
+  if (url.protocol !== "https:" && url.protocol !== "http:") return refuse("must use https");
+
+  const rawHost = authority[2]!.replace(/:\d*$/, "").toLowerCase();
+  if (policy.allowLoopbackHttp && (rawHost === "127.0.0.1" || rawHost === "[::1]")) return { ok: true, url };
+
+  if (url.protocol !== "https:") return refuse("must use https");
+  if (url.port !== "") return refuse("must use port 443");
+
+  const host = url.hostname.toLowerCase();
+  if (host.startsWith("[")) {
+    const blocked = blockedIPv6(host.slice(1, -1));
+    return blocked ? refuse(`points at ${blocked}`) : { ok: true, url };
+  }
+  const v4 = parseIPv4(host);
+  if (v4 !== null) {
+    const blocked = blockedIPv4(v4);
+    return blocked ? refuse(`points at ${blocked}`) : { ok: true, url };
+  }
+  const name = host.replace(/\.+$/, "");
+  if (name === "localhost" || name.endsWith(".localhost")) return refuse("points at localhost");
+  if (/(^|\.)(internal|local)$/.test(name)) return refuse("names an internal (.internal or .local) host");
+  if (!name.includes(".")) return refuse("must be a fully qualified host name");
+  return { ok: true, url };
+}
+
+// [first address, prefix length, what it is]
+const ipv4Blocked: [number, number, string][] = [
+  [ip4(0, 0, 0, 0), 8, "the unspecified network"],
+  [ip4(10, 0, 0, 0), 8, "a private address"],
+  [ip4(100, 64, 0, 0), 10, "a CGNAT address"],
+  [ip4(127, 0, 0, 0), 8, "a loopback address"],
+  [ip4(169, 254, 0, 0), 16, "a link-local or cloud metadata address"],
+  [ip4(172, 16, 0, 0), 12, "a private address"],
+  [ip4(192, 0, 0, 0), 24, "an IETF protocol address"],
+  [ip4(192, 0, 2, 0), 24, "a documentation address"],
+  [ip4(192, 88, 99, 0), 24, "a 6to4 relay address"],
+  [ip4(192, 168, 0, 0), 16, "a private address"],
+  [ip4(198, 18, 0, 0), 15, "a benchmarking address"],
+  [ip4(198, 51, 100, 0), 24, "a documentation address"],
+  [ip4(203, 0, 113, 0), 24, "a documentation address"],
+  [ip4(224, 0, 0, 0), 4, "a multicast address"],
+  [ip4(240, 0, 0, 0), 4, "a reserved or broadcast address"],
+  [ip4(168, 63, 129, 16), 32, "a cloud metadata address"], // Azure's wire server
+];
+
+function ip4(a: number, b: number, c: number, d: number): number {
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+}
+
+function parseIPv4(host: string): number | null {
+  const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (!parts) return null;
+  const octets = parts.slice(1).map(Number);
+  if (octets.some((o) => o > 255)) return null;
+  return ip4(octets[0]!, octets[1]!, octets[2]!, octets[3]!);
+}
+
+function blockedIPv4(address: number): string | null {
+  for (const [base, bits, what] of ipv4Blocked) {
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    if (((address & mask) >>> 0) === base) return what;
+  }
+  return null;
+}
+
+/** The eight 16-bit groups of an IPv6 address, or null if it is not one. */
+function parseIPv6(text: string): number[] | null {
+  let tail: number[] = [];
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const v4 = parseIPv4(dotted[2]!);
+    if (v4 === null) return null;
+    text = dotted[1]!.endsWith("::") ? dotted[1]! : dotted[1]!.slice(0, -1);
+    tail = [v4 >>> 16, v4 & 0xffff];
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groups = (s: string) => (s === "" ? [] : s.split(":").map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)));
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  const given = head.length + rest.length + tail.length;
+  if ([...head, ...rest].some(Number.isNaN)) return null;
+  if (halves.length === 1 && given !== 8) return null;
+  if (halves.length === 2 && given > 7) return null;
+  return [...head, ...Array<number>(8 - given).fill(0), ...rest, ...tail];
+}
+
+function blockedIPv6(text: string): string | null {
+  const g = parseIPv6(text);
+  if (!g) return "an address that is not valid IPv6";
+  const v4At = (hi: number, lo: number) => (((g[hi]! << 16) >>> 0) + g[lo]!) >>> 0;
+  const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeros(8)) return "the unspecified address";
+  if (zeros(7) && g[7] === 1) return "a loopback address";
+  // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 and 6to4.
+  if (zeros(5) && g[5] === 0xffff) return blockedIPv4(v4At(6, 7)) ?? null;
+  if (zeros(6)) return blockedIPv4(v4At(6, 7)) ?? "an IPv4-compatible address";
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return blockedIPv4(v4At(6, 7));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "a local-use NAT64 address";
+  if (g[0] === 0x2002) return blockedIPv4(v4At(1, 2));
+  const first = g[0]!;
+  if ((first & 0xffc0) === 0xfe80) return "a link-local address";
+  if ((first & 0xffc0) === 0xfec0) return "a site-local address";
+  if ((first & 0xfe00) === 0xfc00) return "a unique local (ULA) address";
+  if ((first & 0xff00) === 0xff00) return "a multicast address";
+  if (first === 0x0100 && g.slice(1, 4).every((x) => x === 0)) return "a discard-only address";
+  if (first === 0x2001 && g[1] === 0x0db8) return "a documentation address";
+  if (first === 0x2001 && g[1]! < 0x0200) return "an IETF special-purpose address (Teredo, ORCHID, benchmarking)";
+  return null;
+}

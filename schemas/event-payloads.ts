@@ -1,0 +1,119 @@
+import { z } from "zod";
+import type { EventType } from "./events.ts";
+
+// The `data` of each event type, versioned. A version only ever gains optional fields; a change
+// a receiver could trip over is a new schema (V2) beside the old one, never an edit of V1. The
+// objects are loose: the fields named here are promised, and resources may carry more.
+
+const time = z.iso.datetime().describe("ISO 8601, UTC");
+const nullableTime = time.nullable();
+
+export const FormResponseCreatedV1 = z
+  .looseObject({
+    id: z.string().describe("fr_…"),
+    lead_id: z.string(),
+    domain_id: z.string().nullable().optional(),
+    form_type: z.string().nullable().optional(),
+    form_data: z.record(z.string(), z.unknown()),
+    source_url: z.string().nullable().optional(),
+    created_at: time,
+  })
+  .meta({ id: "FormResponseCreatedV1", description: "form_response.created, version 1 (seed 000's fields)" });
+
+export const LeadUpdatedV1 = z
+  .looseObject({
+    id: z.string().describe("lead_…"),
+    phone: z.string().describe("E.164"),
+    name: z.string().nullable().optional(),
+    email: z.string().nullable().optional(),
+    custom_fields: z.record(z.string(), z.unknown()).optional(),
+    opted_out: z.boolean().optional(),
+    created_at: time.optional(),
+    updated_at: time,
+  })
+  .meta({ id: "LeadUpdatedV1", description: "lead.updated, version 1: the lead as it is now" });
+
+const callbackFields = {
+  id: z.string().describe("cb_…"),
+  lead_id: z.string(),
+  status: z.string().describe("The callback's status after the change"),
+  phone: z.string().optional(),
+  agent_id: z.string().nullable().optional(),
+  scheduled_at: time,
+};
+
+export const CallbackScheduledV1 = z
+  .looseObject({ ...callbackFields, next_attempt_at: nullableTime.optional() })
+  .meta({ id: "CallbackScheduledV1", description: "callback.scheduled, version 1" });
+
+export const CallbackCompletedV1 = z
+  .looseObject({ ...callbackFields, completed_at: nullableTime.optional(), ended_reason: z.string().nullable().optional() })
+  .meta({ id: "CallbackCompletedV1", description: "callback.completed, version 1" });
+
+const callFields = {
+  call_id: z.string().describe("att_…: the call attempt"),
+  callback_id: z.string(),
+  lead_id: z.string().optional(),
+  attempt_number: z.number().int().min(1).optional(),
+  phone: z.string().optional().describe("The number called, E.164"),
+  agent_id: z.string().nullable().optional(),
+  status: z.string().describe("The attempt's telephony status"),
+  at: time.describe("When the call reached this state"),
+};
+
+export const CallInitiatedV1 = z.looseObject(callFields).meta({ id: "CallInitiatedV1", description: "call.initiated, version 1" });
+export const CallConnectedV1 = z.looseObject(callFields).meta({ id: "CallConnectedV1", description: "call.connected, version 1" });
+export const CallCompletedV1 = z
+  .looseObject({ ...callFields, duration_seconds: z.number().int().min(0).nullable().optional(), recording_url: z.string().nullable().optional() })
+  .meta({ id: "CallCompletedV1", description: "call.completed, version 1" });
+export const CallMissedV1 = z
+  .looseObject({ ...callFields, reason: z.string().nullable().optional().describe("busy, no-answer, failed, canceled") })
+  .meta({ id: "CallMissedV1", description: "call.missed, version 1" });
+
+/** Seed 002's post-call payload, field for field. An agent's post-call URL receives exactly this. */
+export const PostCallV1 = z
+  .looseObject({
+    webhook_version: z.literal("v1"),
+    webhook_timestamp: time,
+    webhook_type: z.literal("post_call"),
+    call_id: z.string(),
+    agent_id: z.string(),
+    phone_number: z.string(),
+    from_phone_number: z.string(),
+    status: z.string(),
+    intent: z.string().nullable(),
+    intent_confidence: z.number().nullable().optional(),
+    lead_data: z.looseObject({
+      name: z.string().nullable().optional(),
+      email: z.string().nullable().optional(),
+      phone: z.string().nullable().optional(),
+    }),
+    duration_minutes: z.number(),
+    duration_seconds: z.number(),
+    start_time: time,
+    end_time: time,
+    call_successful: z.string(),
+    language: z.string().optional(),
+    credits_deducted: z.number().optional(),
+    recording_url: z.string().nullable(),
+    metadata: z.looseObject({
+      summary: z.string().optional(),
+      transcript: z.string().optional(),
+      transcript_turns: z
+        .array(z.object({ role: z.string(), message: z.string(), time_in_call_secs: z.number() }))
+        .optional(),
+    }),
+  })
+  .meta({ id: "PostCallV1", description: "post_call, version 1 (seed 002's payload)" });
+
+export const eventPayloads = {
+  "form_response.created": { version: 1, schema: FormResponseCreatedV1 },
+  "lead.updated": { version: 1, schema: LeadUpdatedV1 },
+  "callback.scheduled": { version: 1, schema: CallbackScheduledV1 },
+  "callback.completed": { version: 1, schema: CallbackCompletedV1 },
+  "call.initiated": { version: 1, schema: CallInitiatedV1 },
+  "call.connected": { version: 1, schema: CallConnectedV1 },
+  "call.completed": { version: 1, schema: CallCompletedV1 },
+  "call.missed": { version: 1, schema: CallMissedV1 },
+  post_call: { version: 1, schema: PostCallV1 },
+} satisfies Record<EventType, { version: number; schema: z.ZodType }>;

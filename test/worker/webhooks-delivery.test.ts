@@ -1,0 +1,337 @@
+import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
+import { EventEnvelope } from "../../schemas/events.ts";
+import { bearer, call, db, tenant } from "./fixtures.ts";
+import { randomJson, randomString, rng } from "../setup/random-json.ts";
+import { agentWithWebhook, createEndpoint, deliveriesOf, insertEvent, postCall, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setup(options: { events?: unknown } = {}) {
+  const { workspace, live, test } = await tenant();
+  const r = await receiver();
+  const endpoint = await createEndpoint(live.key, { url: r.url, ...(options.events !== undefined && { events: options.events }) });
+  await r.configure({ secrets: [endpoint.secret], hexSecret: endpoint.secret });
+  const owner = { workspaceId: workspace.id, mode: "live" as const };
+  return { workspace, live, test, r, endpoint, owner };
+}
+
+const endpointRow = async (id: string) => (await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
+
+describe("fan-out", () => {
+  it("delivers the envelope, signed so standardwebhooks and a seed-style receiver verify it in Node", async () => {
+    const { r, endpoint, owner } = await setup();
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const queue = recordingQueue();
+    const { result, thrown } = await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(thrown).toBeNull();
+    expect(result.explicitAcks).toHaveLength(1);
+
+    const [request] = await r.requests();
+    const [delivery] = await deliveriesOf(event.id);
+    expect(request!.verdicts).toEqual({ standard: { [endpoint.secret]: true }, ringbackHex: true, calldock: null });
+    expect(request!.headers).toMatchObject({ "webhook-id": delivery!.id, "x-ringback-event": "lead.updated", "content-type": "application/json" });
+    expect(request!.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(Math.abs(Number(request!.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(30);
+    expect(EventEnvelope.parse(JSON.parse(request!.body))).toEqual({ id: event.id, event: "lead.updated", created_at: event.createdAt.toISOString(), data: samplePayloads["lead.updated"] });
+    expect(request!.body).toBe(JSON.stringify(JSON.parse(request!.body))); // compact
+    expect(delivery).toMatchObject({ status: "succeeded", attemptCount: 1, endpointId: endpoint.id, nextAttemptAt: null });
+    expect(delivery!.attempts[0]).toMatchObject({ status_code: 200, response_body: "ok", error: null });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it("sends each event only to the enabled endpoints of its workspace and mode that subscribe to its type", async () => {
+    const { workspace, live, test, r, owner } = await setup({ events: ["callback.scheduled"] });
+    const all = await receiver();
+    await createEndpoint(live.key, { url: all.url, events: "*" });
+    const disabled = await receiver();
+    await createEndpoint(live.key, { url: disabled.url, enabled: false });
+    const testMode = await receiver();
+    await createEndpoint(test.key, { url: testMode.url });
+    const other = await tenant();
+    const otherReceiver = await receiver();
+    await createEndpoint(other.live.key, { url: otherReceiver.url });
+
+    const scheduled = await insertEvent(owner, "callback.scheduled", samplePayloads["callback.scheduled"]);
+    const updated = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: scheduled.id }, { event_id: updated.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+
+    expect((await r.requests()).map((q) => q.headers["x-ringback-event"])).toEqual(["callback.scheduled"]);
+    expect((await all.requests()).map((q) => q.headers["x-ringback-event"]).sort()).toEqual(["callback.scheduled", "lead.updated"]);
+    expect(await disabled.requests()).toEqual([]);
+    expect(await testMode.requests()).toEqual([]);
+    expect(await otherReceiver.requests()).toEqual([]);
+    expect(workspace.id).toBe(owner.workspaceId);
+  });
+
+  it("keeps one delivery row per event and endpoint: a duplicate message re-sends with the same webhook-id", async () => {
+    const { r, owner } = await setup();
+    await r.configure({ responses: [{ status: 200 }] });
+    const event = await insertEvent(owner, "call.initiated", samplePayloads["call.initiated"]);
+    const queue = recordingQueue();
+    // The same message twice in one batch, then again after a crash that lost the first record.
+    await runQueue("webhooks", [{ event_id: event.id }, { event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [delivery] = await deliveriesOf(event.id);
+    await db().update(webhookDeliveries).set({ status: "pending", attemptCount: 0 }).where(eq(webhookDeliveries.id, delivery!.id));
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+
+    expect(await deliveriesOf(event.id)).toHaveLength(1);
+    const requests = await r.requests();
+    expect(requests).toHaveLength(2);
+    expect(new Set(requests.map((q) => q.headers["webhook-id"]))).toEqual(new Set([delivery!.id]));
+  });
+});
+
+describe("retries", () => {
+  it("retries on the schedule with one webhook-id and a fresh timestamp per attempt, honouring Retry-After", async () => {
+    const { r, endpoint, owner } = await setup();
+    await r.configure({
+      secrets: [endpoint.secret],
+      hexSecret: endpoint.secret,
+      responses: [{ status: 500 }, { status: 503, headers: { "Retry-After": "4000" } }, { status: 429, headers: { "Retry-After": "1" } }],
+    });
+    const event = await insertEvent(owner, "callback.completed", samplePayloads["callback.completed"]);
+    const queue = recordingQueue();
+    const run = (body: unknown, attempts: number) => runQueue("webhooks", [body], { attempts, bindings: { WEBHOOKS: queue.queue } });
+
+    // Attempt 1, from the fan-out: the failure goes on as a message of its own, 5 s (±10 %) later.
+    const first = await run({ event_id: event.id }, 1);
+    expect(first.result.explicitAcks).toHaveLength(1);
+    const [delivery] = await deliveriesOf(event.id);
+    expect(queue.sent).toHaveLength(1);
+    expect(queue.sent[0]!.body).toEqual({ event_id: event.id, delivery_id: delivery!.id });
+    expect(queue.sent[0]!.delaySeconds).toBeGreaterThanOrEqual(4);
+    expect(queue.sent[0]!.delaySeconds).toBeLessThanOrEqual(6);
+
+    // Attempt 2: a 503 asking for 4000 s; the schedule's 5 min is the shorter, so 4000 s it is.
+    await sleep(1100);
+    const second = await run(queue.sent[0]!.body, 1);
+    expect(second.retries).toEqual([{ msgId: expect.any(String), delaySeconds: 4000 }]);
+    expect(second.result.retryMessages).toHaveLength(1);
+
+    // Attempt 3: a 429 asking for 1 s; the schedule's 30 min (±10 %) is the longer.
+    await sleep(1100);
+    const third = await run(queue.sent[0]!.body, 2);
+    const delay = third.retries[0]!.delaySeconds!;
+    expect(delay).toBeGreaterThanOrEqual(1620);
+    expect(delay).toBeLessThanOrEqual(1980);
+
+    // Attempt 4 succeeds.
+    await sleep(1100);
+    const fourth = await run(queue.sent[0]!.body, 3);
+    expect(fourth.result.explicitAcks).toHaveLength(1);
+    expect(fourth.result.retryMessages).toEqual([]);
+
+    const requests = await r.requests();
+    expect(requests).toHaveLength(4);
+    expect(new Set(requests.map((q) => q.headers["webhook-id"]))).toEqual(new Set([delivery!.id]));
+    const stamps = requests.map((q) => Number(q.headers["webhook-timestamp"]));
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]!);
+    expect(requests.every((q) => q.verdicts.standard[endpoint.secret] && q.verdicts.ringbackHex)).toBe(true);
+    const [done] = await deliveriesOf(event.id);
+    expect(done).toMatchObject({ status: "succeeded", attemptCount: 4, nextAttemptAt: null });
+    expect(done!.attempts.map((a) => a.status_code)).toEqual([500, 503, 429, 200]);
+    expect((await endpointRow(endpoint.id)).failingSince).toBeNull();
+  });
+
+  it("hands waits over 12 h to the cron through next_attempt_at, and gives up after the tenth attempt", async () => {
+    const { r, endpoint, owner } = await setup();
+    await r.configure({ responses: [{ status: 500 }, { status: 500 }, { status: 503 }] });
+    const event = await insertEvent(owner, "call.missed", samplePayloads["call.missed"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [delivery] = await deliveriesOf(event.id);
+    expect((await endpointRow(endpoint.id)).failingSince).toBeInstanceOf(Date);
+
+    // As if seven attempts had failed: the eighth fails too, and the next wait (20 h) is the cron's.
+    await db().update(webhookDeliveries).set({ attemptCount: 7 }).where(eq(webhookDeliveries.id, delivery!.id));
+    const eighth = await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(eighth.result.retryMessages).toEqual([]);
+    expect(eighth.result.explicitAcks).toHaveLength(1);
+    const [waiting] = await deliveriesOf(event.id);
+    const hours = (waiting!.nextAttemptAt!.getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(20 * 0.9 - 0.01);
+    expect(hours).toBeLessThan(20 * 1.1 + 0.01);
+
+    // When it is due, the cron claims it and queues it; the consumer sends it.
+    await db().update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, delivery!.id));
+    const { sendDueDeliveries } = await import("../../functions/cron/webhooks.ts");
+    const { testEnv } = await import("./fixtures.ts");
+    const cronQueue = recordingQueue();
+    await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cronQueue.queue });
+    expect(cronQueue.sent.map((m) => m.body)).toContainEqual({ event_id: event.id, delivery_id: delivery!.id });
+    const [claimed] = await deliveriesOf(event.id);
+    expect(claimed!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000); // the claim's lease
+    await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [sent] = await deliveriesOf(event.id);
+    expect(sent).toMatchObject({ status: "pending", attemptCount: 9 });
+
+    // The tenth attempt is the last: it fails, and so does the delivery.
+    await db().update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, delivery!.id));
+    await r.configure({ responses: [{ status: 502 }] });
+    const last = await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(last.result.retryMessages).toEqual([]);
+    const [failed] = await deliveriesOf(event.id);
+    expect(failed).toMatchObject({ status: "failed", attemptCount: 10, nextAttemptAt: null });
+  });
+});
+
+describe("status handling", () => {
+  it("disables the endpoint on a 410 and sends it nothing more", async () => {
+    const { r, endpoint, owner } = await setup();
+    await r.configure({ responses: [{ status: 410, body: "gone" }] });
+    const first = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: first.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(queue.sent).toEqual([]);
+    expect((await deliveriesOf(first.id))[0]).toMatchObject({ status: "failed" });
+    expect(await endpointRow(endpoint.id)).toMatchObject({ enabled: false, disabledReason: "the endpoint answered 410 Gone" });
+
+    const second = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: second.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(await deliveriesOf(second.id)).toEqual([]);
+    expect(await r.requests()).toHaveLength(1);
+  });
+
+  it("does not follow a redirect: a 3xx is a failed attempt", async () => {
+    const { r, owner } = await setup();
+    const target = await receiver();
+    await r.configure({ responses: [{ status: 302, headers: { Location: target.url } }, { status: 307, headers: { Location: target.url } }] });
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [delivery] = await deliveriesOf(event.id);
+    expect(delivery).toMatchObject({ status: "pending", attemptCount: 1 });
+    expect(delivery!.attempts[0]!.status_code).toBe(302);
+    expect(queue.sent).toHaveLength(1);
+    expect(await target.requests()).toEqual([]);
+  });
+
+  it("stops retrying when the receiver answers webhook-delivery: abort-message", async () => {
+    const { r, owner } = await setup();
+    await r.configure({ responses: [{ status: 500, headers: { "webhook-delivery": "abort-message" } }] });
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(queue.sent).toEqual([]);
+    expect((await deliveriesOf(event.id))[0]).toMatchObject({ status: "failed", attemptCount: 1 });
+  });
+
+  it("keeps the first 4 KB of a response body", async () => {
+    const { r, owner } = await setup();
+    await r.configure({ responses: [{ status: 500, body: "é".repeat(3000) }] });
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const body = (await deliveriesOf(event.id))[0]!.attempts[0]!.response_body!;
+    expect(new TextEncoder().encode(body).length).toBe(4096);
+    expect(body.startsWith("é".repeat(2048))).toBe(true);
+  });
+
+  it("disables an endpoint that has failed without a break for 5 days", async () => {
+    const { r, endpoint, owner } = await setup();
+    await r.configure({ responses: [{ status: 500 }] });
+    await db().update(webhookEndpoints).set({ failingSince: new Date(Date.now() - 5 * 86_400_000 - 60_000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(queue.sent).toEqual([]);
+    expect((await deliveriesOf(event.id))[0]).toMatchObject({ status: "failed" });
+    expect(await endpointRow(endpoint.id)).toMatchObject({ enabled: false, disabledReason: "failed without a break for 5 days" });
+  });
+
+  it("ends a failing streak on the first success", async () => {
+    const { r, endpoint, owner } = await setup();
+    await db().update(webhookEndpoints).set({ failingSince: new Date(Date.now() - 3 * 86_400_000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    expect(await r.requests()).toHaveLength(1);
+    expect((await endpointRow(endpoint.id)).failingSince).toBeNull();
+  });
+});
+
+describe("rotation", () => {
+  it("signs with the new and the old secret for 24 h, each verifiable, then with the new alone", async () => {
+    const { live, r, endpoint, owner } = await setup();
+    const res = await call(`/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, { method: "POST", headers: bearer(live.key) });
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as { secret: string; previous_secret_expires_at: string };
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    const hours = (Date.parse(rotated.previous_secret_expires_at) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23.9);
+    expect(hours).toBeLessThanOrEqual(24);
+    await r.configure({ secrets: [endpoint.secret, rotated.secret], hexSecret: rotated.secret });
+
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const [during] = await r.requests();
+    expect(during!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    expect(during!.verdicts).toEqual({ standard: { [endpoint.secret]: true, [rotated.secret]: true }, ringbackHex: true, calldock: null });
+
+    await db().update(webhookEndpoints).set({ previousSecretExpiresAt: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    const later = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    await runQueue("webhooks", [{ event_id: later.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const after = (await r.requests())[1]!;
+    expect(after.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(after.verdicts.standard).toEqual({ [endpoint.secret]: false, [rotated.secret]: true });
+  });
+});
+
+describe("the agent's post-call webhook (seed 002)", () => {
+  it("gets seed 002's payload as compact JSON, which the seed's own verifyWebhook accepts", async () => {
+    const { workspace } = await tenant();
+    const r = await receiver({ hexSecret: "your-webhook-secret" });
+    const agent = await agentWithWebhook(workspace.id, r.url, "your-webhook-secret");
+    const owner = { workspaceId: workspace.id, mode: "live" as const };
+    const payload = postCall(agent.id, { metadata: { summary: "Zoë asked about 日本語 pricing — “quoted” 🎉", transcript: "Agent: Hi\nUser: Ça va?\u2028" } });
+    const event = await insertEvent(owner, "post_call", payload);
+    // Only post_call goes to the agent's URL.
+    const other = await insertEvent(owner, "call.completed", { ...samplePayloads["call.completed"], agent_id: agent.id });
+    await runQueue("webhooks", [{ event_id: event.id }, { event_id: other.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+
+    const requests = await r.requests();
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    // Compact: what JSON.stringify gives back for the parsed body (jsonb keeps its own key order).
+    expect(request!.body).toBe(JSON.stringify(JSON.parse(request!.body)));
+    expect(JSON.parse(request!.body)).toEqual(payload);
+    expect(request!.headers).toMatchObject({ "x-calldock-event": "post_call", "x-ringback-event": "post_call" });
+    expect(request!.verdicts).toMatchObject({ calldock: true, ringbackHex: true });
+    expect(request!.headers["webhook-id"]).toBe((await deliveriesOf(event.id))[0]!.id);
+    expect(await deliveriesOf(other.id)).toEqual([]);
+  });
+});
+
+describe("independent verification over many random bodies", () => {
+  it("every delivery of 60 events with random Unicode data verifies in Node with standardwebhooks and the seed-style check", async () => {
+    const { r, endpoint, owner } = await setup();
+    const random = rng(1121);
+    const made = [];
+    for (let i = 0; i < 60; i++) made.push(await insertEvent(owner, "lead.updated", { ...samplePayloads["lead.updated"], name: randomString(random, 40), custom_fields: randomJson(random) }));
+    const { result } = await runQueue("webhooks", made.map((e) => ({ event_id: e.id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
+    expect(result.explicitAcks).toHaveLength(60);
+    const requests = await r.requests();
+    expect(requests).toHaveLength(60);
+    for (const request of requests) {
+      expect(request.verdicts).toEqual({ standard: { [endpoint.secret]: true }, ringbackHex: true, calldock: null });
+      expect(request.body).toBe(JSON.stringify(JSON.parse(request.body)));
+    }
+    expect(new Set(requests.map((q) => JSON.parse(q.body).id))).toEqual(new Set(made.map((e) => e.id)));
+  });
+
+  it("every post-call delivery with random Unicode passes seed 002's own verifyWebhook", async () => {
+    const { workspace } = await tenant();
+    const r = await receiver({ hexSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] });
+    const agent = await agentWithWebhook(workspace.id, r.url, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    const random = rng(42);
+    const made = [];
+    for (let i = 0; i < 30; i++) {
+      made.push(await insertEvent({ workspaceId: workspace.id, mode: "live" }, "post_call", postCall(agent.id, { intent: randomString(random), metadata: { summary: randomString(random, 60), transcript: randomString(random, 80), extra: randomJson(random) } })));
+    }
+    await runQueue("webhooks", made.map((e) => ({ event_id: e.id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const requests = await r.requests();
+    expect(requests).toHaveLength(30);
+    // A whsec_ agent secret also gets a Standard Webhooks signature.
+    for (const request of requests) expect(request.verdicts).toEqual({ standard: { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw": true }, ringbackHex: true, calldock: true });
+  });
+});
