@@ -20,6 +20,14 @@ const Settings = z
       .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
       .default(false)
       .transform((v) => v === true || v === "true" || v === "1"),
+    // Telephony for live keys (test keys use the sandbox and need none of these). PUBLIC_URL is
+    // where Twilio reaches this Worker: its status callbacks are signed over URLs built from it.
+    // TWILIO_API_BASE is Twilio's REST API unless pointed elsewhere (tests use a fake on loopback).
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be an Account SID (AC…)").optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number").optional(),
+    TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default("https://api.twilio.com"),
   })
   .refine((s) => s.ENVIRONMENT !== "production" || (!s.NEON_SQL_ENDPOINT && !s.NEON_WS_PROXY), {
     message: "NEON_SQL_ENDPOINT and NEON_WS_PROXY are for the local stack and must not be set in production",

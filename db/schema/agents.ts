@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
@@ -14,6 +14,8 @@ export const agents = pgTable(
     // Seed 002: callbacks to one phone number per hour through this agent; null means the
     // workspace's limit.
     callbacksPerPhonePerHour: integer("callbacks_per_phone_per_hour"),
+    // Round-robin routing rings the active agent dialled longest ago.
+    lastDialedAt: timestamp("last_dialed_at", { withTimezone: true, mode: "date" }),
     // Seed 002's post-call webhook: one URL and secret per agent. The secret signs outgoing
     // requests, so it is stored as issued (it cannot be hashed like an API key).
     webhookUrl: text("webhook_url"),

@@ -29,6 +29,12 @@ export const domains = pgTable(
     businessHours: jsonb("business_hours").$type<BusinessHours>().notNull().default(defaultBusinessHours),
     holidays: text("holidays").array().notNull().default(sql`'{}'::text[]`), // YYYY-MM-DD, local
     autoCallback: boolean("auto_callback").notNull().default(true),
+    // When a lead may be called in the lead's own time (TCPA's 8 am to 9 pm by default), and how
+    // many attempts one lead may get in 24 hours.
+    callingHoursStart: text("calling_hours_start").notNull().default("08:00"),
+    callingHoursEnd: text("calling_hours_end").notNull().default("21:00"),
+    dailyAttemptCap: integer("daily_attempt_cap").notNull().default(3),
+    recordCalls: boolean("record_calls").notNull().default(false),
     retryMaxAttempts: integer("retry_max_attempts").notNull().default(5),
     retryIntervalsSeconds: integer("retry_intervals_seconds")
       .array()
@@ -41,6 +47,7 @@ export const domains = pgTable(
     uniqueIndex("domains_widget_key_idx").on(t.widgetKey),
     index("domains_workspace_idx").on(t.workspaceId, t.mode),
     check("domains_retry_max_attempts_range", sql`${t.retryMaxAttempts} BETWEEN 1 AND 5`),
+    check("domains_daily_attempt_cap_positive", sql`${t.dailyAttemptCap} > 0`),
     check("domains_default_country_format", sql`${t.defaultCountry} IS NULL OR ${t.defaultCountry} ~ '^[A-Z]{2}$'`),
   ],
 );

@@ -13,6 +13,9 @@ export const workspaces = pgTable(
     // Overrides of the plan's limits; null means "the plan's default".
     requestsPerHour: integer("requests_per_hour"),
     callbacksPerPhonePerHour: integer("callbacks_per_phone_per_hour"),
+    // The number live calls come from (Twilio's From); null means the deployment's
+    // TWILIO_CALLER_ID.
+    callerId: text("caller_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
