@@ -37,7 +37,7 @@ export const Retry = z
       return !(typeof max === "number" && Array.isArray(intervals) && intervals.length > max - 1);
     },
     // `when`: checked even when other fields are invalid, so that every issue is reported at once.
-    { path: ["intervals"], message: "has more entries than max_attempts - 1", when: () => true },
+    { path: ["intervals"], message: "has more entries than max_attempts - 1", when: ({ value }) => isObject(value) },
   )
   .meta({ id: "CallbackRetry" });
 
@@ -77,11 +77,17 @@ export const CreateCallback = z
       const { agent_id, agent_phone } = body as { agent_id?: unknown; agent_phone?: unknown };
       return agent_id === undefined || agent_phone === undefined;
     },
-    { path: ["agent_phone"], message: "cannot be given with agent_id", when: () => true },
+    { path: ["agent_phone"], message: "cannot be given with agent_id", when: ({ value }) => isObject(value) },
   )
   .meta({ id: "CreateCallback" });
 
 export type CreateCallback = z.infer<typeof CreateCallback>;
+
+// Cross-field checks run even when other fields are invalid (so every issue is reported), but
+// never on a body that is not an object at all (`null`, an array), which has no fields to compare.
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 // The callback, exactly as db/queries/resources.ts callbackJson builds it.
 export const Callback = z

@@ -156,6 +156,8 @@ describe("bad input: the exact problem, and nothing written", () => {
     ["malformed JSON", { body: '{"phone": ' }, problem("bad_request", "The request body is not valid JSON")],
     ["a form-encoded body", { body: "phone=1", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, problem("unsupported_media_type", "Content-Type must be application/json")],
     ["a __proto__ key", { body: '{"phone":"+14155550123","__proto__":{"x":1}}' }, problem("bad_request", "__proto__ is not an allowed key")],
+    ["a null body", { body: "null" }, invalidBody(["", "Invalid input: expected object, received null"])],
+    ["an array body", { body: "[]" }, invalidBody(["", "Invalid input: expected object, received array"])],
     ["no phone, and an unknown key", { name: "A", priority: "high" }, invalidBody(["phone", "is required"], ["priority", "is not a known field"])],
     ["a phone that is not one", { phone: "+12" }, invalidBody(["phone", "is not a valid phone number; use international format, e.g. +14155550100"])],
     [
