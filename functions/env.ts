@@ -24,6 +24,12 @@ const Settings = z
     // where Twilio reaches this Worker: its status callbacks are signed over URLs built from it.
     // TWILIO_API_BASE is Twilio's REST API unless pointed elsewhere (tests use a fake on loopback).
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // Off: callbacks are accepted and scheduled but nobody is called, neither right after intake
+    // nor by the cron (a staging deployment; the test suite, which dials only where it means to).
+    DIALLER_ENABLED: z
+      .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
+      .default(true)
+      .transform((v) => v === true || v === "true" || v === "1"),
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be an Account SID (AC…)").optional(),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number").optional(),

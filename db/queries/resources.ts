@@ -40,3 +40,17 @@ export function formResponseJson(f: string): SQL {
     'source_url', ${col(f, "source_url")}, 'user_agent', ${col(f, "user_agent")}, 'ip_address', ${col(f, "ip_address")},
     'created_at', ${isoSql(col(f, "created_at"))})`;
 }
+
+/** A call attempt as call.* events describe it: one leg of one attempt of a callback. */
+export function callJson(a: string, c: string, l: string): SQL {
+  return sql`jsonb_build_object(
+    'call_id', ${col(a, "id")}, 'callback_id', ${col(a, "callback_id")}, 'lead_id', ${col(c, "lead_id")},
+    'phone', ${col(l, "phone")},
+    'attempt_number', ${col(a, "attempt_number")}, 'leg', ${col(a, "leg")},
+    'agent_id', ${col(a, "agent_id")}, 'agent_phone', ${col(a, "agent_phone")},
+    'status', coalesce(${col(a, "lead_status")}::text, ${col(a, "status")}::text),
+    'agent_status', ${col(a, "status")}, 'lead_status', ${col(a, "lead_status")},
+    'provider', ${col(a, "provider")}, 'provider_call_id', ${col(a, "provider_call_id")},
+    'duration_seconds', ${col(a, "duration_seconds")}, 'recording_url', ${col(a, "recording_url")},
+    'mode', ${col(a, "mode")}, 'at', ${isoSql(sql`now()`)})`;
+}

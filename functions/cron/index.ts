@@ -2,6 +2,7 @@ import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
+import { dispatchDueCallbacks } from "./calls.ts";
 import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
 // Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
@@ -14,6 +15,9 @@ const jobs: Record<string, (env: Env) => Promise<void>> = {
   },
   "send due webhook deliveries": async (env) => {
     await sendDueDeliveries(env);
+  },
+  "hand due callbacks to the dialler": async (env) => {
+    if (env.DIALLER_ENABLED) await dispatchDueCallbacks(env);
   },
 };
 

@@ -7,6 +7,8 @@ import { newId } from "../lib/ids.ts";
 import { hashKey } from "../lib/keys.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { toE164 } from "../lib/phone.ts";
+import { dialCallback } from "../calls/dial.ts";
+import { queueDial } from "../calls/queue-dial.ts";
 import { defaultCallbacksPerPhonePerHour, enforceLimits } from "../lib/ratelimit.ts";
 
 // The path every intake request takes, whichever seed API it came through: normalise the phone,
@@ -60,7 +62,16 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake): Promise<
   if (!result.domainFound) throw new ApiError("not_found", `No domain ${intake.domainId}`, { facts: { field: "domain_id" } });
   if (!result.agentFound) throw new ApiError("not_found", `No agent ${intake.agentId}`, { facts: { field: "agent_id" } });
   publishAfterCommit(c.env, c.executionCtx, result.eventIds.map((id) => ({ id })));
+  if (result.callback && c.env.DIALLER_ENABLED) startDialling(c, String(result.callback.id), String(result.callback.next_attempt_at));
   return { ...result, callbackScheduled: result.callback !== null, phone };
+}
+
+// Speed to lead: a callback due now is dialled as soon as the response is on its way, not when
+// a queue or the cron gets to it; those remain the durable path if this one fails.
+function startDialling(c: Context<AppEnv>, callbackId: string, nextAttemptAt: string): void {
+  const at = new Date(nextAttemptAt);
+  const work = at.getTime() <= Date.now() + 1000 ? dialCallback(c.env, c.executionCtx, callbackId) : queueDial(c.env, callbackId, at);
+  c.executionCtx.waitUntil(work.catch((err) => console.error(`dialler: callback ${callbackId} could not start; the cron will retry`, err)));
 }
 
 function normalise(raw: string, country: string | null, field: string): string {

@@ -1,15 +1,18 @@
 import type { Env } from "../env.ts";
 import { recordWebhookDeadLetters } from "./dead-letters.ts";
 import { deliverWebhooks } from "./deliver-webhooks.ts";
+import { dialCalls } from "./dial-calls.ts";
 
 export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 // Queue name → consumer. Names are the base names from wrangler.toml; an environment may add a
-// suffix (webhooks-staging), which is stripped before the lookup. The calls consumer arrives with
-// the callbacks issue.
+// suffix (webhooks-staging), which is stripped before the lookup. Both dead-letter queues are
+// recorded the same way, under the queue their messages came from.
 const consumers: Record<string, Consumer> = {
   webhooks: deliverWebhooks,
   "webhooks-dlq": recordWebhookDeadLetters,
+  calls: dialCalls,
+  "calls-dlq": recordWebhookDeadLetters,
 };
 
 export async function consume(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

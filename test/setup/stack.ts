@@ -6,7 +6,7 @@ import { resolveRedis } from "../../dev/redis.ts";
 import { startLocalStack, type LocalBindings } from "../../dev/stack.ts";
 
 export type TestStack = {
-  bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" };
+  bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true"; DIALLER_ENABLED: "false" };
   databaseUrl: string;
   redisUrl: string | undefined;
   sources: { postgres: string; redis: string };
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
 
   project.provide("stack", {
     // Webhook tests deliver to receivers on 127.0.0.1 (test/setup/webhook-lab.ts).
-    bindings: { ...stack.bindings, ENVIRONMENT: "test", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
+    bindings: { ...stack.bindings, ENVIRONMENT: "test", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", DIALLER_ENABLED: "false" },
     databaseUrl: postgres.url,
     redisUrl: redis.url,
     sources: { postgres: postgres.source, redis: redis.source },

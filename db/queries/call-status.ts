@@ -1,0 +1,136 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../functions/lib/db.ts";
+import type { StatusUpdate } from "../../functions/calls/telephony.ts";
+import { callbackJson, callJson, isoSql } from "./resources.ts";
+
+export type LegRow = {
+  id: string;
+  callback_id: string;
+  workspace_id: string;
+  mode: "live" | "test";
+  attempt_number: number;
+  leg: number;
+  agent_id: string | null;
+  status: string;
+  lead_status: string | null;
+  answered_at: string | null;
+};
+
+// Queued, ringing, answered, ended: a call only moves forward. An update of a lower or equal rank
+// (a ringing after completed, a repeat) or an older SequenceNumber changes nothing.
+const rank = (status: ReturnType<typeof sql>) =>
+  sql`(CASE WHEN ${status} IS NULL THEN -1 WHEN ${status} = 'queued' THEN 0 WHEN ${status} = 'ringing' THEN 1
+        WHEN ${status} = 'in-progress' THEN 2 ELSE 3 END)`;
+
+/** Applies one status update to its leg if it moves the leg forward; null if it does not. */
+export async function advanceLeg(db: Db, u: StatusUpdate): Promise<LegRow | null> {
+  const status = sql`${u.status}::attempt_status`;
+  const agent = u.leg === "agent";
+  const terminal = !["queued", "ringing", "in-progress"].includes(u.status);
+  const [statusCol, seqCol, callCol] = agent
+    ? [sql.raw("status"), sql.raw("last_sequence_number"), sql.raw("provider_call_id")]
+    : [sql.raw("lead_status"), sql.raw("lead_sequence_number"), sql.raw("lead_call_id")];
+  const { rows } = await db.execute(sql`
+    UPDATE call_attempts a SET
+      ${statusCol} = ${status},
+      ${seqCol} = coalesce(${u.sequence}::int, a.${seqCol}),
+      ${callCol} = coalesce(a.${callCol}, ${u.callId}),
+      answered_at = CASE WHEN ${!agent && u.status === "in-progress"} THEN coalesce(a.answered_at, now()) ELSE a.answered_at END,
+      ended_at = CASE WHEN ${terminal} AND (${!agent} OR a.lead_status IS NULL) THEN coalesce(a.ended_at, now()) ELSE a.ended_at END,
+      duration_seconds = CASE WHEN ${!agent} THEN coalesce(${u.durationSeconds ?? null}::int, a.duration_seconds) ELSE a.duration_seconds END,
+      recording_url = coalesce(${u.recordingUrl ?? null}::text, a.recording_url),
+      updated_at = now()
+    WHERE a.id = ${u.attemptId}
+      AND ${rank(sql`a.${statusCol}::text`)} < ${rank(sql`${u.status}::text`)}
+      AND (${u.sequence}::int IS NULL OR a.${seqCol} IS NULL OR a.${seqCol} < ${u.sequence}::int)
+      AND (a.${callCol} IS NULL OR a.${callCol} = ${u.callId})
+    RETURNING a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
+              ${isoSql(sql`a.answered_at`)} AS answered_at`);
+  return (rows[0] as LegRow | undefined) ?? null;
+}
+
+/** The lead answered: the callback is connected. */
+export function connect(db: Db, attemptId: string, eventId: string) {
+  return db.execute(sql`
+    WITH cb AS (
+      UPDATE callbacks c SET status = 'connected', updated_at = now()
+      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status = 'dialing'
+      RETURNING c.*
+    )
+    INSERT INTO events (id, workspace_id, mode, type, data)
+    SELECT ${eventId}, a.workspace_id, a.mode, 'call.connected', ${callJson("a", "cb", "l")}
+    FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN leads l ON l.id = cb.lead_id
+    RETURNING id`);
+}
+
+/** A missed attempt: call.missed, whatever comes next (a retry, or the end). */
+export function missed(db: Db, attemptId: string, reason: string, eventId: string) {
+  return db.execute(sql`
+    INSERT INTO events (id, workspace_id, mode, type, data)
+    SELECT ${eventId}, a.workspace_id, a.mode, 'call.missed', ${callJson("a", "c", "l")} || jsonb_build_object('reason', ${reason}::text)
+    FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
+    WHERE a.id = ${attemptId} AND c.status IN ('dialing', 'connected')
+    RETURNING id`);
+}
+
+export type CompletionIds = { callCompleted: string; postCall: string; callbackCompleted: string };
+
+/**
+ * The lead and agent talked and hung up: the callback is completed, with call.completed, the
+ * agent's post_call (seed 002's payload), callback.completed, and a call log in seed 001's shape.
+ */
+export function complete(db: Db, attemptId: string, callerId: string | null, ids: CompletionIds) {
+  const end = sql`coalesce(a.ended_at, now())`;
+  const duration = sql`coalesce(a.duration_seconds, greatest(0, extract(epoch FROM (${end} - a.answered_at))::int))`;
+  const handledBy = sql`coalesce(ag.name, a.agent_phone)`;
+  const from = sql`coalesce(${callerId}::text, a.agent_phone)`;
+  return db.execute(sql`
+    WITH cb AS (
+      UPDATE callbacks c SET status = 'completed', ended_reason = 'answered', completed_at = now(), next_attempt_at = NULL, updated_at = now()
+      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected')
+      RETURNING c.*
+    ), done AS (
+      SELECT a.*, cb.lead_id, ${duration} AS talk_seconds, ${end} AS end_at
+      FROM cb JOIN call_attempts a ON a.id = ${attemptId}
+    ), log AS (
+      INSERT INTO call_logs (workspace_id, mode, from_phone, to_phone, handled_by, department, start_time, end_time, recording_url, title, call_attempt_id)
+      SELECT a.workspace_id, a.mode, ${from}, l.phone, ${handledBy}, ag.department,
+             to_char(coalesce(a.answered_at, a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
+             to_char(greatest(a.end_at, coalesce(a.answered_at, a.created_at) + interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
+             coalesce(a.recording_url, ''), 'Call from ' || ${from} || ' to ' || l.phone || ' (handled by ' || ${handledBy} || ')', a.id
+      FROM done a JOIN leads l ON l.id = a.lead_id LEFT JOIN agents ag ON ag.id = a.agent_id
+    )
+    INSERT INTO events (id, workspace_id, mode, type, data)
+    SELECT ${ids.callCompleted}, a.workspace_id, a.mode, 'call.completed', ${callJson("a", "cb", "l")} || jsonb_build_object('duration_seconds', a.talk_seconds)
+    FROM done a JOIN cb ON true JOIN leads l ON l.id = cb.lead_id
+    UNION ALL
+    SELECT ${ids.postCall}, a.workspace_id, a.mode, 'post_call', jsonb_build_object(
+      'webhook_version', 'v1', 'webhook_timestamp', ${isoSql(sql`now()`)}, 'webhook_type', 'post_call',
+      'call_id', a.id, 'agent_id', a.agent_id, 'phone_number', l.phone, 'from_phone_number', ${from},
+      'status', 'done', 'intent', NULL, 'lead_data', jsonb_build_object('name', l.name, 'email', l.email, 'phone', l.phone),
+      'duration_minutes', round(a.talk_seconds / 60.0, 2), 'duration_seconds', a.talk_seconds,
+      'start_time', ${isoSql(sql`coalesce(a.answered_at, a.created_at)`)}, 'end_time', ${isoSql(sql`a.end_at`)},
+      'call_successful', 'success', 'recording_url', a.recording_url,
+      'metadata', jsonb_build_object('callback_id', a.callback_id, 'attempt_number', a.attempt_number))
+    FROM done a JOIN leads l ON l.id = a.lead_id WHERE a.agent_id IS NOT NULL
+    UNION ALL
+    SELECT ${ids.callbackCompleted}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
+    FROM cb JOIN leads l ON l.id = cb.lead_id
+    RETURNING id`);
+}
+
+/** A recording arrived after the call: keep it on the attempt and its call log. */
+export function saveRecordingUrl(db: Db, attemptId: string, url: string) {
+  return db.batch([
+    db.execute(sql`UPDATE call_attempts SET recording_url = ${url}, updated_at = now() WHERE id = ${attemptId}`),
+    db.execute(sql`UPDATE call_logs SET recording_url = ${url} WHERE call_attempt_id = ${attemptId}`),
+  ]);
+}
+
+/** Agents already rung in this attempt, so the next leg tries someone else. */
+export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number }> {
+  const { rows } = await db.execute(sql`
+    SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs
+    FROM call_attempts WHERE callback_id = ${callbackId} AND attempt_number = ${attemptNumber}`);
+  return rows[0] as { tried: string[]; legs: number };
+}

@@ -1,0 +1,66 @@
+import type { Env } from "../env.ts";
+import { applyStatus } from "./status.ts";
+import type { AttemptStatus, Leg, PlaceCall, Telephony } from "./telephony.ts";
+
+// The sandbox provider, for test keys. It makes no network calls: the lead's number decides how
+// the call goes (README, "Sandbox numbers"), and the status updates it makes up pass through the
+// same applyStatus() as Twilio's.
+
+export type SandboxOutcome = "completed" | "no-answer" | "busy" | "failed" | "agent-no-answer";
+
+export const sandboxNumbers: Record<string, SandboxOutcome> = {
+  "+15005550001": "completed",
+  "+15005550002": "no-answer",
+  "+15005550003": "busy",
+  "+15005550004": "failed",
+  "+15005550005": "agent-no-answer",
+};
+
+export const sandboxTalkSeconds = 42;
+
+type Step = { leg: Leg; status: AttemptStatus; duration?: number };
+
+function script(outcome: SandboxOutcome): Step[] {
+  const agentAnswers: Step[] = [
+    { leg: "agent", status: "queued" },
+    { leg: "agent", status: "ringing" },
+    { leg: "agent", status: "in-progress" },
+    { leg: "lead", status: "queued" },
+    { leg: "lead", status: "ringing" },
+  ];
+  switch (outcome) {
+    case "completed":
+      return [...agentAnswers, { leg: "lead", status: "in-progress" }, { leg: "lead", status: "completed", duration: sandboxTalkSeconds }, { leg: "agent", status: "completed" }];
+    case "agent-no-answer":
+      return [{ leg: "agent", status: "queued" }, { leg: "agent", status: "ringing" }, { leg: "agent", status: "no-answer" }];
+    default:
+      return [...agentAnswers, { leg: "lead", status: outcome }, { leg: "agent", status: "completed" }];
+  }
+}
+
+export function sandboxTelephony(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): Telephony {
+  return {
+    name: "sandbox",
+    async placeCall(call: PlaceCall) {
+      const callId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
+      const leadCallId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
+      const steps = script(sandboxNumbers[call.leadPhone] ?? "completed");
+      ctx.waitUntil(
+        (async () => {
+          const sequence = { agent: 0, lead: 0 };
+          for (const step of steps) {
+            await applyStatus(env, ctx, {
+              attemptId: call.attemptId,
+              leg: step.leg,
+              callId: step.leg === "agent" ? callId : leadCallId,
+              status: step.status,
+              sequence: sequence[step.leg]++,
+              durationSeconds: step.duration ?? null,
+            });
+          }
+        })().catch((err) => console.error(`sandbox: call ${call.attemptId} failed`, err)),
+      );
+      return { callId };
+    },
+  };
+}
