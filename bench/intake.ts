@@ -1,39 +1,17 @@
 // Intake benchmark: round trips per request, counted at the local servers, and the latency of
 // POST /api/v1/form_responses beside GET /health, alternating in one run so both see the same
 // machine. Run: npm run bench:intake [-- <requests>]
-import { drizzle } from "drizzle-orm/node-postgres";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { addDomain, createWorkspace } from "../db/admin/commands.ts";
-import { applyMigrations } from "../db/migrate.ts";
-import * as schema from "../db/schema/index.ts";
-import { freePort, resolvePostgres, throwawayName } from "../dev/postgres.ts";
-import { resolveRedis } from "../dev/redis.ts";
-import { startLocalStack } from "../dev/stack.ts";
-import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
+import { percentile, startBench } from "./harness.ts";
 
 const samples = Number(process.argv[2] ?? 500);
-const root = fileURLToPath(new URL("..", import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), "ringback-bench-"));
-
-const postgres = await resolvePostgres({ database: throwawayName("ringback_bench"), throwaway: true, dataDir: `${scratch}/pg` });
-await applyMigrations(postgres.url);
-const redis = await resolveRedis();
-const stack = await startLocalStack(postgres, redis, throwawayName("bench"));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const wrangler = startWrangler({ root, port, vars: { ...stack.bindings, ENVIRONMENT: "development" }, varsFile: `${scratch}/vars`, persistTo: `${scratch}/wrangler`, quiet: true });
+// The dialler is off: this measures intake alone (bench/trigger.ts measures dialling).
+const bench = await startBench({ DIALLER_ENABLED: "false" });
 
 try {
-  if (!(await ready(`${base}/health`))) throw new Error("wrangler dev did not start");
-  const pool = new pg.Pool({ connectionString: postgres.url });
-  const db = drizzle(pool, { schema });
+  const { base, stack, db } = bench;
   const made = await createWorkspace(db, { name: "Bench", plan: "enterprise" });
   const domain = await addDomain(db, { workspaceId: made.workspace.id, mode: "live", name: "bench.example" });
-  await pool.end();
 
   let n = 0;
   const submit = (headers: Record<string, string> = {}) =>
@@ -52,10 +30,11 @@ try {
 
   for (let i = 0; i < 20; i++) await timed(submit, 201); // warm up: scripts loaded, isolates hot
 
+  // Round trips: counted over 20 requests, after a pause that lets waitUntil work land too.
   const perRequest = async (label: string, request: () => Promise<Response>, expected: number, count = 20) => {
     const before = stack.roundTrips();
     for (let i = 0; i < count; i++) await timed(request, expected);
-    await new Promise((r) => setTimeout(r, 500)); // let waitUntil work (queue sends, last-used) land
+    await new Promise((r) => setTimeout(r, 500));
     const after = stack.roundTrips();
     return { label, postgres: (after.sql - before.sql) / count, redis: (after.redis - before.redis) / count };
   };
@@ -71,8 +50,7 @@ try {
     intake.push(await timed(submit, 201));
     health.push(await timed(() => fetch(`${base}/health`), 200));
   }
-  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-  const row = (name: string, xs: number[]) => `| ${name} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 99).toFixed(1)} |`;
+  const row = (name: string, xs: number[]) => `| ${name} | ${percentile(xs, 50).toFixed(1)} | ${percentile(xs, 99).toFixed(1)} |`;
   console.log(`\nround trips per request (mean of 20, at the local servers; Redis: ${stack.redisBackend}):`);
   console.log("| request | PostgreSQL | Redis |\n|---|---|---|");
   for (const t of trips) console.log(`| ${t.label} | ${t.postgres.toFixed(2)} | ${t.redis.toFixed(2)} |`);
@@ -80,9 +58,7 @@ try {
   console.log("| request | p50 | p99 |\n|---|---|---|");
   console.log(row("POST /api/v1/form_responses", intake));
   console.log(row("GET /health", health));
-  console.log(`| ratio intake / health | ${(pct(intake, 50) / pct(health, 50)).toFixed(2)} | ${(pct(intake, 99) / pct(health, 99)).toFixed(2)} |`);
+  console.log(`| ratio intake / health | ${(percentile(intake, 50) / percentile(health, 50)).toFixed(2)} | ${(percentile(intake, 99) / percentile(health, 99)).toFixed(2)} |`);
 } finally {
-  await stopChild(wrangler);
-  await stack.close();
-  await postgres.stop();
+  await bench.stop();
 }

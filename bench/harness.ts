@@ -1,0 +1,50 @@
+// What every benchmark needs: a throwaway database and Redis prefix, the local servers, and the
+// Worker under `wrangler dev` on a free port, all stopped again by stop().
+import { drizzle } from "drizzle-orm/node-postgres";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { applyMigrations } from "../db/migrate.ts";
+import * as schema from "../db/schema/index.ts";
+import { freePort, resolvePostgres, throwawayName } from "../dev/postgres.ts";
+import { resolveRedis } from "../dev/redis.ts";
+import { startLocalStack } from "../dev/stack.ts";
+import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
+
+export async function startBench(vars: Record<string, string> = {}) {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const scratch = mkdtempSync(join(tmpdir(), "ringback-bench-"));
+  const postgres = await resolvePostgres({ database: throwawayName("ringback_bench"), throwaway: true, dataDir: `${scratch}/pg` });
+  await applyMigrations(postgres.url);
+  const redis = await resolveRedis();
+  const stack = await startLocalStack(postgres, redis, throwawayName("bench"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const wrangler = startWrangler({
+    root,
+    port,
+    vars: { ...stack.bindings, ENVIRONMENT: "development", ...vars },
+    varsFile: `${scratch}/vars`,
+    persistTo: `${scratch}/wrangler`,
+    quiet: true,
+  });
+  const pool = new pg.Pool({ connectionString: postgres.url });
+  const stop = async () => {
+    await pool.end();
+    await stopChild(wrangler);
+    await stack.close();
+    await postgres.stop();
+  };
+  if (!(await ready(`${base}/health`))) {
+    await stop();
+    throw new Error("wrangler dev did not start");
+  }
+  return { base, stack, db: drizzle(pool, { schema }), stop };
+}
+
+export function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
