@@ -28,8 +28,14 @@ import { registerCancelCallback } from "./callbacks/cancel.ts";
 import { registerListLeads } from "./leads/list.ts";
 import { registerGetLead } from "./leads/get.ts";
 import { registerUpdateLead } from "./leads/update.ts";
+import { registerAddDncNumber } from "./dnc/add.ts";
+import { registerRemoveDncNumber } from "./dnc/remove.ts";
+import { registerListDncNumbers } from "./dnc/list.ts";
 import { registerCallLogs } from "./intake/call-logs.ts";
 import { registerMakeCall } from "./intake/make-call.ts";
+import { registerTwilioStatus } from "./telephony/twilio-status.ts";
+import { registerTwilioTwiml } from "./telephony/twilio-twiml.ts";
+import { registerTwilioRecording } from "./telephony/twilio-recording.ts";
 
 export function newApp() {
   const app = new Hono<AppEnv>();
@@ -67,11 +73,19 @@ export function newApp() {
   registerListLeads(app);
   registerGetLead(app);
   registerUpdateLead(app);
+  // do-not-call
+  registerAddDncNumber(app);
+  registerRemoveDncNumber(app);
+  registerListDncNumbers(app);
   // intake: the seed APIs
   registerFormResponses(app);
   registerAddCallApi(app);
   registerCallLogs(app);
   registerMakeCall(app);
+  // telephony
+  registerTwilioStatus(app);
+  registerTwilioTwiml(app);
+  registerTwilioRecording(app);
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

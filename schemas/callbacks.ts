@@ -14,7 +14,7 @@ export const CallbackStatus = z
   .enum(["scheduled", "dialing", "connected", "completed", "retry_scheduled", "exhausted", "canceled", "blocked"])
   .meta({ id: "CallbackStatus" });
 
-export const cancelableStatuses = ["scheduled", "retry_scheduled"] as const;
+export const cancelableStatuses = ["scheduled", "retry_scheduled", "dialing", "connected"] as const;
 
 export const Retry = z
   .strictObject({

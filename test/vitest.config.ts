@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import type { TestStack } from "./setup/stack.ts";
+import type { FakeTwilioInfo } from "./setup/fake-twilio-types.ts";
 
 // Two projects, one `npm test`: the Worker's tests run inside workerd (the Cloudflare pool) and
 // reach PostgreSQL and Redis through the dev servers that test/setup/stack.ts starts; the tests of
@@ -9,17 +10,18 @@ import type { TestStack } from "./setup/stack.ts";
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
-    globalSetup: ["./test/setup/stack.ts", "./test/setup/webhook-lab.ts"],
+    globalSetup: ["./test/setup/stack.ts", "./test/setup/webhook-lab.ts", "./test/setup/fake-twilio.ts"],
     projects: [
       {
         extends: true,
         plugins: [
           cloudflareTest(({ inject }) => {
             const stack = inject<TestStack>("stack");
+            const twilio = inject<FakeTwilioInfo>("fakeTwilio");
             return {
               main: "./functions/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: stack.bindings },
+              miniflare: { bindings: { ...stack.bindings, ...twilio.bindings } },
             };
           }),
         ],

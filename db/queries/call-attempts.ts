@@ -183,3 +183,11 @@ export async function attemptForTwiml(db: Db, attemptId: string) {
     WHERE a.id = ${attemptId}`);
   return (rows[0] as { leadPhone: string; leadName: string | null; record: boolean } | undefined) ?? null;
 }
+
+/** The calls of a callback still ringing or talking: what a cancel must hang up. */
+export async function liveCalls(db: Db, callbackId: string): Promise<string[]> {
+  const { rows } = await db.execute(sql`
+    SELECT provider_call_id FROM call_attempts
+    WHERE callback_id = ${callbackId} AND provider_call_id IS NOT NULL AND status IN ('queued', 'ringing', 'in-progress')`);
+  return rows.map((r) => (r as { provider_call_id: string }).provider_call_id);
+}

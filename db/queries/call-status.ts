@@ -35,7 +35,11 @@ export async function advanceLeg(db: Db, u: StatusUpdate): Promise<LegRow | null
       ${statusCol} = ${status},
       ${seqCol} = coalesce(${u.sequence}::int, a.${seqCol}),
       ${callCol} = coalesce(a.${callCol}, ${u.callId}),
-      answered_at = CASE WHEN ${!agent && u.status === "in-progress"} THEN coalesce(a.answered_at, now()) ELSE a.answered_at END,
+      -- A completed lead call with talk time was answered, even if its "in-progress" comes later.
+      answered_at = CASE WHEN ${!agent && u.status === "in-progress"} THEN coalesce(a.answered_at, now())
+                         WHEN ${!agent && u.status === "completed"} AND coalesce(${u.durationSeconds ?? null}::int, 0) > 0
+                           THEN coalesce(a.answered_at, now() - ${u.durationSeconds ?? 0}::int * interval '1 second')
+                         ELSE a.answered_at END,
       ended_at = CASE WHEN ${terminal} AND (${!agent} OR a.lead_status IS NULL) THEN coalesce(a.ended_at, now()) ELSE a.ended_at END,
       duration_seconds = CASE WHEN ${!agent} THEN coalesce(${u.durationSeconds ?? null}::int, a.duration_seconds) ELSE a.duration_seconds END,
       recording_url = coalesce(${u.recordingUrl ?? null}::text, a.recording_url),

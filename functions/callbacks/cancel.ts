@@ -1,5 +1,6 @@
 import type { App } from "../context.ts";
 import { cancelCallback } from "../../db/queries/callbacks.ts";
+import { hangUp } from "../calls/hang-up.ts";
 import { requireKey } from "../lib/auth.ts";
 import { limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -19,11 +20,11 @@ export function registerCancelCallback(app: App) {
     path: "/v1/callbacks/{id}/cancel",
     summary: "Cancel a callback",
     description:
-      "Cancels a callback that is waiting for a call (status scheduled or retry_scheduled): status canceled, " +
-      "canceled_at set, next_attempt_at cleared, ended_reason canceled_by_api, and a callback.completed event " +
-      "(the catalogue's event for a callback reaching a final status; data.status says canceled), committed together. " +
-      "A callback being dialled or on a call (dialing, connected) cannot be taken back: 409, as is one that has " +
-      "already ended (completed, exhausted, canceled, blocked). No body is read. Idempotency-Key is honoured.",
+      "Cancels a callback before it ends: waiting (scheduled, retry_scheduled) or in a call (dialing, connected). " +
+      "Status canceled, canceled_at set, next_attempt_at cleared, ended_reason canceled_by_api, and a " +
+      "callback.completed event (the catalogue's event for a callback reaching a final status; data.status says " +
+      "canceled), committed together. A call in progress is hung up. A callback that has already ended " +
+      "(completed, exhausted, canceled, blocked) is a 409. No body is read. Idempotency-Key is honoured.",
     tags: ["callbacks"],
     auth: "key",
     responses: {
@@ -31,7 +32,7 @@ export function registerCancelCallback(app: App) {
       401: problem("Missing, unknown or revoked key"),
       403: problem("A publishable key, or a key without callbacks:write"),
       404: problem("No such callback in this workspace and mode"),
-      409: problem("The callback is in a call or has ended; or an Idempotency-Key still running"),
+      409: problem("The callback has ended; or an Idempotency-Key still running"),
       429: problem("The workspace's rate limit"),
     },
   });
@@ -48,6 +49,9 @@ export function registerCancelCallback(app: App) {
       throw new ApiError("conflict", `Callback ${id} ${now} and cannot be canceled`, { facts: { status: result.status } });
     }
     publishAfterCommit(c.env, c.executionCtx, [{ id: eventId }]);
+    if (result.status === "dialing" || result.status === "connected") {
+      c.executionCtx.waitUntil(hangUp(c.env, c.executionCtx, id, mode));
+    }
     return c.json(Callback.parse(result.callback));
   });
 }

@@ -62,5 +62,7 @@ export function sandboxTelephony(env: Env, ctx: { waitUntil(promise: Promise<unk
       );
       return { callId };
     },
+    // A sandbox call plays out at once, inside placeCall's waitUntil: there is nothing to hang up.
+    async endCall() {},
   };
 }

@@ -30,6 +30,8 @@ export interface Telephony {
   readonly name: "twilio" | "sandbox";
   /** Places the call to the agent; resolves with the provider's call id, or throws. */
   placeCall(call: PlaceCall): Promise<{ callId: string }>;
+  /** Hangs up a call in progress (and with it the lead it bridged), or stops it ringing. */
+  endCall(callId: string): Promise<void>;
 }
 
 /** Twilio's CallStatus values, including "initiated", which is an early "queued". */

@@ -38,7 +38,14 @@ describe("POST /v1/callbacks/:id/cancel", () => {
     expect(Callback.parse(await (await cancel(created.id, live.key)).json()).status).toBe("canceled");
   });
 
-  it.each(["dialing", "connected", "completed", "exhausted", "blocked"] as const)("refuses a callback that is %s (409), changing nothing", async (status) => {
+  it.each(["dialing", "connected"] as const)("cancels one that is %s (its call is hung up)", async (status) => {
+    const { live } = await tenant();
+    const created = await createCallback(live.key, { phone: "+14155550123" });
+    await setStatus(created.id, status);
+    expect(Callback.parse(await (await cancel(created.id, live.key)).json()).status).toBe("canceled");
+  });
+
+  it.each(["completed", "exhausted", "blocked"] as const)("refuses a callback that is %s (409), changing nothing", async (status) => {
     const { workspace, live } = await tenant();
     const created = await createCallback(live.key, { phone: "+14155550123" });
     await setStatus(created.id, status);

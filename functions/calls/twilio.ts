@@ -1,0 +1,102 @@
+import type { Env } from "../env.ts";
+import type { PlaceCall, Telephony } from "./telephony.ts";
+
+// Twilio through its REST API and fetch: the Node SDK does not run in a Worker, and one form POST
+// is all a call takes. https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
+
+// The agent's phone rings this long. Short enough that the agent's voicemail (which usually picks
+// up after about 25 s) does not answer the call and leave the lead bridged into a mailbox; a
+// missed agent is then a no-answer, and the next agent can be tried.
+export const agentRingSeconds = 20;
+const requestTimeoutMs = 10_000;
+
+/** Twilio refused the call, or did not answer. `code` is Twilio's error code when it gave one. */
+export class TwilioError extends Error {
+  override name = "TwilioError";
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: number | null,
+  ) {
+    super(message);
+  }
+}
+
+export function twilioTelephony(env: Env): Telephony {
+  return { name: "twilio", placeCall: (call) => placeCall(env, call), endCall: (callId) => endCall(env, callId) };
+}
+
+/** The URL of one of our Twilio routes, as Twilio is told it and signs it. */
+export function twilioRouteUrl(publicUrl: string, route: "status" | "twiml" | "recording", query: Record<string, string>): string {
+  return `${publicUrl.replace(/\/+$/, "")}/telephony/twilio/${route}?${new URLSearchParams(query)}`;
+}
+
+async function placeCall(env: Env, call: PlaceCall): Promise<{ callId: string }> {
+  const { PUBLIC_URL: publicUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } = env;
+  if (!publicUrl || !accountSid || !authToken) {
+    const missing = Object.entries({ PUBLIC_URL: publicUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken })
+      .filter(([, value]) => !value)
+      .map(([name]) => name);
+    throw new Error(`Twilio is not configured: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`);
+  }
+  const attempt = { attempt: call.attemptId };
+  const form = new URLSearchParams({
+    To: call.agentPhone,
+    From: call.callerId,
+    Url: twilioRouteUrl(publicUrl, "twiml", attempt),
+    Method: "POST",
+    StatusCallback: twilioRouteUrl(publicUrl, "status", { ...attempt, leg: "agent" }),
+    StatusCallbackMethod: "POST",
+    Timeout: String(agentRingSeconds),
+  });
+  for (const event of ["initiated", "ringing", "answered", "completed"]) form.append("StatusCallbackEvent", event);
+  if (call.record) {
+    form.set("Record", "true");
+    form.set("RecordingStatusCallback", twilioRouteUrl(publicUrl, "recording", attempt));
+    form.set("RecordingStatusCallbackMethod", "POST");
+  }
+
+  const endpoint = `${env.TWILIO_API_BASE.replace(/\/+$/, "")}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Calls.json`;
+  let res: Response;
+  try {
+    res = await fetch(endpoint, {
+      method: "POST",
+      headers: { Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: form.toString(),
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    throw new TwilioError(timedOut ? `Twilio did not answer within ${requestTimeoutMs / 1000} s` : "Twilio could not be reached", null, null);
+  }
+  const body = (await res.json().catch(() => null)) as { sid?: unknown; code?: unknown; message?: unknown } | null;
+  if (!res.ok) {
+    const code = typeof body?.code === "number" ? body.code : null;
+    // Twilio's message never quotes the token, but the error ends up stored and logged: make sure.
+    const message = typeof body?.message === "string" ? body.message.replaceAll(authToken, "[redacted]") : res.statusText || "no message";
+    throw new TwilioError(`Twilio refused the call (HTTP ${res.status}${code === null ? "" : `, code ${code}`}): ${message}`, res.status, code);
+  }
+  if (typeof body?.sid !== "string" || body.sid === "") throw new TwilioError(`Twilio answered HTTP ${res.status} without a call sid`, res.status, null);
+  return { callId: body.sid };
+}
+
+/**
+ * Ends a call: "completed" hangs up a call in progress, "canceled" stops one still queued or
+ * ringing; Twilio refuses the one that does not fit the call's state, so both are tried.
+ */
+async function endCall(env: Env, callId: string): Promise<void> {
+  const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } = env;
+  if (!accountSid || !authToken) throw new Error("Twilio is not configured");
+  const endpoint = `${env.TWILIO_API_BASE.replace(/\/+$/, "")}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Calls/${encodeURIComponent(callId)}.json`;
+  for (const status of ["completed", "canceled"]) {
+    const res = await fetch(endpoint, {
+      method: "POST",
+      headers: { Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ Status: status }).toString(),
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+    await res.arrayBuffer();
+    if (res.ok) return;
+  }
+  throw new TwilioError(`Twilio would not end call ${callId}`, null, null);
+}

@@ -1,0 +1,69 @@
+import type { Context } from "hono";
+import type { App, AppEnv } from "../context.ts";
+import { attemptForTwiml } from "../../db/queries/call-attempts.ts";
+import { twilioRouteUrl } from "../calls/twilio.ts";
+import { limitBody } from "../lib/body.ts";
+import { describeRoute } from "../lib/openapi.ts";
+import { Problem } from "../../schemas/problem.ts";
+import { TwilioCallbackQuery } from "../../schemas/twilio.ts";
+import { verifiedTwilioRequest } from "./twilio-request.ts";
+
+const path = "/telephony/twilio/twiml";
+
+// How long the lead's phone rings once the agent is on the line: Twilio's own default.
+export const leadRingSeconds = 30;
+// The whisper should be short: the agent is waiting, and the lead's phone is not ringing yet.
+const maxSpokenName = 60;
+const hangUp = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
+
+export function registerTwilioTwiml(app: App) {
+  describeRoute({
+    method: "post",
+    path,
+    summary: "TwiML for a call attempt",
+    description:
+      "Called by Twilio when the agent answers: TwiML that tells the agent who they are being connected to " +
+      "(\"Ringback call for <lead name, or a new lead>. Connecting now.\"), then <Dial>s the lead with " +
+      `answerOnBridge (the agent hears the lead's phone ring) and a ${leadRingSeconds} s timeout, from the caller id ` +
+      "the call was placed with, through a <Number> with its own status callback (leg=lead). An unknown attempt gets " +
+      "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403.",
+    tags: ["telephony"],
+    auth: "none",
+    query: TwilioCallbackQuery,
+    responses: {
+      200: { description: "TwiML", contentType: "text/xml" },
+      400: { description: "No X-Twilio-Signature", schema: Problem, contentType: "application/problem+json" },
+      403: { description: "X-Twilio-Signature does not match", schema: Problem, contentType: "application/problem+json" },
+    },
+  });
+
+  app.post(path, limitBody(), twiml);
+}
+
+async function twiml(c: Context<AppEnv>) {
+  const params = await verifiedTwilioRequest(c);
+  const query = TwilioCallbackQuery.safeParse({ attempt: c.req.query("attempt") });
+  const attempt = query.success ? await attemptForTwiml(c.var.db, query.data.attempt) : null;
+  if (!query.success || !attempt) return c.body(hangUp, 200, { "Content-Type": "text/xml; charset=utf-8" });
+
+  const name = attempt.leadName?.trim().slice(0, maxSpokenName) || "a new lead";
+  // The lead sees the number the agent's call came from: the workspace's caller id, which Twilio
+  // hands back as From (and has signed). Without one, Twilio's default is that same number.
+  const from = params.get("From");
+  const callerId = from && /^\+[1-9]\d{6,14}$/.test(from) ? ` callerId="${xml(from)}"` : "";
+  const statusCallback = twilioRouteUrl(c.env.PUBLIC_URL!, "status", { attempt: query.data.attempt, leg: "lead" });
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    "<Response>" +
+    `<Say>Ringback call for ${xml(name)}. Connecting now.</Say>` +
+    `<Dial${callerId} answerOnBridge="true" timeout="${leadRingSeconds}">` +
+    `<Number statusCallback="${xml(statusCallback)}" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">` +
+    xml(attempt.leadPhone) +
+    "</Number></Dial></Response>";
+  return c.body(body, 200, { "Content-Type": "text/xml; charset=utf-8" });
+}
+
+// Escapes the five XML specials, and drops the control characters XML 1.0 does not allow at all.
+function xml(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (ch) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[ch]};`);
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { attemptStatusOf, type AttemptStatus } from "../functions/calls/telephony.ts";
+
+// What Twilio sends our three telephony routes. The query is ours (we wrote it into the URLs we
+// gave Twilio, and Twilio signs it); the form fields are Twilio's, named as Twilio names them.
+// Unknown fields are ignored: Twilio adds fields without notice.
+
+const count = z
+  .string()
+  .regex(/^\d{1,9}$/, "must be a whole number")
+  .transform(Number);
+
+export const TwilioCallbackQuery = z
+  .object({
+    attempt: z
+      .string()
+      .regex(/^att_[0-9a-z]{1,64}$/, "must be a call attempt id (att_…)")
+      .describe("The call attempt (att_…) the callback is about"),
+  })
+  .meta({ id: "TwilioCallbackQuery" });
+
+export const TwilioStatusQuery = TwilioCallbackQuery.extend({
+  leg: z.enum(["agent", "lead"]).describe("Which call: ours to the agent, or the agent's <Dial> to the lead"),
+}).meta({ id: "TwilioStatusQuery" });
+
+export const TwilioStatusForm = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, "must be a Twilio call sid (CA…)"),
+  CallStatus: z
+    .string()
+    .transform((value, ctx) => attemptStatusOf(value) ?? (ctx.addIssue({ code: "custom", message: "is not a Twilio call status" }), z.NEVER))
+    .pipe(z.custom<AttemptStatus>()),
+  SequenceNumber: count.optional(),
+  CallDuration: count.optional(),
+  RecordingUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+export const TwilioRecordingForm = z.object({
+  RecordingStatus: z.string().min(1),
+  RecordingUrl: z.url({ protocol: /^https?$/ }).optional(),
+});

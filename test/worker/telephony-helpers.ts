@@ -1,0 +1,104 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { asc, eq } from "drizzle-orm";
+import { expect, inject } from "vitest";
+import { callAttempts, callbacks, leads } from "../../db/schema/index.ts";
+import type { BusinessHours } from "../../db/schema/domains.ts";
+import { dialCallback } from "../../functions/calls/dial.ts";
+import { newId } from "../../functions/lib/ids.ts";
+import type { CallbacksRequest, Failure, ReadyRequest, RecordedCall } from "../setup/fake-twilio-types.ts";
+import { db, makeAgent, makeDomain, makeWorkspace, testEnv } from "./fixtures.ts";
+import { rowsOf } from "./rows.ts";
+
+import "../setup/fake-twilio-types.ts";
+
+// Helpers for the Twilio tests: the fake Twilio's controls (test/setup/fake-twilio.ts), live
+// callbacks that may be dialled right now, and Twilio's requests delivered to the Worker.
+
+export const fakeTwilio = () => inject("fakeTwilio");
+export const publicUrl = () => fakeTwilio().bindings.PUBLIC_URL;
+
+async function control<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${fakeTwilio().url}${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as T;
+}
+
+export const recordedCalls = async (attempt: string) => (await control<{ calls: RecordedCall[] }>(`/__calls?attempt=${attempt}`)).calls;
+export const hangUps = async () => (await control<{ hangUps: { callSid: string; status: string | null; authorization: string | null }[] }>("/__hang-ups")).hangUps;
+export const failNext = (failure: Failure) => control("/__fail-next", failure);
+export const sign = (url: string, params: Record<string, string>) => control<{ signature: string }>("/__sign", { url, params });
+export const signJson = (url: string, json: string) => control<{ url: string; signature: string }>("/__sign", { url, json });
+export const statusCallbacks = (ask: CallbacksRequest) => control<{ callSid: string; requests: ReadyRequest[] }>("/__callbacks", ask);
+export const twimlRequest = (attempt: string) => control<ReadyRequest>("/__twiml", { attempt });
+export const recordingCallback = (attempt: string, status = "completed") => control<ReadyRequest>("/__recording", { attempt, status });
+
+/** Sends a request to the Worker as Twilio would, optionally changed on the way. */
+export function deliver(request: ReadyRequest, change: { url?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+  return exports.default.fetch(
+    new Request(change.url ?? request.url, { method: request.method, headers: change.headers ?? request.headers, body: change.body ?? request.body }),
+  );
+}
+
+// Any hour of the week in the domain's time zone; the lead's calling hours (8 am to 9 pm) are
+// then met by giving the lead a time zone where it is about noon now.
+const always: BusinessHours = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]]]));
+
+function zoneAtNoon(now = new Date()): string {
+  const offset = 12 - now.getUTCHours(); // -11 … 12
+  if (offset === 0) return "Etc/GMT";
+  return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`; // POSIX signs: Etc/GMT-3 is UTC+3
+}
+
+/** A live callback due now, to an agent of its own, through a domain that may or may not record. */
+export async function dueCallback(options: { leadName?: string | null; record?: boolean } = {}) {
+  const workspace = await makeWorkspace("Twilio workspace");
+  const domain = await makeDomain(workspace.id, "live", { businessHours: always, recordCalls: options.record ?? false });
+  const agent = await makeAgent(workspace.id, "live");
+  const owner = { workspaceId: workspace.id, mode: "live" as const };
+  const leadId = newId("lead");
+  const leadPhone = "+14155550123";
+  await db()
+    .insert(leads)
+    .values({ id: leadId, ...owner, phone: leadPhone, phoneRaw: leadPhone, name: options.leadName === undefined ? "Ada Lovelace" : options.leadName, timezone: zoneAtNoon(), domainId: domain.id });
+  const callbackId = newId("callback");
+  const now = new Date();
+  await db()
+    .insert(callbacks)
+    .values({ id: callbackId, ...owner, leadId, domainId: domain.id, agentId: agent.id, source: "api", scheduledAt: now, nextAttemptAt: new Date(now.getTime() - 1000), retryIntervalsSeconds: [120, 600, 1800, 7200] });
+  return { workspace, agent, leadId, leadPhone, callbackId };
+}
+
+/** A due callback, dialled by the lead's dialler: its attempt, and the call the fake Twilio recorded. */
+export async function dialedCallback(options: { leadName?: string | null; record?: boolean } = {}) {
+  const cb = await dueCallback(options);
+  const ctx = createExecutionContext();
+  expect(await dialCallback(testEnv(), ctx, cb.callbackId)).toBe("dialed");
+  await waitOnExecutionContext(ctx);
+  const [attempt] = await attemptsOf(cb.callbackId);
+  expect(attempt).toBeDefined();
+  const calls = await recordedCalls(attempt!.id);
+  expect(calls).toHaveLength(1);
+  expect(attempt!.providerCallId).toBe(calls[0]!.sid);
+  return { ...cb, attemptId: attempt!.id, callSid: calls[0]!.sid };
+}
+
+export const attemptsOf = (callbackId: string) => db().select().from(callAttempts).where(eq(callAttempts.callbackId, callbackId)).orderBy(asc(callAttempts.id));
+
+export async function attemptRow(attemptId: string) {
+  const [row] = await db().select().from(callAttempts).where(eq(callAttempts.id, attemptId));
+  return row!;
+}
+
+/** Everything a status callback could write: the attempt, the callback, events and call logs. */
+export async function written(workspaceId: string, attemptId: string) {
+  const { callbacks: cbs, events, callLogs } = await rowsOf(workspaceId);
+  return { attempt: await attemptRow(attemptId), callbacks: cbs, events: events.map((e) => e.type), callLogs };
+}
+
+/** The lead leg's status callback, as the TwiML gives it to Twilio. */
+export function leadStatusCallback(twiml: string): string {
+  const match = /<Number statusCallback="([^"]+)"/.exec(twiml);
+  expect(match, twiml).not.toBeNull();
+  return match![1]!.replaceAll("&amp;", "&");
+}
