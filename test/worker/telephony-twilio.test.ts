@@ -1,12 +1,16 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { dialCallback } from "../../functions/calls/dial.ts";
 import { TwilioError, twilioTelephony } from "../../functions/calls/twilio.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import type { CallbackOrder, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { call as callWorker, makeKey, testEnv } from "./fixtures.ts";
 import {
+  attemptsOf,
   attemptRow,
   deliver,
   dialedCallback,
+  dueCallback,
   failNext,
   fakeTwilio,
   hangUps,
@@ -267,3 +271,16 @@ describe("canceling a callback in a call", () => {
   });
 });
 
+
+describe("one create-call request per callback", () => {
+  it("100 concurrent triggers on one callback reach Twilio once", async () => {
+    const due = await dueCallback();
+    const ctx = createExecutionContext();
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => dialCallback(testEnv(), ctx, due.callbackId)));
+    await waitOnExecutionContext(ctx);
+    expect(outcomes.filter((o) => o === "dialed")).toHaveLength(1);
+    const [attempt, ...others] = await attemptsOf(due.callbackId);
+    expect(others).toEqual([]);
+    expect(await recordedCalls(attempt!.id)).toHaveLength(1);
+  });
+});
