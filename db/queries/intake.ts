@@ -7,7 +7,8 @@ import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 // the domain and agent belong to the caller, creates or updates the lead (one per workspace,
 // mode and E.164 phone), stores the form response, schedules the callback unless an identical
 // request did so in the last ten minutes, and writes the outbox events with the data they
-// describe. One statement is one round trip and one transaction: all of it, or none of it.
+// describe. One statement (behind a lock, in the same batch) is one round trip and one
+// transaction: all of it, or none of it.
 
 export type IntakeInput = {
   owner: { workspaceId: string; mode: "live" | "test" };
@@ -140,7 +141,12 @@ SELECT checked.domain_found, checked.agent_found,
         WHERE e.id = (SELECT id FROM earlier)) AS earlier_callback,
        (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ev) AS event_ids
 FROM checked`;
-  const { rows } = await db.execute(statement);
+  // Identical requests at the same moment would each miss the other's callback (a statement sees
+  // the data as it was when it began). A transaction-scoped lock on the fingerprint, taken by a
+  // first statement of the same batch, makes the second wait, and then see the first's callback.
+  // Still one round trip.
+  const lockKey = `${ws}:${owner.mode}:${cb?.fingerprint ?? lead.phone}`;
+  const [, { rows }] = await db.batch([db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`), db.execute(statement)]);
   const row = rows[0] as {
     domain_found: boolean;
     agent_found: boolean;

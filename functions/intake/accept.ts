@@ -90,5 +90,6 @@ async function domainCountry(c: Context<AppEnv>, intake: Intake): Promise<string
   if (intake.phone.raw.trim().startsWith("+") || !intake.domainId) return null;
   const { caller } = c.var;
   const domain = await findDomain(c.var.db, { workspaceId: caller.workspace.id, mode: caller.mode }, intake.domainId);
-  return domain?.defaultCountry ?? null;
+  if (!domain) throw new ApiError("not_found", `No domain ${intake.domainId}`, { facts: { field: "domain_id" } });
+  return domain.defaultCountry;
 }

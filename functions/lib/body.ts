@@ -10,6 +10,8 @@ export const maxBodyBytes = 64 * 1024;
 const maxDepth = 20;
 // C0 controls and DEL, except tab, line feed and carriage return, which messages may carry.
 const controlCharacter = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// Half of a UTF-16 surrogate pair: valid in JSON text, but not text PostgreSQL can store.
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Refuses bodies over the limit, chunked ones included (they are counted as they stream). */
 export function limitBody(maxSize = maxBodyBytes): MiddlewareHandler<AppEnv> {
@@ -55,6 +57,9 @@ export function checkValue(value: unknown, path: string, depth: number): void {
   if (typeof value === "string") {
     if (controlCharacter.test(value)) {
       throw new ApiError("bad_request", `${path || "The body"} contains a control character`, { facts: { reason: "control_character", path } });
+    }
+    if (loneSurrogate.test(value)) {
+      throw new ApiError("bad_request", `${path || "The body"} contains a lone UTF-16 surrogate`, { facts: { reason: "control_character", path } });
     }
     return;
   }

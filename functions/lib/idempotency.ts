@@ -23,12 +23,13 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     if (!keyPattern.test(key)) {
       throw new ApiError("bad_request", "Idempotency-Key must be 1 to 255 visible ASCII characters", { facts: { reason: "idempotency_key" } });
     }
-    const { workspace, mode } = c.var.caller;
+    const { workspace, mode, agent, key: apiKey } = c.var.caller;
     const scope = { workspaceId: workspace.id, mode, key };
     const body = c.req.raw.body ? await c.req.text() : "";
     // The whole request: a POST may carry its parameters in the query string (Brightcall links).
     const url = new URL(c.req.url);
-    const requestHash = await hashKey(`${c.req.method} ${url.pathname}${url.search}\n${body}`);
+    // And who asks: the same key sent for another agent is another request.
+    const requestHash = await hashKey(`${c.req.method} ${url.pathname}${url.search}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
     const { claimed, row } = await claimKey(c.var.db, scope, requestHash);
 
     if (!claimed) {
