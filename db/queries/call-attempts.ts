@@ -35,6 +35,10 @@ export type DialContext = {
   oldest_attempt_24h: string | null;
 };
 
+/** The attempt `a` is its callback `c`'s latest call: the current attempt, and its last leg. */
+export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
+  AND a.leg = (SELECT max(x.leg) FROM call_attempts x WHERE x.callback_id = a.callback_id AND x.attempt_number = a.attempt_number)`;
+
 const context = (claimed: SQL) => sql`
 WITH cb AS (${claimed})
 SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_override, cb.attempt_count, cb.max_attempts,
@@ -42,7 +46,7 @@ SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_overri
        l.phone AS lead_phone, l.name AS lead_name, l.timezone AS lead_timezone, l.opted_out,
        EXISTS (SELECT 1 FROM dnc_numbers n WHERE n.workspace_id = cb.workspace_id AND n.mode = cb.mode AND n.phone = l.phone) AS on_dnc,
        d.timezone AS domain_timezone, d.business_hours, d.holidays, d.calling_hours_start, d.calling_hours_end,
-       d.daily_attempt_cap, d.record_calls, w.caller_id,
+       coalesce(d.daily_attempt_cap, 3) AS daily_attempt_cap, d.record_calls, w.caller_id,
        (SELECT count(DISTINCT (a.callback_id, a.attempt_number))::int FROM call_attempts a JOIN callbacks o ON o.id = a.callback_id
          WHERE o.lead_id = cb.lead_id AND a.created_at > now() - interval '24 hours') AS attempts_24h,
        (SELECT to_char(min(a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM call_attempts a JOIN callbacks o ON o.id = a.callback_id
@@ -158,8 +162,13 @@ export async function agentById(db: Db, owner: { workspaceId: string; mode: "liv
   return (rows[0] as { id: string; phone: string; active: boolean } | undefined) ?? null;
 }
 
-export function setProviderCallId(db: Db, attemptId: string, callId: string) {
-  return db.execute(sql`UPDATE call_attempts SET provider_call_id = coalesce(provider_call_id, ${callId}), updated_at = now() WHERE id = ${attemptId}`);
+/** Records the provider's id for a placed call; says whether its callback is still in play. */
+export async function setProviderCallId(db: Db, attemptId: string, callId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`
+    UPDATE call_attempts a SET provider_call_id = coalesce(a.provider_call_id, ${callId}), updated_at = now()
+    FROM callbacks c WHERE a.id = ${attemptId} AND c.id = a.callback_id
+    RETURNING c.status IN ('dialing', 'connected') AS live`);
+  return (rows[0] as { live: boolean } | undefined)?.live ?? false;
 }
 
 export function setLegError(db: Db, attemptId: string, error: string) {
@@ -180,7 +189,9 @@ export async function attemptForTwiml(db: Db, attemptId: string) {
     SELECT l.phone AS "leadPhone", l.name AS "leadName", coalesce(d.record_calls, false) AS record
     FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
     LEFT JOIN domains d ON d.id = c.domain_id
-    WHERE a.id = ${attemptId}`);
+    -- Only the call that is still the callback's current one may bridge the lead: not after a
+    -- cancel, nor for an earlier leg or attempt.
+    WHERE a.id = ${attemptId} AND c.status = 'dialing' AND ${isCurrentLeg}`);
   return (rows[0] as { leadPhone: string; leadName: string | null; record: boolean } | undefined) ?? null;
 }
 
@@ -190,4 +201,21 @@ export async function liveCalls(db: Db, callbackId: string): Promise<string[]> {
     SELECT provider_call_id FROM call_attempts
     WHERE callback_id = ${callbackId} AND provider_call_id IS NOT NULL AND status IN ('queued', 'ringing', 'in-progress')`);
   return rows.map((r) => (r as { provider_call_id: string }).provider_call_id);
+}
+
+/**
+ * Callbacks whose call went silent: in dialing or connected for a quarter of an hour with no leg
+ * of their current attempt ringing or talking (recently). A dialler that died after its claim, or
+ * a final status callback that never came, leaves these; the cron ends their attempt as missed.
+ */
+export async function silentCallbacks(db: Db, limit: number): Promise<string[]> {
+  const { rows } = await db.execute(sql`
+    SELECT c.id FROM callbacks c
+    WHERE c.status IN ('dialing', 'connected') AND c.updated_at < now() - interval '15 minutes'
+      AND NOT EXISTS (
+        SELECT 1 FROM call_attempts a
+        WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count AND a.updated_at > now() - interval '4 hours'
+          AND (a.status IN ('queued', 'ringing', 'in-progress') OR a.lead_status IN ('queued', 'ringing', 'in-progress')))
+    ORDER BY c.updated_at LIMIT ${limit}`);
+  return rows.map((r) => (r as { id: string }).id);
 }

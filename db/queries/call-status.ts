@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
 import type { StatusUpdate } from "../../functions/calls/telephony.ts";
+import { isCurrentLeg } from "./call-attempts.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";
 
 export type LegRow = {
@@ -58,7 +59,7 @@ export function connect(db: Db, attemptId: string, eventId: string) {
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks c SET status = 'connected', updated_at = now()
-      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status = 'dialing'
+      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status = 'dialing' AND ${isCurrentLeg}
       RETURNING c.*
     )
     INSERT INTO events (id, workspace_id, mode, type, data)
@@ -73,7 +74,7 @@ export function missed(db: Db, attemptId: string, reason: string, eventId: strin
     INSERT INTO events (id, workspace_id, mode, type, data)
     SELECT ${eventId}, a.workspace_id, a.mode, 'call.missed', ${callJson("a", "c", "l")} || jsonb_build_object('reason', ${reason}::text)
     FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
-    WHERE a.id = ${attemptId} AND c.status IN ('dialing', 'connected')
+    WHERE a.id = ${attemptId} AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
     RETURNING id`);
 }
 
@@ -91,7 +92,7 @@ export function complete(db: Db, attemptId: string, callerId: string | null, ids
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks c SET status = 'completed', ended_reason = 'answered', completed_at = now(), next_attempt_at = NULL, updated_at = now()
-      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected')
+      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
       RETURNING c.*
     ), done AS (
       SELECT a.*, cb.lead_id, ${duration} AS talk_seconds, ${end} AS end_at

@@ -78,7 +78,8 @@ export async function placeLeg(env: Env, ctx: Ctx, cb: DialContext, at: { leg: n
   try {
     const callerId = cb.caller_id ?? env.TWILIO_CALLER_ID ?? agent.phone;
     const { callId } = await telephony.placeCall({ attemptId, agentPhone: agent.phone, leadPhone: cb.lead_phone, leadName: cb.lead_name, callerId, record: cb.record_calls ?? false });
-    await setProviderCallId(db, attemptId, callId);
+    // Canceled while the provider was placing the call: there was no call id to hang up then.
+    if (!(await setProviderCallId(db, attemptId, callId))) await telephony.endCall(callId);
   } catch (err) {
     // The provider refused the call: this leg failed, as if the agent's phone had.
     await setLegError(db, attemptId, err instanceof Error ? err.message : String(err));

@@ -48,18 +48,22 @@ export async function saveRecording(env: Env, attemptId: string, recordingUrl: s
 async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegRow, reason: string): Promise<void> {
   const db = httpDb(env);
   const cb = await loadContext(db, leg.callback_id);
-  const fixed = cb && (cb.agent_override !== null || cb.agent_id !== null);
-  if (cb && !fixed) {
-    const { tried, legs } = await agentsTried(db, leg.callback_id, leg.attempt_number);
-    if ((await placeLeg(env, ctx, cb, { leg: legs, tried })) === "dialed") return;
-  }
+  // Only the callback's latest call decides what happens next; a late word from an earlier
+  // attempt or leg changes nothing.
+  if (!cb || cb.attempt_count !== leg.attempt_number) return;
+  const { tried, legs } = await agentsTried(db, leg.callback_id, leg.attempt_number);
+  if (leg.leg !== legs - 1) return;
+  const fixed = cb.agent_override !== null || cb.agent_id !== null;
+  if (!fixed && (await placeLeg(env, ctx, cb, { leg: legs, tried })) === "dialed") return;
   await attemptMissed(env, ctx, leg, fixed ? reason : "no-agent-answered");
 }
 
 /** The attempt is over without a conversation: call.missed, then a retry or the end. */
 export async function attemptMissed(env: Env, ctx: Ctx, leg: Pick<LegRow, "id" | "callback_id">, reason: string): Promise<void> {
   const db = httpDb(env);
-  publish(env, ctx, await missed(db, leg.id, reason, newId("event")));
+  const result = await missed(db, leg.id, reason, newId("event"));
+  if (result.rows.length === 0) return; // not the callback's current call, or it has ended
+  publish(env, ctx, result);
   await retryOrEnd(env, ctx, leg.callback_id);
 }
 

@@ -2,7 +2,7 @@ import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
-import { dispatchDueCallbacks } from "./calls.ts";
+import { dispatchDueCallbacks, recoverSilentCallbacks } from "./calls.ts";
 import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
 // Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
@@ -18,6 +18,9 @@ const jobs: Record<string, (env: Env) => Promise<void>> = {
   },
   "hand due callbacks to the dialler": async (env) => {
     if (env.DIALLER_ENABLED) await dispatchDueCallbacks(env);
+  },
+  "recover callbacks whose call went silent": async (env) => {
+    if (env.DIALLER_ENABLED) await recoverSilentCallbacks(env);
   },
 };
 

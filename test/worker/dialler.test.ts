@@ -163,3 +163,21 @@ describe("one call per callback", () => {
     expect((await callbackRow(id)).status).toBe("completed");
   });
 });
+
+describe("only the callback's latest call decides", () => {
+  it("a late failure from an earlier leg neither misses the attempt nor stops the live call", async () => {
+    const { test, domain } = await callCentre(2);
+    const id = await newCallback(test.key, domain.id, "+15005550005");
+    await dial(id); // both agents fail to answer: two legs, then a missed attempt
+    const legs = await attemptsOf(id);
+    expect(legs).toHaveLength(2);
+    const before = await callbackRow(id);
+    // A lead-leg status for leg 0, long after leg 1 took over, changes nothing.
+    const ctx = createExecutionContext();
+    await applyStatus(testEnv(), ctx, { attemptId: legs[0]!.id, leg: "lead", callId: "SBlate", status: "canceled", sequence: 9 });
+    await waitOnExecutionContext(ctx);
+    const after = await callbackRow(id);
+    expect(after.status).toBe(before.status);
+    expect(after.nextAttemptAt).toEqual(before.nextAttemptAt);
+  });
+});

@@ -272,6 +272,16 @@ describe("canceling a callback in a call", () => {
 });
 
 
+describe("a call that is no longer the callback's", () => {
+  it("gets a hang-up, not the lead, when the agent answers after a cancel", async () => {
+    const dialed = await dialedCallback();
+    const { key } = await makeKey(dialed.workspace.id);
+    expect((await callWorker(`/v1/callbacks/${dialed.callbackId}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
+    const twiml = await (await deliver(await twimlRequest(dialed.attemptId))).text();
+    expect(twiml).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  });
+});
+
 describe("one create-call request per callback", () => {
   it("100 concurrent triggers on one callback reach Twilio once", async () => {
     const due = await dueCallback();
