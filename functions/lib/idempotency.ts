@@ -11,7 +11,7 @@ import { hashKey } from "./keys.ts";
 // The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429) are
 // not remembered. If the process dies between the write and storing its response, the claim is
 // taken over by a retry after a minute (db/queries/idempotency.ts); the write it repeats is
-// itself idempotent for leads, and de-duplicated for callbacks.
+// idempotent for leads and de-duplicated for callbacks, but a call log would be stored twice.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 const replayedHeaders = ["content-type", "location"];
