@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { toE164 } from "../functions/lib/phone.ts";
 import { Mode } from "./account.ts";
-import { instantOf, InternationalPhone, OffsetTime, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./leads.ts";
+import { instantOf, InternationalPhone, OffsetTime, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
 
 // Callbacks on the native API (seed 004, LimeCall's POST /v1/callbacks). Where the seed is
 // silent, the choice is written on the field it concerns.

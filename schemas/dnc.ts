@@ -1,7 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import { countryCode, toE164 } from "../functions/lib/phone.ts";
-import { encodeCursor, page, PhoneFilter, Time } from "./leads.ts";
+import { encodeCursor, page, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per
 // workspace, mode and E.164 phone. Where nothing outside decides, the choice is written on the

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventPayloads } from "./event-payloads.ts";
-import { page, pageQuery } from "./leads.ts";
+import { page, pageQuery } from "./common.ts";
 
 // The event catalogue. Every event goes out in one envelope, which keeps seed 000's `event` and
 // `data` keys; each type's `data` has its own versioned schema (see `eventPayloads`).

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
 import { EventType, eventTypes } from "./events.ts";
-import { page, pageQuery } from "./leads.ts";
+import { page, pageQuery } from "./common.ts";
 
 // Webhook endpoints and their deliveries: the public contract.
 

@@ -4,6 +4,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { newId } from "../../functions/lib/ids.ts";
 import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
 import { toE164 } from "../../functions/lib/phone.ts";
+import { isTimeZone } from "../../schemas/common.ts";
 import { defaultScopes, Scope } from "../../schemas/scopes.ts";
 import * as schema from "../schema/index.ts";
 
@@ -190,15 +191,6 @@ function checkOrigin(origin: string): string {
   const url = URL.canParse(origin) ? new URL(origin) : null;
   if (!url || url.origin !== origin) throw new AdminError(`${origin} is not an origin such as https://example.com`);
   return origin;
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function randomBase64Url(bytes: number): string {

@@ -9,7 +9,7 @@ import { toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { Callback, CreateCallback } from "../../schemas/callbacks.ts";
-import { canonicalTimeZone } from "../../schemas/leads.ts";
+import { canonicalTimeZone } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 const path = "/v1/callbacks";

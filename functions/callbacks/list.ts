@@ -6,7 +6,7 @@ import { toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { CallbackList, CallbackListQuery } from "../../schemas/callbacks.ts";
-import { decodeCursor, pageOf } from "../../schemas/leads.ts";
+import { decodeCursor, pageOf } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });

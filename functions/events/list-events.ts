@@ -6,7 +6,7 @@ import { envelopeOf } from "../lib/outbox.ts";
 import { validate } from "../lib/validate.ts";
 import { page } from "../lib/webhook-resources.ts";
 import { EventList, EventListQuery } from "../../schemas/events.ts";
-import { decodeCursor } from "../../schemas/leads.ts";
+import { decodeCursor } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 export function registerListEvents(app: App) {

@@ -5,7 +5,8 @@ import { describeRoute } from "../lib/openapi.ts";
 import { toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
-import { decodeCursor, LeadList, LeadListQuery, pageOf } from "../../schemas/leads.ts";
+import { LeadList, LeadListQuery } from "../../schemas/leads.ts";
+import { decodeCursor, pageOf } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });

@@ -9,7 +9,8 @@ import { publishAfterCommit } from "../lib/outbox.ts";
 import { toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
-import { canonicalTimeZone, Lead, UpdateLead } from "../../schemas/leads.ts";
+import { Lead, UpdateLead } from "../../schemas/leads.ts";
+import { canonicalTimeZone } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });

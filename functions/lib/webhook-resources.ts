@@ -6,7 +6,7 @@ import type { Delivery, Endpoint, Subscription } from "../../schemas/webhooks.ts
 import type { Env } from "../env.ts";
 import { ApiError } from "./errors.ts";
 import { checkWebhookUrl } from "./ssrf.ts";
-import { pageOf } from "../../schemas/leads.ts";
+import { pageOf } from "../../schemas/common.ts";
 
 // Rows to API objects for webhook endpoints and deliveries, and the checks their handlers share.
 

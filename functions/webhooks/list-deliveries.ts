@@ -5,7 +5,7 @@ import { describeRoute } from "../lib/openapi.ts";
 import { validate } from "../lib/validate.ts";
 import { deliveryJson, page } from "../lib/webhook-resources.ts";
 import { Problem } from "../../schemas/problem.ts";
-import { decodeCursor } from "../../schemas/leads.ts";
+import { decodeCursor } from "../../schemas/common.ts";
 import { DeliveryList, DeliveryListQuery } from "../../schemas/webhooks.ts";
 
 export function registerListDeliveries(app: App) {

@@ -5,7 +5,7 @@ import { describeRoute } from "../lib/openapi.ts";
 import { validate } from "../lib/validate.ts";
 import { endpointJson, page } from "../lib/webhook-resources.ts";
 import { Problem } from "../../schemas/problem.ts";
-import { decodeCursor } from "../../schemas/leads.ts";
+import { decodeCursor } from "../../schemas/common.ts";
 import { EndpointList, EndpointListQuery } from "../../schemas/webhooks.ts";
 
 export function registerListEndpoints(app: App) {

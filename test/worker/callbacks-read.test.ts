@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Callback, CallbackList } from "../../schemas/callbacks.ts";
-import { encodeCursor } from "../../schemas/leads.ts";
+import { encodeCursor } from "../../schemas/common.ts";
 import { makeKey, tenant } from "./fixtures.ts";
 import { createCallback, expectProblem, get, invalidQuery, post, problem, walk } from "./native-helpers.ts";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isBlocked } from "../../db/queries/dnc.ts";
 import { dncNumbers } from "../../db/schema/index.ts";
 import { DncEntry, DncList } from "../../schemas/dnc.ts";
-import { encodeCursor } from "../../schemas/leads.ts";
+import { encodeCursor } from "../../schemas/common.ts";
 import { call, db, makeKey, tenant } from "./fixtures.ts";
 import { expectProblem, get, invalidBody, invalidQuery, post, problem } from "./native-helpers.ts";
 

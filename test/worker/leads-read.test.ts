@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeCursor, Lead, LeadList } from "../../schemas/leads.ts";
+import { Lead, LeadList } from "../../schemas/leads.ts";
+import { encodeCursor } from "../../schemas/common.ts";
 import { makeDomain, makeKey, tenant } from "./fixtures.ts";
 import { createCallback, expectProblem, get, invalidQuery, problem, walk } from "./native-helpers.ts";
 

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { isId, type IdKind } from "../functions/lib/ids.ts";
+import { toE164 } from "../functions/lib/phone.ts";
+
+// Pieces every native endpoint shares: times, time zones, phones, whole numbers, and cursor
+// pages. Schemas only validate; handlers normalise (E.164, canonical zone names), so every
+// schema stays representable in the OpenAPI document.
+
+/** A time as resources carry it: ISO 8601 UTC without fractions. */
+export const Time = z.iso.datetime({ precision: 0 }).describe("ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z");
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The canonical spelling of an IANA zone ("america/new_york" → "America/New_York"). */
+export const canonicalTimeZone = (value: string) => new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, "is not an IANA time zone, e.g. America/New_York")
+  .describe("IANA time zone, e.g. America/New_York; stored in its canonical spelling");
+
+/** A phone in international form: a + and the country code. */
+export const InternationalPhone = z
+  .string()
+  .max(40)
+  .refine((v) => v.trim().startsWith("+") && toE164(v) !== null, "is not an international phone number, e.g. +14155550100")
+  .describe("International format (+14155550100); stored as E.164");
+
+/** An ISO 8601 time with an offset or Z, as query filters and requests take it. */
+export const OffsetTime = z.iso.datetime({
+  offset: true,
+  error: "must be ISO 8601 with seconds and an offset or Z: YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS±HH:MM",
+});
+
+/** Milliseconds of a well-formed OffsetTime; NaN for anything else, which later checks let pass. */
+export const instantOf = (value: string) => (OffsetTime.safeParse(value).success ? Date.parse(value) : Number.NaN);
+
+/**
+ * A whole number. zod's int() stops the parse at a fraction, which would hide the issues of
+ * cross-field checks; this reports it and carries on, and still documents an integer.
+ */
+export const wholeNumber = (min: number, max: number, error = "must be a whole number") =>
+  z.number().min(min).max(max).refine(Number.isInteger, error).meta({ type: "integer" });
+
+// Pages: newest first, by the time-sortable id. The cursor is opaque to clients (base64url of
+// the last id on the page), so its form can change without breaking them.
+
+export const encodeCursor = (id: string) => btoa(id).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+
+/** The id a cursor points at, or null if it is not a cursor of `kind`. */
+export function decodeCursor(kind: IdKind, cursor: string): string | null {
+  try {
+    const id = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    return isId(kind, id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+export const pageQuery = (kind: IdKind) => ({
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe("1 to 100; 25 if absent"),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((v) => decodeCursor(kind, v) !== null, "is not a cursor from this list")
+    .optional()
+    .describe("next_cursor of the previous page"),
+});
+
+export const page = <T extends z.ZodType>(item: T) => ({
+  data: z.array(item),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page"),
+});
+
+/** A page from `limit + 1` rows: the extra row only says that there is more. */
+export function pageOf<T extends { id: string }>(rows: T[], limit: number) {
+  const data = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.id) : null };
+}
+
+export const PhoneFilter = z
+  .string()
+  .max(40)
+  .refine((v) => toE164(v) !== null, "is not an international phone number, e.g. +14155550100")
+  .describe("International format; matched as E.164");
