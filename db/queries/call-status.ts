@@ -84,19 +84,20 @@ export type CompletionIds = { callCompleted: string; postCall: string; callbackC
  * The lead and agent talked and hung up: the callback is completed, with call.completed, the
  * agent's post_call (seed 002's payload), callback.completed, and a call log in seed 001's shape.
  */
-export function complete(db: Db, attemptId: string, callerId: string | null, ids: CompletionIds) {
+export function complete(db: Db, attemptId: string, defaultCallerId: string | null, ids: CompletionIds) {
   const end = sql`coalesce(a.ended_at, now())`;
   const duration = sql`coalesce(a.duration_seconds, greatest(0, extract(epoch FROM (${end} - a.answered_at))::int))`;
   const handledBy = sql`coalesce(ag.name, a.agent_phone)`;
-  const from = sql`coalesce(${callerId}::text, a.agent_phone)`;
+  // The number the call came from: the workspace's caller id, else the deployment's.
+  const from = sql`coalesce(a.workspace_caller_id, ${defaultCallerId}::text, a.agent_phone)`;
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks c SET status = 'completed', ended_reason = 'answered', completed_at = now(), next_attempt_at = NULL, updated_at = now()
       FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
       RETURNING c.*
     ), done AS (
-      SELECT a.*, cb.lead_id, ${duration} AS talk_seconds, ${end} AS end_at
-      FROM cb JOIN call_attempts a ON a.id = ${attemptId}
+      SELECT a.*, cb.lead_id, ${duration} AS talk_seconds, ${end} AS end_at, w.caller_id AS workspace_caller_id
+      FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN workspaces w ON w.id = cb.workspace_id
     ), log AS (
       INSERT INTO call_logs (workspace_id, mode, from_phone, to_phone, handled_by, department, start_time, end_time, recording_url, title, call_attempt_id)
       SELECT a.workspace_id, a.mode, ${from}, l.phone, ${handledBy}, ag.department,

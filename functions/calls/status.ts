@@ -29,9 +29,8 @@ export async function applyStatus(env: Env, ctx: Ctx, update: StatusUpdate): Pro
     } else if (update.status === "completed" && leg.answered_at) {
       // The lead's "in-progress" may still be on its way: the call connected all the same.
       publish(env, ctx, await connect(db, leg.id, newId("event")));
-      const cb = await loadContext(db, leg.callback_id);
       const ids = { callCompleted: newId("event"), postCall: newId("event"), callbackCompleted: newId("event") };
-      publish(env, ctx, await complete(db, leg.id, cb?.caller_id ?? env.TWILIO_CALLER_ID ?? null, ids));
+      publish(env, ctx, await complete(db, leg.id, env.TWILIO_CALLER_ID ?? null, ids));
     } else if (ended.has(update.status)) {
       await attemptMissed(env, ctx, leg, update.status);
     }
