@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { recordWebhookDeadLetters } from "./dead-letters.ts";
+import { recordQueueDeadLetters } from "./dead-letters.ts";
 import { deliverWebhooks } from "./deliver-webhooks.ts";
 import { dialCalls } from "./dial-calls.ts";
 
@@ -10,9 +10,9 @@ export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionCo
 // recorded the same way, under the queue their messages came from.
 const consumers: Record<string, Consumer> = {
   webhooks: deliverWebhooks,
-  "webhooks-dlq": recordWebhookDeadLetters,
+  "webhooks-dlq": recordQueueDeadLetters,
   calls: dialCalls,
-  "calls-dlq": recordWebhookDeadLetters,
+  "calls-dlq": recordQueueDeadLetters,
 };
 
 export async function consume(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

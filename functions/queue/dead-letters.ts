@@ -11,10 +11,10 @@ export function deadLetterOf(queue: string, message: Message<unknown>, reason: s
 }
 
 /**
- * The webhooks-dlq consumer: every message the webhooks queue gave up on is recorded in
+ * The dead-letter consumer (webhooks-dlq, calls-dlq): every message a queue gave up on is recorded in
  * Postgres. Nothing is acknowledged until it is written; a failed write retries the batch.
  */
-export async function recordWebhookDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function recordQueueDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // webhooks-dlq, or webhooks-dlq-staging: recorded under the queue the messages came from.
   const origin = batch.queue.replace(/-dlq(-staging|-preview)?$/, "");
   const letters = batch.messages.map((m) => deadLetterOf(origin, m, "the queue gave up after its retries"));
