@@ -111,3 +111,6 @@ export function isoDate(date: LocalDate): string {
   const pad = (n: number, width: number) => String(n).padStart(width, "0");
   return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
 }
+
+/** ISO 8601 in UTC to the second, as resources write times: 2026-12-01T23:01:00Z. */
+export const isoSeconds = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, "Z");

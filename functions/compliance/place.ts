@@ -1,0 +1,44 @@
+import { canonicalTimeZone } from "../../schemas/common.ts";
+import { placeOfNumber } from "./where.ts";
+
+// Which zones a lead may be in, and where that came from. Precedence, taking the strictest:
+//
+// 1. a zone given explicitly (the API's `timezone`, a PATCHed lead) and the zones the number
+//    implies both count: the calling window is open only when it is open in every one of them.
+//    Florida, Oklahoma and Connecticut presume that an area code is where the lead is, so a zone
+//    the lead gave does not lift the area code's. The one exception: a number that only names
+//    its country (a mobile in a country of several zones) is narrowed by an explicit zone inside
+//    that country, since the lead has said which part of it they are in;
+// 2. the domain's zone, only when neither the lead nor the number says anything;
+// 3. the workspace's zone, for a callback without a domain; else UTC.
+
+export type ZoneSource = "explicit" | "number" | "explicit+number" | "domain" | "workspace" | "default";
+
+export type LeadPlace = { zones: string[]; zoneSource: ZoneSource; regions: string[] };
+
+export function placeLead(phone: string, explicitZone: string | null, fallback: { domain: string | null; workspace: string | null }): LeadPlace {
+  const number = placeOfNumber(phone);
+  const numberZones = unique(number.zones.map(canonical));
+  const explicit = explicitZone ? canonical(explicitZone) : null;
+  const regions = number.regions;
+  if (numberZones.length > 0) {
+    if (!explicit) return { zones: numberZones, zoneSource: "number", regions };
+    if (number.precision === "country" && numberZones.includes(explicit)) return { zones: [explicit], zoneSource: "explicit", regions };
+    return { zones: unique([explicit, ...numberZones]), zoneSource: "explicit+number", regions };
+  }
+  if (explicit) return { zones: [explicit], zoneSource: "explicit", regions };
+  if (fallback.domain) return { zones: [canonical(fallback.domain)], zoneSource: "domain", regions };
+  if (fallback.workspace) return { zones: [canonical(fallback.workspace)], zoneSource: "workspace", regions };
+  return { zones: ["UTC"], zoneSource: "default", regions };
+}
+
+// The map's names and a caller's may spell one zone two ways (Asia/Calcutta, Asia/Kolkata);
+// compared in the runtime's canonical spelling, they are one zone.
+const canonicalNames = new Map<string, string>();
+function canonical(zone: string): string {
+  let name = canonicalNames.get(zone);
+  if (name === undefined) canonicalNames.set(zone, (name = canonicalTimeZone(zone)));
+  return name;
+}
+
+const unique = (items: string[]) => [...new Set(items)];
