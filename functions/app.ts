@@ -25,9 +25,11 @@ import { registerCreateCallback } from "./callbacks/create.ts";
 import { registerListCallbacks } from "./callbacks/list.ts";
 import { registerGetCallback } from "./callbacks/get.ts";
 import { registerCancelCallback } from "./callbacks/cancel.ts";
+import { registerCallbackEligibility } from "./callbacks/eligibility.ts";
 import { registerListLeads } from "./leads/list.ts";
 import { registerGetLead } from "./leads/get.ts";
 import { registerUpdateLead } from "./leads/update.ts";
+import { registerLeadCompliance } from "./leads/compliance.ts";
 import { registerAddDncNumber } from "./dnc/add.ts";
 import { registerRemoveDncNumber } from "./dnc/remove.ts";
 import { registerListDncNumbers } from "./dnc/list.ts";
@@ -70,9 +72,11 @@ export function newApp() {
   registerListCallbacks(app);
   registerGetCallback(app);
   registerCancelCallback(app);
+  registerCallbackEligibility(app);
   registerListLeads(app);
   registerGetLead(app);
   registerUpdateLead(app);
+  registerLeadCompliance(app);
   // do-not-call
   registerAddDncNumber(app);
   registerRemoveDncNumber(app);

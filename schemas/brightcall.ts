@@ -2,6 +2,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { Issue } from "../functions/lib/errors.ts";
 import { countryCode } from "../functions/lib/phone.ts";
+import { Hold } from "./compliance.ts";
 
 // Seed 003 (Brightcall): GET or POST /rest/v1/ext/add_call_api/. The parameter names are the
 // seed's. Every value is read as text, whether it came in a query string, a form or JSON (a JSON
@@ -17,6 +18,7 @@ const customPrefix = "lc_param_";
 const agentParam = /^lc_param_agent(\d{1,3})(name|phone)$/;
 const customName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const twoLetters = /^[A-Za-z]{2}$/;
+const consentFlags = ["1", "0", "true", "false", "yes", "no", "on", "off"] as const;
 
 export const AddCallParams = z
   .object({
@@ -38,6 +40,13 @@ export const AddCallParams = z
     lc_param_name: text(200).optional().describe("The lead's name"),
     lc_param_email: z.email({ error: "is not a valid email address" }).max(320, "must be at most 320 characters").optional().describe("The lead's email"),
     lc_param_message: text(5000).optional().describe("The lead's message: the lead's custom field `message` and the callback's metadata.message"),
+    lc_param_consent_text: text(10_000).optional().describe("The consent text exactly as the form showed it; with it, lc_param_consent_checked is required"),
+    lc_param_consent_version: text(100).optional().describe("Your version of the consent text"),
+    lc_param_consent_checked: z
+      .enum(consentFlags, { error: `must be one of ${consentFlags.join(", ")}` })
+      .optional()
+      .describe("Whether the lead ticked the consent box: 1, true, yes or on; 0, false, no or off"),
+    lc_param_consent_url: z.url({ error: "is not a URL" }).max(2048, "must be at most 2048 characters").optional().describe("The page the form was on"),
   })
   .catchall(text(2000))
   .describe(
@@ -50,6 +59,28 @@ export const AddCallParams = z
   .meta({ id: "BrightcallAddCallRequest" });
 
 export type AddCallParams = z.infer<typeof AddCallParams>;
+
+/** The consent record the lc_param_consent_* parameters carry, or null; checked by consentIssues. */
+export function consentOf(params: AddCallParams) {
+  if (params.lc_param_consent_text === undefined || params.lc_param_consent_checked === undefined) return null;
+  return {
+    text: params.lc_param_consent_text,
+    version: params.lc_param_consent_version ?? null,
+    checked: ["1", "true", "yes", "on"].includes(params.lc_param_consent_checked),
+    page_url: params.lc_param_consent_url ?? null,
+  };
+}
+
+/** The consent parameters come as a set: the text, and whether the box was ticked, at least. */
+export function consentIssues(params: Record<string, string>): Issue[] {
+  const given = Object.keys(params).filter((key) => key.startsWith("lc_param_consent_"));
+  if (given.length === 0) return [];
+  const issues: Issue[] = [];
+  for (const needed of ["lc_param_consent_text", "lc_param_consent_checked"]) {
+    if (params[needed] === undefined) issues.push({ path: needed, message: `is required with ${given.filter((key) => key !== needed).join(", ")}`, missing: true });
+  }
+  return issues;
+}
 
 /** Issues zod cannot see: the names of the parameters beyond the fixed ones. */
 export function extraParamIssues(params: Record<string, string>): Issue[] {
@@ -138,7 +169,12 @@ export const AddCallAccepted = z
     callback_id: z.string().describe("cb_…"),
     lead_id: z.string().describe("lead_…"),
     phone: z.string().describe("The lead's phone, E.164"),
-    scheduled_at: z.iso.datetime().describe("ISO 8601, UTC"),
+    scheduled_at: z.iso.datetime().describe("When the call was asked for, ISO 8601, UTC"),
+    next_attempt_at: z.iso
+      .datetime()
+      .nullable()
+      .describe("When the call will first ring: now, or the first lawful moment in the lead's time (see hold)"),
+    hold: Hold.nullable().describe("Why the call waits past now: calling hours in the lead's zone, business hours, a cap, a ban"),
     agent: AgentOverride.nullable(),
   })
   .meta({ id: "BrightcallAddCallAccepted" });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { toE164 } from "../functions/lib/phone.ts";
 import { Mode } from "./account.ts";
 import { instantOf, InternationalPhone, OffsetTime, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
+import { ConsentInput, Hold } from "./compliance.ts";
 
 // Callbacks on the native API (seed 004, LimeCall's POST /v1/callbacks). Where the seed is
 // silent, the choice is written on the field it concerns.
@@ -71,6 +72,7 @@ export const CreateCallback = z
     ),
     metadata: z.record(z.string(), z.unknown()).optional().describe("Your own data, returned as given"),
     retry: Retry.optional(),
+    consent: ConsentInput.optional(),
   })
   .refine(
     (body) => {
@@ -107,8 +109,12 @@ export const Callback = z
     source: z.enum(["form_response", "make_call", "add_call_api", "api"]).describe("Which API asked for it"),
     source_id: z.string().nullable(),
     scheduled_at: Time.describe("When the first call may be made, UTC"),
-    next_attempt_at: Time.nullable().describe("When the next call may be made; null once the callback has ended"),
-    timezone: z.string().nullable(),
+    next_attempt_at: Time.nullable().describe(
+      "When the dialler next picks it up: the first lawful moment at or after scheduled_at (or the retry's time). " +
+        "Null once the callback has ended",
+    ),
+    hold: Hold.nullable().describe("Why next_attempt_at is later than asked; null when it is not"),
+    timezone: z.string().nullable().describe("The lead's zone as given with the request, if any"),
     attempt_count: z.number().int().min(0),
     retry: z.strictObject({ max_attempts: z.number().int().min(1).max(5), intervals: z.array(z.number().int()) }),
     metadata: z.record(z.string(), z.unknown()),

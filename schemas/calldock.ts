@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Hold } from "./compliance.ts";
 
 // Seed 002 (Calldock): POST /v1/make-call. The request fields and the success body are the
 // seed's; the seed shows no error body, so every error of this endpoint is
@@ -68,8 +69,15 @@ export const MakeCallStarted = z
     success: z.literal(true),
     data: z.object({
       callId: z.string().describe("The callback's id (cb_…). An identical request within 10 minutes gets the first call's id"),
-      status: z.literal("initiated"),
+      status: z
+        .enum(["initiated", "scheduled"])
+        .describe(
+          "initiated: the call starts now. scheduled: it may not ring yet (the lead's calling hours in their own time, " +
+            "a cap, a ban): it will ring at scheduledFor, and hold says why. Seed 002 shows only initiated",
+        ),
       timestamp: z.iso.datetime().describe("When the call was requested (the first request's time for a repeat), ISO 8601 UTC"),
+      scheduledFor: z.iso.datetime().nullable().describe("When the call will ring, ISO 8601 UTC: now for initiated; null if no hour is open yet"),
+      hold: Hold.nullable().describe("Why a scheduled call waits; null for initiated"),
     }),
   })
   .meta({ id: "CalldockMakeCallStarted" });

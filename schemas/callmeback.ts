@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConsentInput } from "./compliance.ts";
 
 // Seed 000 (CallMeBack): POST /api/v1/form_responses. Field names and error bodies are the
 // seed's; where it is silent the choices are described on each field.
@@ -23,6 +24,7 @@ export const FormResponseRequest = z
         source_url: optionalText(2048),
         user_agent: optionalText(1024),
         ip_address: z.union([z.literal(""), z.ipv4(), z.ipv6()]).nullish(),
+        consent: ConsentInput.optional(),
       })
       .strict(),
   })

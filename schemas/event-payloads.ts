@@ -46,6 +46,13 @@ export const CallbackScheduledV1 = z
   .looseObject({ ...callbackFields, next_attempt_at: nullableTime.optional() })
   .meta({ id: "CallbackScheduledV1", description: "callback.scheduled, version 1" });
 
+export const CallbackHeldV1 = z
+  .looseObject({ ...callbackFields, next_attempt_at: nullableTime.optional(), hold: z.looseObject({ reason: z.string(), rule: z.string() }) })
+  .meta({
+    id: "CallbackHeldV1",
+    description: "callback.held, version 1: the dialler found the callback due but held it (calling hours, a cap, a ban); hold says why and until when",
+  });
+
 export const CallbackCompletedV1 = z
   .looseObject({ ...callbackFields, completed_at: nullableTime.optional(), ended_reason: z.string().nullable().optional() })
   .meta({ id: "CallbackCompletedV1", description: "callback.completed, version 1" });
@@ -110,6 +117,7 @@ export const eventPayloads = {
   "form_response.created": { version: 1, schema: FormResponseCreatedV1 },
   "lead.updated": { version: 1, schema: LeadUpdatedV1 },
   "callback.scheduled": { version: 1, schema: CallbackScheduledV1 },
+  "callback.held": { version: 1, schema: CallbackHeldV1 },
   "callback.completed": { version: 1, schema: CallbackCompletedV1 },
   "call.initiated": { version: 1, schema: CallInitiatedV1 },
   "call.connected": { version: 1, schema: CallConnectedV1 },

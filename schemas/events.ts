@@ -8,6 +8,7 @@ export const eventTypes = [
   "form_response.created",
   "lead.updated",
   "callback.scheduled",
+  "callback.held",
   "callback.completed",
   "call.initiated",
   "call.connected",

@@ -7,12 +7,14 @@ import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, r
 const usage = `npm run admin -- <command> [options] [--json]
 
   workspace create --name NAME [--plan free|pro|enterprise] [--requests-per-hour N]
-                                   a workspace with a live and a test secret key
+                   [--timezone IANA] a workspace with a live and a test secret key; its zone is
+                                   the lead's for callbacks without a domain when nothing
+                                   else says where the lead is
   key create --workspace ID [--mode live|test] [--kind secret|publishable]
              [--name NAME] [--scopes a,b] [--agent ID] [--origin URL]...
   key revoke --id ID
   domain add --workspace ID --name NAME [--mode live|test] [--timezone IANA]
-             [--country XX] [--no-auto-callback]
+             [--country XX] [--no-auto-callback] [--require-consent]
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
             [--department D] [--webhook-url URL]
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
@@ -36,6 +38,7 @@ const options = {
   timezone: { type: "string" },
   country: { type: "string" },
   "no-auto-callback": { type: "boolean" },
+  "require-consent": { type: "boolean" },
   phone: { type: "string" },
   department: { type: "string" },
   "webhook-url": { type: "string" },
@@ -56,6 +59,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         name: need("name"),
         plan: oneOf(flags.plan ?? "free", ["free", "pro", "enterprise"] as const, "--plan"),
         requestsPerHour: flags["requests-per-hour"] === undefined ? undefined : positiveInt(flags["requests-per-hour"]),
+        timezone: flags.timezone,
       });
     case "key create":
       return createKey(db, {
@@ -77,6 +81,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         timezone: flags.timezone,
         country: flags.country,
         autoCallback: !flags["no-auto-callback"],
+        requireConsent: flags["require-consent"] ?? false,
       });
     case "agent add":
       return addAgent(db, {

@@ -4,7 +4,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { newId } from "../../functions/lib/ids.ts";
 import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
 import { toE164 } from "../../functions/lib/phone.ts";
-import { isTimeZone } from "../../schemas/common.ts";
+import { canonicalTimeZone, isTimeZone } from "../../schemas/common.ts";
 import { defaultScopes, Scope } from "../../schemas/scopes.ts";
 import * as schema from "../schema/index.ts";
 
@@ -18,14 +18,20 @@ export class AdminError extends Error {
 
 export type Plan = (typeof schema.plan.enumValues)[number];
 
-export async function createWorkspace(db: AdminDb, input: { name: string; plan: Plan; requestsPerHour?: number }) {
-  const workspace = { id: newId("workspace"), name: input.name, plan: input.plan, requestsPerHour: input.requestsPerHour ?? null };
+export async function createWorkspace(db: AdminDb, input: { name: string; plan: Plan; requestsPerHour?: number; timezone?: string }) {
+  const timezone = input.timezone === undefined ? null : zoneOf(input.timezone);
+  const workspace = { id: newId("workspace"), name: input.name, plan: input.plan, requestsPerHour: input.requestsPerHour ?? null, timezone };
   return db.transaction(async (tx) => {
     await tx.insert(schema.workspaces).values(workspace);
     const live = await createKey(tx, { workspaceId: workspace.id, mode: "live", kind: "secret", name: "default" });
     const test = await createKey(tx, { workspaceId: workspace.id, mode: "test", kind: "secret", name: "default" });
-    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan }, keys: { live, test } };
+    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan, timezone }, keys: { live, test } };
   });
+}
+
+function zoneOf(timezone: string): string {
+  if (!isTimeZone(timezone)) throw new AdminError(`unknown time zone ${timezone}; use an IANA name such as America/New_York`);
+  return canonicalTimeZone(timezone);
 }
 
 type KeyInput = {
@@ -75,12 +81,19 @@ export async function revokeKey(db: AdminDb, id: string) {
   return { id: row.id, revoked_at: row.revokedAt!.toISOString() };
 }
 
-type DomainInput = { workspaceId: string; mode: Mode; name: string; timezone?: string; country?: string; autoCallback?: boolean };
+type DomainInput = {
+  workspaceId: string;
+  mode: Mode;
+  name: string;
+  timezone?: string;
+  country?: string;
+  autoCallback?: boolean;
+  requireConsent?: boolean;
+};
 
 export async function addDomain(db: AdminDb, input: DomainInput) {
   await requireWorkspace(db, input.workspaceId);
-  const timezone = input.timezone ?? "UTC";
-  if (!isTimeZone(timezone)) throw new AdminError(`unknown time zone ${timezone}; use an IANA name such as America/New_York`);
+  const timezone = zoneOf(input.timezone ?? "UTC");
   const country = input.country?.toUpperCase();
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new AdminError("country must be two letters, e.g. US");
   const row = {
@@ -92,9 +105,19 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     timezone,
     defaultCountry: country ?? null,
     autoCallback: input.autoCallback ?? true,
+    requireConsent: input.requireConsent ?? false,
   };
   await db.insert(schema.domains).values(row);
-  return { id: row.id, widget_key: row.widgetKey, mode: row.mode, name: row.name, timezone, default_country: row.defaultCountry, auto_callback: row.autoCallback };
+  return {
+    id: row.id,
+    widget_key: row.widgetKey,
+    mode: row.mode,
+    name: row.name,
+    timezone,
+    default_country: row.defaultCountry,
+    auto_callback: row.autoCallback,
+    require_consent: row.requireConsent,
+  };
 }
 
 type AgentInput = { workspaceId: string; mode: Mode; name: string; phone: string; department?: string; webhookUrl?: string };

@@ -1,90 +1,39 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
-import type { BusinessHours } from "../schema/domains.ts";
+import type { CallbackHold } from "../schema/callbacks.ts";
+import { decisionCte, type NewDecision } from "./compliance.ts";
 import { callbackJson, callJson } from "./resources.ts";
 
 // The dialler's statements. Each state change of a callback is a conditional UPDATE (only from
 // the states it may leave), and the events it emits are inserted by the same statement, from
 // the rows it returned: a change and its events commit together, exactly once.
 
-export type DialContext = {
-  id: string;
-  workspace_id: string;
-  mode: "live" | "test";
-  lead_id: string;
-  agent_id: string | null;
-  agent_override: { name: string | null; phone: string } | null;
-  attempt_count: number;
-  max_attempts: number;
-  retry_intervals_seconds: number[];
-  timezone: string | null;
-  lead_phone: string;
-  lead_name: string | null;
-  lead_timezone: string | null;
-  opted_out: boolean;
-  on_dnc: boolean;
-  domain_timezone: string | null;
-  business_hours: BusinessHours | null;
-  holidays: string[] | null;
-  calling_hours_start: string | null;
-  calling_hours_end: string | null;
-  daily_attempt_cap: number | null;
-  record_calls: boolean | null;
-  caller_id: string | null;
-  attempts_24h: number;
-  oldest_attempt_24h: string | null;
-};
-
 /** The attempt `a` is its callback `c`'s latest call: the current attempt, and its last leg. */
 export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
   AND a.leg = (SELECT max(x.leg) FROM call_attempts x WHERE x.callback_id = a.callback_id AND x.attempt_number = a.attempt_number)`;
 
-const context = (claimed: SQL) => sql`
-WITH cb AS (${claimed})
-SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_override, cb.attempt_count, cb.max_attempts,
-       cb.retry_intervals_seconds, cb.timezone,
-       l.phone AS lead_phone, l.name AS lead_name, l.timezone AS lead_timezone, l.opted_out,
-       EXISTS (SELECT 1 FROM dnc_numbers n WHERE n.workspace_id = cb.workspace_id AND n.mode = cb.mode AND n.phone = l.phone) AS on_dnc,
-       d.timezone AS domain_timezone, d.business_hours, d.holidays, d.calling_hours_start, d.calling_hours_end,
-       coalesce(d.daily_attempt_cap, 3) AS daily_attempt_cap, d.record_calls, w.caller_id,
-       (SELECT count(DISTINCT (a.callback_id, a.attempt_number))::int FROM call_attempts a JOIN callbacks o ON o.id = a.callback_id
-         WHERE o.lead_id = cb.lead_id AND a.created_at > now() - interval '24 hours') AS attempts_24h,
-       (SELECT to_char(min(a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM call_attempts a JOIN callbacks o ON o.id = a.callback_id
-         WHERE o.lead_id = cb.lead_id AND a.created_at > now() - interval '24 hours') AS oldest_attempt_24h
-FROM cb JOIN leads l ON l.id = cb.lead_id JOIN workspaces w ON w.id = cb.workspace_id
-LEFT JOIN domains d ON d.id = cb.domain_id`;
-
-/** What the dialler knows of a callback, without claiming it (after a missed attempt). */
-export async function loadContext(db: Db, callbackId: string): Promise<DialContext | null> {
-  const { rows } = await db.execute(context(sql`SELECT * FROM callbacks WHERE id = ${callbackId}`));
-  return (rows[0] as DialContext | undefined) ?? null;
-}
-
 /**
- * Claims a due callback for one dialler: a conditional update that exactly one of any number of
- * concurrent callers wins. The winner gets what it needs to decide and dial; others get null.
+ * Gives a claim back untried: the callback waits for `at` (a calling window, a cap) with the
+ * hold that explains it, writes callback.held, and records the decision. One statement.
  */
-export async function claimDue(db: Db, callbackId: string): Promise<DialContext | null> {
-  const { rows } = await db.execute(
-    context(sql`
-      UPDATE callbacks SET status = 'dialing', claimed_at = now(), attempt_count = attempt_count + 1, updated_at = now()
-      WHERE id = ${callbackId} AND status IN ('scheduled', 'retry_scheduled') AND next_attempt_at <= now()
-      RETURNING *`),
-  );
-  return (rows[0] as DialContext | undefined) ?? null;
-}
-
-/** Gives a claim back untried: the callback waits for `at` (a calling window, the daily cap). */
-export function releaseClaim(db: Db, callbackId: string, at: Date) {
+export function holdClaim(db: Db, callbackId: string, at: Date, hold: CallbackHold, eventId: string, decision: NewDecision) {
   return db.execute(sql`
-    UPDATE callbacks SET status = CASE WHEN attempt_count <= 1 THEN 'scheduled'::callback_status ELSE 'retry_scheduled'::callback_status END,
-           attempt_count = attempt_count - 1, next_attempt_at = ${at.toISOString()}::timestamptz, claimed_at = NULL, updated_at = now()
-    WHERE id = ${callbackId} AND status = 'dialing'`);
+    WITH cb AS (
+      UPDATE callbacks SET status = CASE WHEN attempt_count <= 1 THEN 'scheduled'::callback_status ELSE 'retry_scheduled'::callback_status END,
+             attempt_count = attempt_count - 1, next_attempt_at = ${at.toISOString()}::timestamptz, hold = ${JSON.stringify(hold)}::jsonb,
+             claimed_at = NULL, updated_at = now()
+      WHERE id = ${callbackId} AND status = 'dialing'
+      RETURNING *
+    ), ${decisionCte(decision, "cb")}
+    INSERT INTO events (id, workspace_id, mode, type, data)
+    SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.held', ${callbackJson("cb", "l")}
+    FROM cb JOIN leads l ON l.id = cb.lead_id
+    RETURNING id`);
 }
 
 /**
  * Ends a callback that is still in play (scheduled, dialing, connected, retry_scheduled) with a
- * final status, and writes callback.completed, plus any `extra` events built from the same rows.
+ * final status, and writes callback.completed; with a decision (a block), records it too.
  */
 export function finish(
   db: Db,
@@ -92,24 +41,26 @@ export function finish(
   status: "completed" | "exhausted" | "blocked",
   reason: string | null,
   eventId: string,
+  decision?: NewDecision,
 ) {
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks SET status = ${status}::callback_status, ended_reason = ${reason}, completed_at = now(),
-             next_attempt_at = NULL, updated_at = now()
+             next_attempt_at = NULL, hold = NULL, updated_at = now()
       WHERE id = ${callbackId} AND status IN ('scheduled', 'retry_scheduled', 'dialing', 'connected')
       RETURNING *
-    )
+    )${decision ? sql`, ${decisionCte(decision, "cb")}` : sql``}
     INSERT INTO events (id, workspace_id, mode, type, data)
     SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
 }
 
-/** Schedules the next attempt after a missed one. */
-export function scheduleRetry(db: Db, callbackId: string, at: Date) {
+/** Schedules the next attempt after a missed one, with the hold that explains a later time. */
+export function scheduleRetry(db: Db, callbackId: string, at: Date, hold: CallbackHold | null) {
   return db.execute(sql`
-    UPDATE callbacks SET status = 'retry_scheduled', next_attempt_at = ${at.toISOString()}::timestamptz, claimed_at = NULL, updated_at = now()
+    UPDATE callbacks SET status = 'retry_scheduled', next_attempt_at = ${at.toISOString()}::timestamptz,
+           hold = ${hold ? JSON.stringify(hold) : null}::jsonb, claimed_at = NULL, updated_at = now()
     WHERE id = ${callbackId} AND status IN ('dialing', 'connected')
     RETURNING id`);
 }
@@ -125,9 +76,14 @@ export type NewLeg = {
   agentPhone: string;
   provider: "twilio" | "sandbox";
   eventId: string;
+  /** The dialler's decision, for an attempt's first leg. */
+  decision: NewDecision | null;
 };
 
-/** A leg of an attempt, its call.initiated event, and the agent's place in the round robin. */
+/**
+ * A leg of an attempt, its call.initiated event, the agent's place in the round robin, and for
+ * an attempt's first leg the decision to dial; the callback's hold is cleared.
+ */
 export function insertLeg(db: Db, leg: NewLeg) {
   return db.execute(sql`
     WITH a AS (
@@ -138,7 +94,9 @@ export function insertLeg(db: Db, leg: NewLeg) {
       RETURNING *
     ), agent AS (
       UPDATE agents SET last_dialed_at = now() WHERE id = ${leg.agentId}::text AND EXISTS (SELECT 1 FROM a)
-    )
+    ), unheld AS (
+      UPDATE callbacks SET hold = NULL WHERE id = ${leg.callbackId} AND hold IS NOT NULL AND EXISTS (SELECT 1 FROM a)
+    )${leg.decision ? sql`, ${decisionCte(leg.decision, "a")}` : sql``}
     INSERT INTO events (id, workspace_id, mode, type, data)
     SELECT ${leg.eventId}, a.workspace_id, a.mode, 'call.initiated', ${callJson("a", "c", "l")}
     FROM a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id

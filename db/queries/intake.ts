@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
-import type { AgentOverride } from "../schema/callbacks.ts";
+import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 
 // Every intake request, whichever seed API it came through, is one statement: it checks that
@@ -40,12 +40,26 @@ export type IntakeInput = {
     sourceId: string | null;
     agentOverride: AgentOverride | null;
     scheduledAt: string | null; // ISO 8601; null means now
+    // The first lawful moment (functions/compliance/decide.ts); null means now, by the database's clock.
+    nextAttemptAt: string | null;
+    hold: CallbackHold | null; // why nextAttemptAt is later than asked
     timezone: string | null;
     metadata: Record<string, unknown>;
     maxAttempts: number | null; // null: the domain's setting, else 5
     retryIntervalsSeconds: number[] | null; // null: the domain's setting, else the default
     fingerprint: string;
     onlyIfDomainAutoCallback: boolean;
+  } | null;
+  consent: {
+    id: string;
+    source: "form_response" | "add_call_api" | "api";
+    text: string;
+    textSha256: string;
+    version: string | null;
+    checked: boolean;
+    pageUrl: string | null;
+    ipAddress: string | null;
+    userAgent: string | null;
   } | null;
   eventIds: { formResponse: string; lead: string; callback: string };
 };
@@ -66,7 +80,7 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 const intArray = (values: number[] | null) => (values ? sql`${`{${values.join(",")}}`}::int[]` : sql`NULL::int[]`);
 
 export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeResult> {
-  const { owner, lead, formResponse: fr, callback: cb, eventIds } = input;
+  const { owner, lead, formResponse: fr, callback: cb, consent, eventIds } = input;
   const ws = owner.workspaceId;
   const mode = sql`${owner.mode}::mode`;
   const statement = sql`
@@ -109,13 +123,13 @@ WITH domain AS (
   SELECT EXISTS (SELECT 1 FROM earlier) AS found
 ), cb AS (
   INSERT INTO callbacks (id, workspace_id, mode, lead_id, domain_id, agent_id, agent_override, source, source_id,
-                         status, scheduled_at, next_attempt_at, timezone, max_attempts, retry_intervals_seconds,
+                         status, scheduled_at, next_attempt_at, hold, timezone, max_attempts, retry_intervals_seconds,
                          metadata, fingerprint)
   SELECT ${cb?.id ?? null}::text, ${ws}, ${mode}, lead.id, ${input.domainId}::text, ${input.agentId}::text,
          ${cb?.agentOverride ? json(cb.agentOverride) : sql`NULL::jsonb`}, ${cb?.source ?? "api"}::callback_source,
          COALESCE(${cb?.sourceId ?? null}::text, (SELECT id FROM fr)), 'scheduled',
-         COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()), COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()),
-         COALESCE(${cb?.timezone ?? null}::text, lead.timezone, (SELECT timezone FROM domain)),
+         COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()), COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now()),
+         ${cb?.hold ? json(cb.hold) : sql`NULL::jsonb`}, ${cb?.timezone ?? null}::text,
          COALESCE(${cb?.maxAttempts ?? null}::int, (SELECT retry_max_attempts FROM domain), 5),
          COALESCE(${intArray(cb?.retryIntervalsSeconds ?? null)}, (SELECT retry_intervals_seconds FROM domain), '{120,600,1800,7200}'::int[]),
          ${json(cb?.metadata ?? {})}, ${cb?.fingerprint ?? null}::text
@@ -123,6 +137,13 @@ WITH domain AS (
   WHERE ${cb !== null} AND NOT recent.found
     AND (NOT ${cb?.onlyIfDomainAutoCallback ?? false} OR COALESCE((SELECT auto_callback FROM domain), false))
   RETURNING *
+), consent AS (
+  INSERT INTO consents (id, workspace_id, mode, lead_id, source, source_id, text, text_sha256, version, checked, page_url, ip_address, user_agent)
+  SELECT ${consent?.id ?? null}::text, ${ws}, ${mode}, lead.id, ${consent?.source ?? null}::text, COALESCE((SELECT id FROM fr), (SELECT id FROM cb)),
+         ${consent?.text ?? null}::text, ${consent?.textSha256 ?? null}::text, ${consent?.version ?? null}::text,
+         ${consent?.checked ?? null}::boolean, ${consent?.pageUrl ?? null}::text, ${consent?.ipAddress ?? null}::text,
+         ${consent?.userAgent ?? null}::text
+  FROM lead WHERE ${consent !== null}
 ), ev AS (
   INSERT INTO events (id, workspace_id, mode, type, data, created_at)
   SELECT ${eventIds.formResponse}, ${ws}, ${mode}, 'form_response.created', ${formResponseJson("fr")}, fr.created_at FROM fr

@@ -43,6 +43,15 @@ export type LeadChanges = {
 };
 
 /**
+ * A new zone for the lead changes when its held callbacks may ring: they are made due now, and
+ * the dialler decides again with the new zone (holding them again if it must).
+ */
+const recheckHeld = (leadId: SQL) => sql`
+  UPDATE callbacks SET next_attempt_at = now(), updated_at = now()
+  WHERE lead_id = ${leadId} AND status IN ('scheduled', 'retry_scheduled') AND hold IS NOT NULL AND next_attempt_at > now()
+    AND scheduled_at <= now()`;
+
+/**
  * Applies the changes and writes the lead.updated event with the updated lead, in one
  * statement. Null when the lead is not the caller's.
  */
@@ -71,7 +80,7 @@ WITH lead AS (
   INSERT INTO events (id, workspace_id, mode, type, data, created_at)
   SELECT ${eventId}, lead.workspace_id, lead.mode, 'lead.updated', ${leadJson("lead")}, lead.updated_at FROM lead
   RETURNING id
-)
+)${changes.timezone !== undefined ? sql`, recheck AS (${recheckHeld(sql`(SELECT id FROM lead)`)})` : sql``}
 SELECT ${leadJson("lead")} AS lead, (SELECT id FROM ev) AS event_id FROM lead`);
   return (rows[0]?.lead as Json | undefined) ?? null;
 }

@@ -26,6 +26,7 @@ export function callbackJson(c: string, l: string): SQL {
     'domain_id', ${col(c, "domain_id")}, 'agent_id', ${col(c, "agent_id")}, 'agent_override', ${col(c, "agent_override")},
     'source', ${col(c, "source")}, 'source_id', ${col(c, "source_id")},
     'scheduled_at', ${isoSql(col(c, "scheduled_at"))}, 'next_attempt_at', ${isoSql(col(c, "next_attempt_at"))},
+    'hold', ${col(c, "hold")},
     'timezone', ${col(c, "timezone")}, 'attempt_count', ${col(c, "attempt_count")},
     'retry', jsonb_build_object('max_attempts', ${col(c, "max_attempts")}, 'intervals', to_jsonb(${col(c, "retry_intervals_seconds")})),
     'metadata', ${col(c, "metadata")}, 'ended_reason', ${col(c, "ended_reason")}, 'mode', ${col(c, "mode")},

@@ -21,6 +21,9 @@ export const callbackSource = pgEnum("callback_source", ["form_response", "make_
 
 export type AgentOverride = { name: string | null; phone: string };
 
+/** Why a callback waits past the time it was asked for (functions/compliance/decide.ts). */
+export type CallbackHold = { until: string | null; reason: string; rule: string; citation: string | null; zone: string; zone_source: string };
+
 export const callbacks = pgTable(
   "callbacks",
   {
@@ -37,6 +40,7 @@ export const callbacks = pgTable(
     status: callbackStatus("status").notNull().default("scheduled"),
     scheduledAt: at("scheduled_at").notNull(), // what the caller asked for
     nextAttemptAt: at("next_attempt_at"), // when the dialer may next pick it up
+    hold: jsonb("hold").$type<CallbackHold>(), // why next_attempt_at is later than asked; null when it is not
     timezone: text("timezone"),
     attemptCount: integer("attempt_count").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),

@@ -29,12 +29,14 @@ export const domains = pgTable(
     businessHours: jsonb("business_hours").$type<BusinessHours>().notNull().default(defaultBusinessHours),
     holidays: text("holidays").array().notNull().default(sql`'{}'::text[]`), // YYYY-MM-DD, local
     autoCallback: boolean("auto_callback").notNull().default(true),
-    // When a lead may be called in the lead's own time (TCPA's 8 am to 9 pm by default), and how
-    // many attempts one lead may get in 24 hours.
+    // The domain's own calling hours in the lead's zone (8 am to 9 pm by default), and how many
+    // attempts one lead may get in 24 hours. Both only narrow the rulebook's laws, never widen them.
     callingHoursStart: text("calling_hours_start").notNull().default("08:00"),
     callingHoursEnd: text("calling_hours_end").notNull().default("21:00"),
     dailyAttemptCap: integer("daily_attempt_cap").notNull().default(3),
     recordCalls: boolean("record_calls").notNull().default(false),
+    // Intake without a consent record is refused, in the endpoint's own error shape.
+    requireConsent: boolean("require_consent").notNull().default(false),
     retryMaxAttempts: integer("retry_max_attempts").notNull().default(5),
     retryIntervalsSeconds: integer("retry_intervals_seconds")
       .array()

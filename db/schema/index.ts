@@ -14,3 +14,5 @@ export * from "./webhook-deliveries.ts";
 export * from "./idempotency-keys.ts";
 export * from "./dnc-numbers.ts";
 export * from "./dead-letters.ts";
+export * from "./consents.ts";
+export * from "./dial-decisions.ts";

@@ -79,6 +79,7 @@ export function registerCreateCallback(app: App) {
           retryIntervalsSeconds: body.retry?.intervals?.length ? body.retry.intervals : null,
           onlyIfDomainAutoCallback: false,
         },
+        consent: { record: body.consent ?? null, field: "consent" },
         phoneLimit: "reject",
         fingerprintOf,
       });

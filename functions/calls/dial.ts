@@ -1,54 +1,65 @@
-import { agentById, agentsInTurn, claimDue, finish, insertLeg, releaseClaim, setLegError, setProviderCallId, type DialContext } from "../../db/queries/call-attempts.ts";
+import { agentById, agentsInTurn, finish, holdClaim, insertLeg, setLegError, setProviderCallId } from "../../db/queries/call-attempts.ts";
+import type { NewDecision } from "../../db/queries/compliance.ts";
+import { lockLeadDecisions } from "../../db/queries/compliance.ts";
+import { claimDue, type DialContext } from "../../db/queries/dial-context.ts";
+import { recheckAt, schedule } from "../compliance/decide.ts";
+import { newDecision } from "../compliance/record.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { nextCallableTime } from "../lib/schedule.ts";
 import { telephonyFor } from "./providers.ts";
 import { queueDial } from "./queue-dial.ts";
-import { callingRules } from "./rules.ts";
+import { factsOf } from "../compliance/facts.ts";
 import { applyStatus, publish, retryOrEnd } from "./status.ts";
 
-// Dialling a callback: claim it (exactly one dialler wins), check it may be called now (do-not-
-// call list and opt-out, calling windows, the daily cap), pick an agent, and place the call.
+// Dialling a callback: claim it (exactly one dialler wins), decide whether it may be called now
+// (do-not-call list and opt-out, then the rulebook's windows in every zone the lead may be in,
+// business hours and caps), record that decision in the lead's chain, and place the call.
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 export type DialOutcome = "dialed" | "not_due" | "held" | "blocked" | "no_agent";
-
-const day = 24 * 3600 * 1000;
 
 export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Promise<DialOutcome> {
   const db = httpDb(env);
   const cb = await claimDue(db, callbackId);
   if (!cb) return "not_due";
-  if (cb.on_dnc || cb.opted_out) {
-    publish(env, ctx, await finish(db, cb.id, "blocked", cb.on_dnc ? "do_not_call" : "opted_out", newId("event")));
-    return "blocked";
-  }
-  const rules = callingRules(cb);
+  // The claim took a callback whose next_attempt_at has come, and intake never sets that before
+  // scheduled_at: what is left to decide is whether the law and the lead's clock allow it now.
   const now = new Date();
-  let at = nextCallableTime(now, rules);
-  if (at && cb.daily_attempt_cap !== null && cb.attempts_24h >= cb.daily_attempt_cap && cb.oldest_attempt_24h) {
-    at = nextCallableTime(new Date(Math.max(at.getTime(), Date.parse(cb.oldest_attempt_24h) + day)), rules);
-  }
-  if (!at) {
-    publish(env, ctx, await finish(db, cb.id, "blocked", "no_calling_hours", newId("event")));
+  const verdict = schedule(factsOf(cb, null), now);
+  if (cb.on_dnc || cb.opted_out) {
+    const reason = cb.on_dnc ? "do_not_call" : "opted_out";
+    const decision = newDecision(cb, verdict, "blocked", now, reason);
+    const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), finish(db, cb.id, "blocked", reason, newId("event"), decision)]);
+    publish(env, ctx, result);
     return "blocked";
   }
-  if (at.getTime() > now.getTime() + 1000) {
-    await releaseClaim(db, cb.id, at);
+  if (verdict.hold) {
+    // An empty window is looked at again in a day: a PATCHed zone or a new rulebook may open it.
+    const at = recheckAt(verdict, now);
+    const decision = newDecision(cb, verdict, "held", now);
+    const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision)]);
+    publish(env, ctx, result);
     await queueDial(env, cb.id, at);
     return "held";
   }
-  const outcome = await placeLeg(env, ctx, cb, { leg: 0, tried: [] });
+  const outcome = await placeLeg(env, ctx, cb, { leg: 0, tried: [] }, newDecision(cb, verdict, "dialled", now));
   if (outcome === "no_agent") await retryOrEnd(env, ctx, cb.id);
   return outcome;
 }
 
 /**
  * Rings the next agent for this attempt: the one-off agent or the callback's own (first leg
- * only), else the active agent dialled longest ago who has not been tried in this attempt.
+ * only), else the active agent dialled longest ago who has not been tried in this attempt. The
+ * first leg carries the dialler's decision, recorded with it.
  */
-export async function placeLeg(env: Env, ctx: Ctx, cb: DialContext, at: { leg: number; tried: string[] }): Promise<"dialed" | "no_agent"> {
+export async function placeLeg(
+  env: Env,
+  ctx: Ctx,
+  cb: DialContext,
+  at: { leg: number; tried: string[] },
+  decision: NewDecision | null = null,
+): Promise<"dialed" | "no_agent"> {
   const db = httpDb(env);
   const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
   let agent: { id: string | null; phone: string } | null = null;
@@ -61,7 +72,7 @@ export async function placeLeg(env: Env, ctx: Ctx, cb: DialContext, at: { leg: n
 
   const telephony = telephonyFor(env, ctx, cb.mode);
   const attemptId = newId("callAttempt");
-  const inserted = await insertLeg(db, {
+  const leg = {
     id: attemptId,
     callbackId: cb.id,
     workspaceId: cb.workspace_id,
@@ -72,7 +83,9 @@ export async function placeLeg(env: Env, ctx: Ctx, cb: DialContext, at: { leg: n
     agentPhone: agent.phone,
     provider: telephony.name,
     eventId: newId("event"),
-  });
+    decision,
+  };
+  const inserted = decision ? (await db.batch([lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[1] : await insertLeg(db, leg);
   if (inserted.rows.length === 0) return "no_agent"; // canceled meanwhile
   publish(env, ctx, inserted);
   try {

@@ -1,13 +1,15 @@
 import { advanceLeg, agentsTried, complete, connect, missed, saveRecordingUrl, type LegRow } from "../../db/queries/call-status.ts";
-import { finish, loadContext, scheduleRetry } from "../../db/queries/call-attempts.ts";
+import { finish, scheduleRetry } from "../../db/queries/call-attempts.ts";
+import { loadContext } from "../../db/queries/dial-context.ts";
+import { recheckAt, schedule } from "../compliance/decide.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
-import { retryTime } from "../lib/schedule.ts";
+import { retryDue } from "../lib/schedule.ts";
 import { placeLeg } from "./dial.ts";
 import { queueDial } from "./queue-dial.ts";
-import { callingRules } from "./rules.ts";
+import { factsOf } from "../compliance/facts.ts";
 import type { StatusUpdate } from "./telephony.ts";
 
 // The call state machine, fed by Twilio's status callbacks and by the sandbox alike. Each update
@@ -70,13 +72,15 @@ export async function retryOrEnd(env: Env, ctx: Ctx, callbackId: string): Promis
   const db = httpDb(env);
   const cb = await loadContext(db, callbackId);
   if (!cb) return;
-  const at = cb.attempt_count < cb.max_attempts ? retryTime(new Date(), cb.attempt_count, cb.retry_intervals_seconds, callingRules(cb)) : null;
-  if (!at) {
-    const reason = cb.attempt_count < cb.max_attempts ? "no_calling_hours" : "max_attempts";
-    publish(env, ctx, await finish(db, callbackId, "exhausted", reason, newId("event")));
+  if (cb.attempt_count >= cb.max_attempts) {
+    publish(env, ctx, await finish(db, callbackId, "exhausted", "max_attempts", newId("event")));
     return;
   }
-  const { rows } = await scheduleRetry(db, callbackId, at);
+  // The retry's interval, then the first lawful moment after it (calling windows, caps).
+  const now = new Date();
+  const verdict = schedule(factsOf(cb, retryDue(now, cb.attempt_count, cb.retry_intervals_seconds)), now);
+  const at = recheckAt(verdict, now);
+  const { rows } = await scheduleRetry(db, callbackId, at, verdict.hold);
   if (rows.length > 0) ctx.waitUntil(queueDial(env, callbackId, at));
 }
 

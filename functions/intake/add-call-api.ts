@@ -11,7 +11,8 @@ import { describeRoute } from "../lib/openapi.ts";
 import { countryCode, toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { issuesOf } from "../lib/validate.ts";
-import { AddCallAccepted, AddCallParams, BrightcallError, extraParamIssues, paramText, splitParams } from "../../schemas/brightcall.ts";
+import { AddCallAccepted, AddCallParams, BrightcallError, consentIssues, consentOf, extraParamIssues, paramText, splitParams } from "../../schemas/brightcall.ts";
+import type { Hold } from "../../schemas/compliance.ts";
 import { acceptIntake } from "./accept.ts";
 import { renderBrightcall } from "./brightcall-errors.ts";
 
@@ -106,6 +107,7 @@ async function addCall(c: Context<AppEnv>) {
       retryIntervalsSeconds: null,
       onlyIfDomainAutoCallback: false,
     },
+    consent: { record: consentOf(params), field: "lc_param_consent_text" },
     phoneLimit: "reject",
     fingerprintOf,
   });
@@ -124,6 +126,8 @@ async function addCall(c: Context<AppEnv>) {
       lead_id: result.lead!.id,
       phone: result.phone,
       scheduled_at: callback.scheduled_at,
+      next_attempt_at: callback.next_attempt_at,
+      hold: callback.hold,
       agent: callback.agent_override ?? null,
     }),
     duplicate ? 200 : 201,
@@ -146,7 +150,7 @@ async function readParams(c: Context<AppEnv>): Promise<AddCallParams> {
     else params[key] = text;
   }
   const parsed = AddCallParams.safeParse(params);
-  const all = firstPerPath([issues, parsed.success ? [] : issuesOf(parsed.error), extraParamIssues(params)]);
+  const all = firstPerPath([issues, parsed.success ? [] : issuesOf(parsed.error), extraParamIssues(params), consentIssues(params)]);
   if (all.length > 0 || !parsed.success) throw new ApiError("validation_failed", "Invalid parameters", { issues: all });
   return parsed.data;
 }
@@ -206,7 +210,13 @@ async function callerDomain(c: Context<AppEnv>, widgetKey: string) {
   return domain;
 }
 
-type CallbackJson = { id: string; scheduled_at: string; agent_override: { name: string | null; phone: string } | null };
+type CallbackJson = {
+  id: string;
+  scheduled_at: string;
+  next_attempt_at: string | null;
+  hold: Hold | null;
+  agent_override: { name: string | null; phone: string } | null;
+};
 
 function notAllowed() {
   return new ApiError("method_not_allowed", "Use GET or POST", { headers: { Allow: "GET, POST, OPTIONS" } });

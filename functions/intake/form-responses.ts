@@ -71,6 +71,7 @@ export function registerFormResponses(app: App) {
           retryIntervalsSeconds: null,
           onlyIfDomainAutoCallback: true,
         },
+        consent: { record: fr.consent ?? null, field: "form_response.consent" },
         phoneLimit: "skip-callback",
         fingerprintOf: fr.form_data,
       });

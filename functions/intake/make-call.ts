@@ -9,6 +9,7 @@ import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { CalldockError, MakeCallRequest, MakeCallStarted } from "../../schemas/calldock.ts";
+import type { Hold } from "../../schemas/compliance.ts";
 import { acceptIntake } from "./accept.ts";
 import { renderCalldock } from "./calldock-errors.ts";
 
@@ -78,20 +79,38 @@ export function registerMakeCall(app: App) {
           retryIntervalsSeconds: null,
           onlyIfDomainAutoCallback: false,
         },
+        // Calldock's make-call names no domain, so none can require consent.
+        consent: { record: null, field: "consent" },
         phoneLimit: "reject",
         fingerprintOf,
       });
       // A repeat within ten minutes is answered with the call the first request started.
-      const started = accepted.callback ?? accepted.earlierCallback;
-      if (!started) throw new Error("make-call: no callback was scheduled and no earlier one was found");
-      const call = { id: String(started.id), createdAt: String(started.created_at) };
-      return c.json(MakeCallStarted.parse({ success: true, data: { callId: call.id, status: "initiated", timestamp: call.createdAt } }), 200);
+      const started = (accepted.callback ?? accepted.earlierCallback) as StartedCall | null;
+      if (!started) throw new ApiError("internal", "make-call: no callback was scheduled and no earlier one was found");
+      // "initiated" only for a call that starts now: a call held for the lead's calling hours says
+      // "scheduled", when it will ring, and why (README, "Calldock make-call").
+      const held = started.hold !== null && (started.next_attempt_at === null || Date.parse(started.next_attempt_at) > Date.now());
+      return c.json(
+        MakeCallStarted.parse({
+          success: true,
+          data: {
+            callId: started.id,
+            status: held ? "scheduled" : "initiated",
+            timestamp: started.created_at,
+            scheduledFor: held ? (started.hold?.until ?? null) : started.next_attempt_at,
+            hold: held ? started.hold : null,
+          },
+        }),
+        200,
+      );
     },
   );
   app.all(path, () => {
     throw new ApiError("method_not_allowed", "This endpoint only accepts POST requests", { headers: { Allow: "POST" } });
   });
 }
+
+type StartedCall = { id: string; created_at: string; next_attempt_at: string | null; hold: Hold | null };
 
 /** Calldock keys act for an agent: X-Agent-ID must be sent, and name an active agent. */
 function requireAgent(): MiddlewareHandler<AppEnv> {

@@ -14,6 +14,8 @@ export const idPrefixes = {
   event: "evt",
   webhookDelivery: "whd",
   deadLetter: "dlq",
+  consent: "cns",
+  dialDecision: "dd",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

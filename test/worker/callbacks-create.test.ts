@@ -14,7 +14,11 @@ const newYork = (d: Date) => iso(new Date(d.getTime() - 5 * 3_600_000)).replace(
 describe("POST /v1/callbacks: seed 004 as described", () => {
   it("schedules a callback to the customer with the team's number, a time with an offset, a time zone and 5 attempts", async () => {
     const { workspace, live } = await tenant("LimeCall shop");
-    const when = inHours(30);
+    // 18:00 UTC, two days ahead: inside calling hours in New York and in San Francisco, the
+    // number's own zone, so the call is not held past the time asked for.
+    const when = new Date();
+    when.setUTCDate(when.getUTCDate() + 2);
+    when.setUTCHours(18, 0, 0, 0);
     const res = await post(path, live.key, {
       phone: "+1 (415) 555-0123",
       name: "Dana Lead",
@@ -40,6 +44,7 @@ describe("POST /v1/callbacks: seed 004 as described", () => {
       source_id: null,
       scheduled_at: iso(when),
       next_attempt_at: iso(when),
+      hold: null,
       timezone: "America/New_York",
       attempt_count: 0,
       retry: { max_attempts: 5, intervals: [300, 900, 3600, 86_400] },
@@ -69,7 +74,7 @@ describe("POST /v1/callbacks: seed 004 as described", () => {
     expect(Date.parse(body.scheduled_at)).toBeLessThanOrEqual(Date.now() + 1000);
     expect(body.retry).toEqual({ max_attempts: 3, intervals: [60, 600] });
     expect(body.domain_id).toBe(domain.id);
-    expect(body.timezone).toBe("UTC");
+    expect(body.timezone).toBeNull(); // none was given; the domain's zone is only a fallback for the lead's
   });
 
   it("takes a time up to 5 minutes in the past as now", async () => {

@@ -2,22 +2,16 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { eq, sql } from "drizzle-orm";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { agents, callbacks } from "../../db/schema/index.ts";
-import { db, json, call, makeDomain, tenant, testEnv } from "./fixtures.ts";
+import { db, json, call, makeDomain, tenant, testEnv, zoneAtHour } from "./fixtures.ts";
 import { newId } from "../../functions/lib/ids.ts";
-
-// A fixed-offset zone in which it is now around noon, so calling-hours rules pass whenever the
-// suite runs. Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
-export function middayZone(): string {
-  const offset = 12 - new Date().getUTCHours();
-  return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
-}
 
 const allWeek = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]] as [string, string][]]));
 
 /** A test-mode workspace whose domain is open all week, with `agentCount` active agents. */
 export async function callCentre(agentCount = 1, domainSettings = {}) {
   const t = await tenant("Call centre", { requestsPerHour: 10_000, callbacksPerPhonePerHour: 1_000 });
-  const zone = middayZone();
+  // The sandbox's numbers say nothing of where the lead is, so the domain's zone is the lead's.
+  const zone = zoneAtHour(12);
   const domain = await makeDomain(t.workspace.id, "test", { timezone: zone, businessHours: allWeek, ...domainSettings });
   const agentIds: string[] = [];
   for (let i = 0; i < agentCount; i++) {

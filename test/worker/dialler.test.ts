@@ -9,6 +9,8 @@ import { PostCallV1 } from "../../schemas/event-payloads.ts";
 import { db, testEnv } from "./fixtures.ts";
 import { rowsOf } from "./rows.ts";
 import { callCentre, callbackRow, dial, makeDue, newCallback } from "./dialler-helpers.ts";
+import { zoneAtHour } from "./fixtures.ts";
+import { addDays, wallTime, zonedInstant } from "../../functions/lib/zoned-time.ts";
 
 const attemptsOf = (callbackId: string) =>
   db().select().from(callAttempts).where(eq(callAttempts.callbackId, callbackId)).orderBy(asc(callAttempts.attemptNumber), asc(callAttempts.leg));
@@ -109,19 +111,30 @@ describe("limits", () => {
     expect(await attemptsOf(id)).toEqual([]);
   });
 
-  it("holds a callback outside business hours until the next opening", async () => {
-    const zone = "Etc/GMT";
-    const tomorrow = ((new Date().getUTCDay() + 1) % 7 || 7).toString(); // ISO weekday of tomorrow (UTC)
-    const { test, domain } = await callCentre(1, { timezone: zone, businessHours: { [tomorrow]: [["10:00", "11:00"]] } });
+  it("schedules a callback outside business hours for the next opening, and the dialler holds it there too", async () => {
+    // The domain and the lead share a zone where it is midday now; the domain opens only
+    // tomorrow, 10:00 to 11:00.
+    const zone = zoneAtHour(12);
+    const today = wallTime(new Date(), zone);
+    const tomorrow = String((today.weekday % 7) + 1);
+    const { test, domain, workspace } = await callCentre(1, { timezone: zone, businessHours: { [tomorrow]: [["10:00", "11:00"]] } });
     const id = await newCallback(test.key, domain.id, "+15005550001", { timezone: zone });
+    const opening = zonedInstant(addDays(today, 1), 600, zone);
+    // The 201 already says when: the dialler is not even asked before then.
+    const scheduled = await callbackRow(id);
+    expect(scheduled.nextAttemptAt!.toISOString()).toBe(opening.toISOString());
+    expect(scheduled.hold).toMatchObject({ reason: "business_hours", rule: `business hours (${zone})`, zone_source: "explicit" });
+    expect(await dial(id)).toBe("not_due");
+
+    // Made due early (a clock jump, a hand edit), the dialler decides the same and says so.
+    await makeDue(id);
     expect(await dial(id)).toBe("held");
     const cb = await callbackRow(id);
-    expect(cb).toMatchObject({ status: "scheduled", attemptCount: 0 });
-    const opening = new Date();
-    opening.setUTCDate(opening.getUTCDate() + 1);
-    opening.setUTCHours(10, 0, 0, 0);
+    expect(cb).toMatchObject({ status: "scheduled", attemptCount: 0, hold: { reason: "business_hours" } });
     expect(cb.nextAttemptAt!.toISOString()).toBe(opening.toISOString());
     expect(await attemptsOf(id)).toEqual([]);
+    const events = (await rowsOf(workspace.id)).events.filter((e) => e.type === "callback.held");
+    expect(events.map((e) => e.data.hold)).toEqual([cb.hold]);
   });
 
   it("holds a lead's next attempt when the daily cap is reached", async () => {

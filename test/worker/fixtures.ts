@@ -85,3 +85,14 @@ export const json = (key: string, body: unknown, headers: Record<string, string>
   headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}`, ...headers },
   body: JSON.stringify(body),
 });
+
+/**
+ * A fixed-offset zone in which the wall clock now shows about `hour`:00, so that tests of
+ * calling hours hold whenever the suite runs. Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+ */
+export function zoneAtHour(hour: number, now = new Date()): string {
+  let offset = hour - now.getUTCHours(); // the zone's offset from UTC, in hours
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+}

@@ -9,7 +9,8 @@ describe("the seed's requests as written (host, widget key and key ours)", () =>
     const { live, domain, workspace } = await setup();
     const res = await postJson(minimal(domain.widgetKey, live.key));
     const body = await accepted(res);
-    expect(Object.keys(body).sort()).toEqual(["agent", "callback_id", "lead_id", "message", "phone", "scheduled_at", "status", "success"]);
+    // The seed's fields, and when the call will ring with why it waits, if it does (README).
+    expect(Object.keys(body).sort()).toEqual(["agent", "callback_id", "hold", "lead_id", "message", "next_attempt_at", "phone", "scheduled_at", "status", "success"]);
     expect(body).toMatchObject({ success: true, status: "scheduled", message: "Call scheduled", phone: "+1234567890", agent: null });
     expect(body.callback_id).toMatch(/^cb_/);
     expect(body.lead_id).toMatch(/^lead_/);

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { agents } from "../../db/schema/index.ts";
 import { CalldockError, MakeCallStarted } from "../../schemas/calldock.ts";
-import { call, db, makeAgent, makeKey, revoke, tenant } from "./fixtures.ts";
+import { call, db, makeAgent, makeKey, revoke, tenant, zoneAtHour } from "./fixtures.ts";
 import { countWritten, rowsOf } from "./rows.ts";
 
 const path = "/v1/make-call";
@@ -47,11 +47,16 @@ const failure = (code: string, message: string, details?: { field: string; messa
 
 describe("POST /v1/make-call: seed 002 as written", () => {
   it("answers the curl example with 200 and starts a callback now, for that agent", async () => {
-    const { workspace, agent, key } = await setup();
+    // The seed's number says nothing of where the lead is, so the workspace's zone is the lead's:
+    // one where it is midday now.
+    const { workspace, agent, key } = await setup({ timezone: zoneAtHour(12) });
     const before = Date.now();
     const res = await call(path, post(key.key, agent.id, curlBody));
     const body = await started(res);
-    expect(body).toEqual({ success: true, data: { callId: expect.stringMatching(/^cb_[0-9a-z]{26}$/), status: "initiated", timestamp: expect.any(String) } });
+    expect(body).toEqual({
+      success: true,
+      data: { callId: expect.stringMatching(/^cb_[0-9a-z]{26}$/), status: "initiated", timestamp: expect.any(String), scheduledFor: expect.any(String), hold: null },
+    });
     expect(body.data.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Date.parse(body.data.timestamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 5000);
 
@@ -95,6 +100,19 @@ describe("POST /v1/make-call: seed 002 as written", () => {
     const rows = await rowsOf(workspace.id);
     expect(rows.callbacks.map((c) => c.mode)).toEqual(["test"]);
     expect(rows.leads.map((l) => l.mode)).toEqual(["test"]);
+  });
+});
+
+describe("a call that may not ring yet", () => {
+  it("says scheduled, not initiated, with when it will ring and why; the callback agrees", async () => {
+    // 02:00 in the workspace's zone, which is the lead's: the seed's number names no place.
+    const { agent, key, live } = await setup({ timezone: zoneAtHour(2) });
+    const body = await started(await call(path, post(key.key, agent.id, curlBody)));
+    expect(body.data).toMatchObject({ status: "scheduled", hold: { reason: "calling_hours", rule: "default 08:00-21:00", zone_source: "workspace" } });
+    expect(body.data.scheduledFor).toBe(body.data.hold!.until);
+    expect(Date.parse(body.data.scheduledFor!) - Date.now()).toBeGreaterThan(4 * 3600_000);
+    const callback = (await (await call(`/v1/callbacks/${body.data.callId}`, { headers: { Authorization: `Bearer ${live.key}` } })).json()) as { next_attempt_at: string; hold: unknown };
+    expect(callback).toMatchObject({ next_attempt_at: body.data.scheduledFor, hold: body.data.hold });
   });
 });
 

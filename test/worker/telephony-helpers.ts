@@ -7,7 +7,7 @@ import type { BusinessHours } from "../../db/schema/domains.ts";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import type { CallbacksRequest, Failure, ReadyRequest, RecordedCall } from "../setup/fake-twilio-types.ts";
-import { db, makeAgent, makeDomain, makeWorkspace, testEnv } from "./fixtures.ts";
+import { db, makeAgent, makeDomain, makeWorkspace, testEnv, zoneAtHour } from "./fixtures.ts";
 import { rowsOf } from "./rows.ts";
 
 import "../setup/fake-twilio-types.ts";
@@ -41,14 +41,9 @@ export function deliver(request: ReadyRequest, change: { url?: string; headers?:
 }
 
 // Any hour of the week in the domain's time zone; the lead's calling hours (8 am to 9 pm) are
-// then met by giving the lead a time zone where it is about noon now.
+// then met by giving the lead a time zone where it is about noon now, and a toll-free number,
+// which says nothing of where the lead is (a geographic one would add its own zone's hours).
 const always: BusinessHours = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]]]));
-
-function zoneAtNoon(now = new Date()): string {
-  const offset = 12 - now.getUTCHours(); // -11 … 12
-  if (offset === 0) return "Etc/GMT";
-  return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`; // POSIX signs: Etc/GMT-3 is UTC+3
-}
 
 /** A live callback due now, to an agent of its own, through a domain that may or may not record. */
 export async function dueCallback(options: { leadName?: string | null; record?: boolean } = {}) {
@@ -57,10 +52,10 @@ export async function dueCallback(options: { leadName?: string | null; record?: 
   const agent = await makeAgent(workspace.id, "live");
   const owner = { workspaceId: workspace.id, mode: "live" as const };
   const leadId = newId("lead");
-  const leadPhone = "+14155550123";
+  const leadPhone = "+18005550123";
   await db()
     .insert(leads)
-    .values({ id: leadId, ...owner, phone: leadPhone, phoneRaw: leadPhone, name: options.leadName === undefined ? "Ada Lovelace" : options.leadName, timezone: zoneAtNoon(), domainId: domain.id });
+    .values({ id: leadId, ...owner, phone: leadPhone, phoneRaw: leadPhone, name: options.leadName === undefined ? "Ada Lovelace" : options.leadName, timezone: zoneAtHour(12), domainId: domain.id });
   const callbackId = newId("callback");
   const now = new Date();
   await db()

@@ -171,7 +171,7 @@ describe("the TwiML", () => {
         "<Say>Ringback call for Zoë O&apos;Brien &amp; &lt;Sons&gt; &quot;Ltd&quot;. Connecting now.</Say>" +
         '<Dial callerId="+15005550006" answerOnBridge="true" timeout="30">' +
         `<Number statusCallback="${publicUrl()}/telephony/twilio/status?attempt=${dialed.attemptId}&amp;leg=lead" ` +
-        'statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">+14155550123</Number>' +
+        'statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">+18005550123</Number>' +
         "</Dial></Response>",
     );
   });

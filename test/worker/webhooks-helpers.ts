@@ -107,6 +107,7 @@ export const samplePayloads: Record<EventType, Record<string, unknown>> = {
   "form_response.created": { id: "fr_1", lead_id: "lead_1", form_data: { name: "Zoë", phone: "+14155550100" }, created_at: t },
   "lead.updated": { id: "lead_1", phone: "+14155550100", name: "Zoë", updated_at: t },
   "callback.scheduled": { id: "cb_1", lead_id: "lead_1", status: "scheduled", scheduled_at: t },
+  "callback.held": { id: "cb_1", lead_id: "lead_1", status: "scheduled", scheduled_at: t, next_attempt_at: t, hold: { until: t, reason: "calling_hours", rule: "US-FL 08:00-20:00" } },
   "callback.completed": { id: "cb_1", lead_id: "lead_1", status: "completed", scheduled_at: t, completed_at: t },
   "call.initiated": { call_id: "att_1", callback_id: "cb_1", status: "queued", at: t },
   "call.connected": { call_id: "att_1", callback_id: "cb_1", status: "in-progress", at: t },

@@ -1,0 +1,33 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { callbacks } from "./callbacks.ts";
+import { createdAt } from "./columns.ts";
+import { leads } from "./leads.ts";
+import { owned } from "./owned.ts";
+
+// Every decision the dialler makes about a callback (dialled, held, blocked), append-only and
+// chained per lead: `record` is the decision as JSON text, and `hash` is the sha256 of the
+// previous record's hash, a newline, and this record, so editing any record breaks the chain
+// from there on (GET /v1/leads/{id}/compliance verifies it).
+export const dialDecisions = pgTable(
+  "dial_decisions",
+  {
+    id: text("id").primaryKey(), // dd_…
+    ...owned(),
+    leadId: text("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    callbackId: text("callback_id").references(() => callbacks.id, { onDelete: "set null" }),
+    seq: integer("seq").notNull(), // 1, 2, … per lead
+    outcome: text("outcome").notNull(), // dialled, held, blocked
+    record: text("record").notNull(),
+    prevHash: text("prev_hash"),
+    hash: text("hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("dial_decisions_lead_seq_idx").on(t.leadId, t.seq),
+    index("dial_decisions_callback_idx").on(t.callbackId),
+    check("dial_decisions_outcome", sql`${t.outcome} IN ('dialled', 'held', 'blocked')`),
+  ],
+);

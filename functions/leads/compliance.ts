@@ -1,0 +1,74 @@
+import type { App } from "../context.ts";
+import { complianceOf } from "../../db/queries/compliance.ts";
+import { verifyChain } from "../compliance/chain.ts";
+import { requireKey } from "../lib/auth.ts";
+import { isoSeconds } from "../lib/zoned-time.ts";
+import { ApiError } from "../lib/errors.ts";
+import { isId } from "../lib/ids.ts";
+import { describeRoute } from "../lib/openapi.ts";
+import { rateLimit } from "../lib/ratelimit.ts";
+import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
+import { Problem } from "../../schemas/problem.ts";
+
+const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });
+
+export function registerLeadCompliance(app: App) {
+  describeRoute({
+    method: "get",
+    path: "/v1/leads/{id}/compliance",
+    summary: "Export a lead's compliance record",
+    description:
+      "Secret keys with leads:read. Everything that shows a lead was called lawfully: its consent records (verbatim text, " +
+      "sha256, version, page, IP address and user agent), its opt-out and do-not-call status, and every dial decision " +
+      "(dialled, held, blocked) with the lead's local time, the zones and where they came from, the rule and rulebook " +
+      "version, the do-not-call check, the calls in the last 24 hours and the consent relied on. The decisions are a hash " +
+      "chain: chain.valid is false, with broken_at and problem, if any record was changed, removed or reordered.",
+    tags: ["leads"],
+    auth: "key",
+    responses: {
+      200: { description: "The lead's compliance record", schema: ComplianceExport },
+      401: problem("Missing, unknown or revoked key"),
+      403: problem("A publishable key, or a key without leads:read"),
+      404: problem("No such lead in this workspace and mode"),
+      429: problem("The workspace's rate limit"),
+    },
+  });
+
+  app.get("/v1/leads/:id/compliance", requireKey({ scope: "leads:read" }), rateLimit(), async (c) => {
+    const { workspace, mode } = c.var.caller;
+    const id = c.req.param("id");
+    const found = isId("lead", id) ? await complianceOf(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
+    if (!found) throw new ApiError("not_found", `No lead ${id}`);
+    return c.json(
+      ComplianceExport.parse({
+        lead_id: found.id,
+        phone: found.phone,
+        exported_at: isoSeconds(new Date()),
+        opt_out: { opted_out: found.opted_out, opted_out_at: found.opted_out_at },
+        dnc: { listed: found.dnc !== null, reason: found.dnc?.reason ?? null, since: found.dnc?.since ?? null },
+        consents: found.consents,
+        decisions: found.decisions.map((d) => ({
+          id: d.id,
+          seq: d.seq,
+          recorded_at: d.created_at,
+          record: d.record,
+          decision: parsedRecord(d.record),
+          prev_hash: d.prev_hash,
+          hash: d.hash,
+        })),
+        chain: await verifyChain(found.decisions),
+      }),
+    );
+  });
+}
+
+// A record that was tampered with may no longer be JSON, or no longer a decision; the export
+// still shows its text, and the chain says it was changed.
+function parsedRecord(record: string) {
+  try {
+    const parsed = DialDecision.safeParse(JSON.parse(record));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
