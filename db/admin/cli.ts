@@ -7,14 +7,17 @@ import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, r
 const usage = `npm run admin -- <command> [options] [--json]
 
   workspace create --name NAME [--plan free|pro|enterprise] [--requests-per-hour N]
-                   [--timezone IANA] a workspace with a live and a test secret key; its zone is
+                   [--timezone IANA] [--calling-hours HH:MM-HH:MM]
+                                   a workspace with a live and a test secret key; its zone is
                                    the lead's for callbacks without a domain when nothing
-                                   else says where the lead is
+                                   else says where the lead is; its calling hours, in the
+                                   lead's zone, narrow the law's for all its callbacks
   key create --workspace ID [--mode live|test] [--kind secret|publishable]
              [--name NAME] [--scopes a,b] [--agent ID] [--origin URL]...
   key revoke --id ID
   domain add --workspace ID --name NAME [--mode live|test] [--timezone IANA]
              [--country XX] [--no-auto-callback] [--require-consent]
+             [--calling-hours HH:MM-HH:MM]   (default 08:00-21:00; only narrows the law's)
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
             [--department D] [--webhook-url URL]
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
@@ -39,6 +42,7 @@ const options = {
   country: { type: "string" },
   "no-auto-callback": { type: "boolean" },
   "require-consent": { type: "boolean" },
+  "calling-hours": { type: "string" },
   phone: { type: "string" },
   department: { type: "string" },
   "webhook-url": { type: "string" },
@@ -60,6 +64,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         plan: oneOf(flags.plan ?? "free", ["free", "pro", "enterprise"] as const, "--plan"),
         requestsPerHour: flags["requests-per-hour"] === undefined ? undefined : positiveInt(flags["requests-per-hour"]),
         timezone: flags.timezone,
+        callingHours: flags["calling-hours"],
       });
     case "key create":
       return createKey(db, {
@@ -82,6 +87,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         country: flags.country,
         autoCallback: !flags["no-auto-callback"],
         requireConsent: flags["require-consent"] ?? false,
+        callingHours: flags["calling-hours"],
       });
     case "agent add":
       return addAgent(db, {

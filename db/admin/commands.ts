@@ -18,15 +18,34 @@ export class AdminError extends Error {
 
 export type Plan = (typeof schema.plan.enumValues)[number];
 
-export async function createWorkspace(db: AdminDb, input: { name: string; plan: Plan; requestsPerHour?: number; timezone?: string }) {
+type WorkspaceInput = { name: string; plan: Plan; requestsPerHour?: number; timezone?: string; callingHours?: string };
+
+export async function createWorkspace(db: AdminDb, input: WorkspaceInput) {
   const timezone = input.timezone === undefined ? null : zoneOf(input.timezone);
-  const workspace = { id: newId("workspace"), name: input.name, plan: input.plan, requestsPerHour: input.requestsPerHour ?? null, timezone };
+  const hours = input.callingHours === undefined ? null : callingHoursOf(input.callingHours);
+  const workspace = {
+    id: newId("workspace"),
+    name: input.name,
+    plan: input.plan,
+    requestsPerHour: input.requestsPerHour ?? null,
+    timezone,
+    callingHoursStart: hours?.start ?? null,
+    callingHoursEnd: hours?.end ?? null,
+  };
   return db.transaction(async (tx) => {
     await tx.insert(schema.workspaces).values(workspace);
     const live = await createKey(tx, { workspaceId: workspace.id, mode: "live", kind: "secret", name: "default" });
     const test = await createKey(tx, { workspaceId: workspace.id, mode: "test", kind: "secret", name: "default" });
-    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan, timezone }, keys: { live, test } };
+    const callingHours = hours ? `${hours.start}-${hours.end}` : null;
+    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan, timezone, calling_hours: callingHours }, keys: { live, test } };
   });
+}
+
+/** "HH:MM-HH:MM", running forward within a day (24:00 may end it). */
+function callingHoursOf(text: string): { start: string; end: string } {
+  const match = /^(([01]\d|2[0-3]):[0-5]\d)-(([01]\d|2[0-3]):[0-5]\d|24:00)$/.exec(text);
+  if (!match || match[1]! >= match[3]!) throw new AdminError(`--calling-hours must be HH:MM-HH:MM, running forward within a day, e.g. 09:00-20:00`);
+  return { start: match[1]!, end: match[3]! };
 }
 
 function zoneOf(timezone: string): string {
@@ -89,11 +108,13 @@ type DomainInput = {
   country?: string;
   autoCallback?: boolean;
   requireConsent?: boolean;
+  callingHours?: string;
 };
 
 export async function addDomain(db: AdminDb, input: DomainInput) {
   await requireWorkspace(db, input.workspaceId);
   const timezone = zoneOf(input.timezone ?? "UTC");
+  const hours = input.callingHours === undefined ? null : callingHoursOf(input.callingHours);
   const country = input.country?.toUpperCase();
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new AdminError("country must be two letters, e.g. US");
   const row = {
@@ -106,6 +127,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     defaultCountry: country ?? null,
     autoCallback: input.autoCallback ?? true,
     requireConsent: input.requireConsent ?? false,
+    ...(hours && { callingHoursStart: hours.start, callingHoursEnd: hours.end }),
   };
   await db.insert(schema.domains).values(row);
   return {
@@ -117,6 +139,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     default_country: row.defaultCountry,
     auto_callback: row.autoCallback,
     require_consent: row.requireConsent,
+    calling_hours: input.callingHours ?? "08:00-21:00",
   };
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
+import { recentAttemptCountOf } from "./dial-context.ts";
 import { callbackJson, callJson } from "./resources.ts";
 
 // The dialler's statements. Each state change of a callback is a conditional UPDATE (only from
@@ -76,8 +77,8 @@ export type NewLeg = {
   agentPhone: string;
   provider: "twilio" | "sandbox";
   eventId: string;
-  /** The dialler's decision, for an attempt's first leg. */
-  decision: NewDecision | null;
+  /** The dialler's decision, for an attempt's first leg, and how many recent calls it counted. */
+  decision: { record: NewDecision; leadAttemptsSeen: number } | null;
 };
 
 /**
@@ -91,12 +92,15 @@ export function insertLeg(db: Db, leg: NewLeg) {
       SELECT ${leg.id}, ${leg.workspaceId}, ${leg.mode}::mode, ${leg.callbackId}, ${leg.agentId}::text, ${leg.attemptNumber}, ${leg.leg},
              ${leg.agentPhone}, ${leg.provider}::telephony_provider
       FROM callbacks WHERE id = ${leg.callbackId} AND status = 'dialing'
+        -- Decided on a count of the lead's calls that another callback's call has since changed
+        -- (both decided before either dialled): place nothing, and let the dialler decide again.
+        ${leg.decision ? sql`AND ${recentAttemptCountOf(sql`${leg.decision.record.leadId}::text`)} = ${leg.decision.leadAttemptsSeen}` : sql``}
       RETURNING *
     ), agent AS (
       UPDATE agents SET last_dialed_at = now() WHERE id = ${leg.agentId}::text AND EXISTS (SELECT 1 FROM a)
     ), unheld AS (
       UPDATE callbacks SET hold = NULL WHERE id = ${leg.callbackId} AND hold IS NOT NULL AND EXISTS (SELECT 1 FROM a)
-    )${leg.decision ? sql`, ${decisionCte(leg.decision, "a")}` : sql``}
+    )${leg.decision ? sql`, ${decisionCte(leg.decision.record, "a")}` : sql``}
     INSERT INTO events (id, workspace_id, mode, type, data)
     SELECT ${leg.eventId}, a.workspace_id, a.mode, 'call.initiated', ${callJson("a", "c", "l")}
     FROM a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
@@ -118,6 +122,20 @@ export async function agentById(db: Db, owner: { workspaceId: string; mode: "liv
   const { rows } = await db.execute(sql`
     SELECT id, phone, active FROM agents WHERE id = ${id} AND workspace_id = ${owner.workspaceId} AND mode = ${owner.mode}::mode`);
   return (rows[0] as { id: string; phone: string; active: boolean } | undefined) ?? null;
+}
+
+/** Whether a callback is still being dialled: after a leg was refused, tells a race from a cancel. */
+export async function stillDialing(db: Db, callbackId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`SELECT 1 FROM callbacks WHERE id = ${callbackId} AND status = 'dialing'`);
+  return rows.length > 0;
+}
+
+/** Gives a claim back untried with nothing decided, due now: the dialler decides again. */
+export function releaseClaim(db: Db, callbackId: string) {
+  return db.execute(sql`
+    UPDATE callbacks SET status = CASE WHEN attempt_count <= 1 THEN 'scheduled'::callback_status ELSE 'retry_scheduled'::callback_status END,
+           attempt_count = attempt_count - 1, next_attempt_at = now(), claimed_at = NULL, updated_at = now()
+    WHERE id = ${callbackId} AND status = 'dialing'`);
 }
 
 /** Records the provider's id for a placed call; says whether its callback is still in play. */

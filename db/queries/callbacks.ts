@@ -65,7 +65,7 @@ WITH target AS (
   SELECT c.status FROM callbacks c WHERE c.id = ${id} AND ${owned(owner)}
 ), cb AS (
   UPDATE callbacks c SET status = 'canceled', canceled_at = now(), ended_reason = 'canceled_by_api',
-                         next_attempt_at = NULL, updated_at = now()
+                         next_attempt_at = NULL, hold = NULL, updated_at = now()
   WHERE c.id = ${id} AND ${owned(owner)} AND c.status IN (${states})
   RETURNING c.*
 ), lead AS (

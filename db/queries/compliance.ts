@@ -6,8 +6,9 @@ import { isoSql } from "./resources.ts";
 // change it decided (a leg placed, a claim released, a callback blocked), from that statement's
 // rows, so there is never one without the other. Decisions are chained per lead: each row holds
 // the previous row's hash, and its own hash is sha256(previous hash + "\n" + record), computed
-// by PostgreSQL as the row goes in. A lock on the lead, taken first in the same batch, keeps two
-// decisions about one lead from reading the same previous row.
+// by PostgreSQL as the row goes in; the lead row keeps the chain's head (its last seq and hash).
+// A lock on the lead, taken first in the same batch, keeps two decisions about one lead from
+// reading the same head.
 
 export type NewDecision = {
   id: string;
@@ -30,14 +31,15 @@ export const lockLeadDecisions = (db: Db, leadId: string) => db.execute(sql`SELE
 export function decisionCte(d: NewDecision, source: string): SQL {
   const from = sql.raw(source);
   return sql`prev_decision AS (
-    SELECT seq, hash FROM dial_decisions WHERE lead_id = ${d.leadId} ORDER BY seq DESC LIMIT 1
+    SELECT decision_seq AS seq, decision_head AS hash FROM leads WHERE id = ${d.leadId}
   ), decision AS (
     INSERT INTO dial_decisions (id, workspace_id, mode, lead_id, callback_id, seq, outcome, record, prev_hash, hash)
-    SELECT ${d.id}, ${d.workspaceId}, ${d.mode}::mode, ${d.leadId}, ${d.callbackId}, coalesce((SELECT seq FROM prev_decision), 0) + 1,
-           ${d.outcome}, ${d.record}, (SELECT hash FROM prev_decision),
-           encode(sha256(convert_to(coalesce((SELECT hash FROM prev_decision), '') || chr(10) || ${d.record}, 'UTF8')), 'hex')
-    FROM ${from} LIMIT 1
-    RETURNING id
+    SELECT ${d.id}, ${d.workspaceId}, ${d.mode}::mode, ${d.leadId}, ${d.callbackId}, p.seq + 1, ${d.outcome}, ${d.record}, p.hash,
+           encode(sha256(convert_to(coalesce(p.hash, '') || chr(10) || ${d.record}, 'UTF8')), 'hex')
+    FROM ${from}, prev_decision p LIMIT 1
+    RETURNING seq, hash
+  ), decision_head AS (
+    UPDATE leads SET decision_seq = d.seq, decision_head = d.hash FROM decision d WHERE leads.id = ${d.leadId}
   )`;
 }
 
@@ -59,7 +61,7 @@ export type StoredConsent = {
 /** Everything the compliance export shows for one lead of the caller's, or null if it is not theirs. */
 export async function complianceOf(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, leadId: string) {
   const { rows } = await db.execute(sql`
-    SELECT l.id, l.phone, l.opted_out, ${isoSql(sql`l.opted_out_at`)} AS opted_out_at,
+    SELECT l.id, l.phone, l.opted_out, ${isoSql(sql`l.opted_out_at`)} AS opted_out_at, l.decision_seq, l.decision_head,
       (SELECT jsonb_build_object('reason', n.reason, 'since', ${isoSql(sql`n.created_at`)}) FROM dnc_numbers n
         WHERE n.workspace_id = l.workspace_id AND n.mode = l.mode AND n.phone = l.phone) AS dnc,
       (SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -76,6 +78,8 @@ export async function complianceOf(db: Db, owner: { workspaceId: string; mode: "
     | {
         id: string;
         phone: string;
+        decision_seq: number;
+        decision_head: string | null;
         opted_out: boolean;
         opted_out_at: string | null;
         dnc: { reason: string | null; since: string } | null;

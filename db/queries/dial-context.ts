@@ -31,6 +31,7 @@ export type DialContext = {
   status: string;
   scheduled_at: string;
   next_attempt_at: string | null;
+  hold: unknown;
   lead_phone: string;
   lead_name: string | null;
   lead_timezone: string | null;
@@ -50,20 +51,25 @@ export type DialContext = {
 
 const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/**
- * When each of a lead's calls in the last 31 days began (one per attempt, newest first), as a
- * JSON array of ISO 8601 times. The longest cap in the rulebook counts 30 days (France).
- */
-export const recentAttemptsOf = (leadId: SQL) => sql`(SELECT coalesce(jsonb_agg(${iso(sql`x.started`)} ORDER BY x.started DESC), '[]'::jsonb) FROM (
+// A lead's calls in the last 31 days, one per attempt, newest first: the longest cap in the
+// rulebook counts 30 days (France), and no cap is over 100 calls.
+const recentAttempts = (leadId: SQL) => sql`
           SELECT min(a.created_at) AS started FROM call_attempts a JOIN callbacks o ON o.id = a.callback_id
           WHERE o.lead_id = ${leadId} AND a.created_at > now() - interval '31 days'
-          GROUP BY a.callback_id, a.attempt_number ORDER BY started DESC LIMIT 100) x)`;
+          GROUP BY a.callback_id, a.attempt_number ORDER BY started DESC LIMIT 100`;
+
+/** When each of a lead's recent calls began, as a JSON array of ISO 8601 times. */
+export const recentAttemptsOf = (leadId: SQL) =>
+  sql`(SELECT coalesce(jsonb_agg(${iso(sql`x.started`)} ORDER BY x.started DESC), '[]'::jsonb) FROM (${recentAttempts(leadId)}) x)`;
+
+/** How many recent calls the lead has had: a decision made on a count that has since changed is stale. */
+export const recentAttemptCountOf = (leadId: SQL) => sql`(SELECT count(*)::int FROM (${recentAttempts(leadId)}) x)`;
 
 const contextOf = (callbacks: SQL) => sql`
 WITH cb AS (${callbacks})
 SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_override, cb.attempt_count, cb.max_attempts,
        cb.retry_intervals_seconds, cb.timezone, cb.status, ${iso(sql`cb.scheduled_at`)} AS scheduled_at,
-       ${iso(sql`cb.next_attempt_at`)} AS next_attempt_at,
+       ${iso(sql`cb.next_attempt_at`)} AS next_attempt_at, cb.hold,
        l.phone AS lead_phone, l.name AS lead_name, l.timezone AS lead_timezone, l.opted_out,
        EXISTS (SELECT 1 FROM dnc_numbers n WHERE n.workspace_id = cb.workspace_id AND n.mode = cb.mode AND n.phone = l.phone) AS on_dnc,
        CASE WHEN d.id IS NOT NULL THEN jsonb_build_object('timezone', d.timezone, 'business_hours', d.business_hours,
@@ -73,9 +79,12 @@ SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_overri
        w.timezone AS workspace_timezone, w.calling_hours_start AS workspace_calling_hours_start,
        w.calling_hours_end AS workspace_calling_hours_end,
        ${recentAttemptsOf(sql`cb.lead_id`)} AS recent_attempts,
+       -- The consent relied on: the one that came with this callback (or its form response), else
+       -- the lead's latest ticked one, else its latest.
        (SELECT jsonb_build_object('id', k.id, 'text_sha256', k.text_sha256, 'checked', k.checked, 'version', k.version,
                'created_at', ${iso(sql`k.created_at`)})
-          FROM consents k WHERE k.lead_id = cb.lead_id ORDER BY k.created_at DESC, k.id DESC LIMIT 1) AS consent
+          FROM consents k WHERE k.lead_id = cb.lead_id
+          ORDER BY (k.source_id IN (cb.id, cb.source_id)) DESC, k.checked DESC, k.created_at DESC, k.id DESC LIMIT 1) AS consent
 FROM cb JOIN leads l ON l.id = cb.lead_id JOIN workspaces w ON w.id = cb.workspace_id
 LEFT JOIN domains d ON d.id = cb.domain_id`;
 

@@ -44,12 +44,12 @@ export type LeadChanges = {
 
 /**
  * A new zone for the lead changes when its held callbacks may ring: they are made due now, and
- * the dialler decides again with the new zone (holding them again if it must).
+ * the dialler decides again with the new zone (holding them again if it must). Only first
+ * attempts: a retry's own wait is not stored apart from its hold, and must not be cut short.
  */
 const recheckHeld = (leadId: SQL) => sql`
   UPDATE callbacks SET next_attempt_at = now(), updated_at = now()
-  WHERE lead_id = ${leadId} AND status IN ('scheduled', 'retry_scheduled') AND hold IS NOT NULL AND next_attempt_at > now()
-    AND scheduled_at <= now()`;
+  WHERE lead_id = ${leadId} AND status = 'scheduled' AND hold IS NOT NULL AND next_attempt_at > now() AND scheduled_at <= now()`;
 
 /**
  * Applies the changes and writes the lead.updated event with the updated lead, in one

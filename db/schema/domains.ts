@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { createdAt, updatedAt } from "./columns.ts";
+import { callingHoursCheck, createdAt, updatedAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
 // Weekly opening hours in the domain's time zone: ISO weekday (1 = Monday) → list of
@@ -50,6 +50,7 @@ export const domains = pgTable(
     index("domains_workspace_idx").on(t.workspaceId, t.mode),
     check("domains_retry_max_attempts_range", sql`${t.retryMaxAttempts} BETWEEN 1 AND 5`),
     check("domains_daily_attempt_cap_positive", sql`${t.dailyAttemptCap} > 0`),
+    check("domains_calling_hours", callingHoursCheck(t.callingHoursStart, t.callingHoursEnd)),
     check("domains_default_country_format", sql`${t.defaultCountry} IS NULL OR ${t.defaultCountry} ~ '^[A-Z]{2}$'`),
   ],
 );

@@ -1,4 +1,4 @@
-import { boolean, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { at, createdAt, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { owned } from "./owned.ts";
@@ -20,6 +20,10 @@ export const leads = pgTable(
     customFields: jsonb("custom_fields").$type<Record<string, unknown>>().notNull().default({}),
     optedOut: boolean("opted_out").notNull().default(false),
     optedOutAt: at("opted_out_at"),
+    // The head of the lead's chain of dial decisions (db/queries/compliance.ts), written by the
+    // statement that appends to it, so a record removed from the end of the chain shows too.
+    decisionSeq: integer("decision_seq").notNull().default(0),
+    decisionHead: text("decision_head"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

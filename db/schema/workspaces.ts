@@ -1,6 +1,6 @@
 import { check, integer, pgEnum, pgTable, text } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { createdAt, updatedAt } from "./columns.ts";
+import { callingHoursCheck, createdAt, updatedAt } from "./columns.ts";
 
 export const plan = pgEnum("plan", ["free", "pro", "enterprise"]);
 
@@ -27,7 +27,7 @@ export const workspaces = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    check("workspaces_calling_hours_both", sql`(${t.callingHoursStart} IS NULL) = (${t.callingHoursEnd} IS NULL)`),
+    check("workspaces_calling_hours", callingHoursCheck(t.callingHoursStart, t.callingHoursEnd)),
     check("workspaces_requests_per_hour_positive", sql`${t.requestsPerHour} IS NULL OR ${t.requestsPerHour} > 0`),
     check(
       "workspaces_callbacks_per_phone_positive",

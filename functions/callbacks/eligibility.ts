@@ -41,7 +41,9 @@ export function registerCallbackEligibility(app: App) {
     const cb = isId("callback", id) ? await loadOwnContext(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
     if (!cb) throw new ApiError("not_found", `No callback ${id}`);
     const now = new Date();
-    const verdict = schedule(factsOf(cb, new Date(cb.scheduled_at)), now);
+    // Not before scheduled_at, nor before a retry's own wait (next_attempt_at, when nothing holds it).
+    const waiting = cb.status === "retry_scheduled" && cb.hold === null && cb.next_attempt_at !== null;
+    const verdict = schedule(factsOf(cb, new Date(waiting ? cb.next_attempt_at! : cb.scheduled_at)), now);
     const blocked = cb.on_dnc ? "do_not_call" : cb.opted_out ? "opted_out" : null;
     const live = (cancelableStatuses as readonly string[]).includes(cb.status);
     const open = live && blocked === null && verdict.at !== null;

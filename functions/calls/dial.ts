@@ -1,5 +1,15 @@
-import { agentById, agentsInTurn, finish, holdClaim, insertLeg, setLegError, setProviderCallId } from "../../db/queries/call-attempts.ts";
-import type { NewDecision } from "../../db/queries/compliance.ts";
+import {
+  agentById,
+  agentsInTurn,
+  finish,
+  holdClaim,
+  insertLeg,
+  type NewLeg,
+  releaseClaim,
+  setLegError,
+  setProviderCallId,
+  stillDialing,
+} from "../../db/queries/call-attempts.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import { claimDue, type DialContext } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
@@ -17,7 +27,9 @@ import { applyStatus, publish, retryOrEnd } from "./status.ts";
 // business hours and caps), record that decision in the lead's chain, and place the call.
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
-export type DialOutcome = "dialed" | "not_due" | "held" | "blocked" | "no_agent";
+
+const emptyWindowGiveUpMs = 7 * 24 * 3600_000;
+export type DialOutcome = "dialed" | "not_due" | "held" | "blocked" | "no_agent" | "raced";
 
 export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Promise<DialOutcome> {
   const db = httpDb(env);
@@ -27,23 +39,26 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
   // scheduled_at: what is left to decide is whether the law and the lead's clock allow it now.
   const now = new Date();
   const verdict = schedule(factsOf(cb, null), now);
-  if (cb.on_dnc || cb.opted_out) {
-    const reason = cb.on_dnc ? "do_not_call" : "opted_out";
+  // An empty window is looked at daily for a week (a PATCHed zone, new domain hours or a new
+  // rulebook may open it); then the callback ends, blocked, rather than waiting for ever.
+  const neverOpens = verdict.hold?.reason === "empty_window" && now.getTime() - Date.parse(cb.scheduled_at) > emptyWindowGiveUpMs;
+  if (cb.on_dnc || cb.opted_out || neverOpens) {
+    const reason = cb.on_dnc ? "do_not_call" : cb.opted_out ? "opted_out" : "empty_window";
     const decision = newDecision(cb, verdict, "blocked", now, reason);
     const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), finish(db, cb.id, "blocked", reason, newId("event"), decision)]);
     publish(env, ctx, result);
     return "blocked";
   }
   if (verdict.hold) {
-    // An empty window is looked at again in a day: a PATCHed zone or a new rulebook may open it.
-    const at = recheckAt(verdict, now);
+    const at = recheckAt(verdict);
     const decision = newDecision(cb, verdict, "held", now);
     const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision)]);
     publish(env, ctx, result);
     await queueDial(env, cb.id, at);
     return "held";
   }
-  const outcome = await placeLeg(env, ctx, cb, { leg: 0, tried: [] }, newDecision(cb, verdict, "dialled", now));
+  const decision = { record: newDecision(cb, verdict, "dialled", now), leadAttemptsSeen: cb.recent_attempts.length };
+  const outcome = await placeLeg(env, ctx, cb, { leg: 0, tried: [] }, decision);
   if (outcome === "no_agent") await retryOrEnd(env, ctx, cb.id);
   return outcome;
 }
@@ -58,8 +73,8 @@ export async function placeLeg(
   ctx: Ctx,
   cb: DialContext,
   at: { leg: number; tried: string[] },
-  decision: NewDecision | null = null,
-): Promise<"dialed" | "no_agent"> {
+  decision: NewLeg["decision"] = null,
+): Promise<"dialed" | "no_agent" | "raced"> {
   const db = httpDb(env);
   const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
   let agent: { id: string | null; phone: string } | null = null;
@@ -86,7 +101,14 @@ export async function placeLeg(
     decision,
   };
   const inserted = decision ? (await db.batch([lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[1] : await insertLeg(db, leg);
-  if (inserted.rows.length === 0) return "no_agent"; // canceled meanwhile
+  if (inserted.rows.length === 0) {
+    // Canceled meanwhile; or, for a first leg, another callback to this lead called it after this
+    // one's calls were counted: give the claim back and decide again with the new count.
+    if (!decision || !(await stillDialing(db, cb.id))) return "no_agent";
+    await releaseClaim(db, cb.id);
+    await queueDial(env, cb.id, new Date());
+    return "raced";
+  }
   publish(env, ctx, inserted);
   try {
     const callerId = cb.caller_id ?? env.TWILIO_CALLER_ID ?? agent.phone;

@@ -79,7 +79,7 @@ export async function retryOrEnd(env: Env, ctx: Ctx, callbackId: string): Promis
   // The retry's interval, then the first lawful moment after it (calling windows, caps).
   const now = new Date();
   const verdict = schedule(factsOf(cb, retryDue(now, cb.attempt_count, cb.retry_intervals_seconds)), now);
-  const at = recheckAt(verdict, now);
+  const at = recheckAt(verdict);
   const { rows } = await scheduleRetry(db, callbackId, at, verdict.hold);
   if (rows.length > 0) ctx.waitUntil(queueDial(env, callbackId, at));
 }

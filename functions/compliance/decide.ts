@@ -55,6 +55,8 @@ export type Verdict = {
   attempts24h: number;
   caps: { rule: string; calls: number; hours: number; count: number }[];
   rulebookVersion: string;
+  /** For an empty window: a day after the time asked for, when the dialler looks again. */
+  lookAgainAt: Date;
 };
 
 /** Without a domain, at most this many calls a day reach one lead (the domain's default too). */
@@ -77,7 +79,8 @@ export function schedule(facts: Facts, now: Date): Verdict {
   const constraints = constraintsOf(facts, place, applied);
   const caps = capsOf(facts, applied, now);
   const wanted = new Date(Math.max(now.getTime(), facts.notBefore?.getTime() ?? 0));
-  const binding = caps.filter((cap) => cap.freeAt !== null).sort((a, b) => b.freeAt! - a.freeAt!)[0];
+  // The cap that frees last holds the call; of two that free together, the law's is named.
+  const binding = caps.filter((cap) => cap.freeAt !== null).sort((a, b) => b.freeAt! - a.freeAt! || Number(b.citation !== null) - Number(a.citation !== null))[0];
   const from = new Date(Math.max(wanted.getTime(), binding?.freeAt ?? 0));
   const opening = nextOpen(from, constraints);
   const verdict = {
@@ -86,26 +89,46 @@ export function schedule(facts: Facts, now: Date): Verdict {
     attempts24h: countSince(facts.recentAttempts, now, 24),
     caps: caps.map(({ rule, calls, hours, count }) => ({ rule, calls, hours, count })),
     rulebookVersion,
+    lookAgainAt: new Date(wanted.getTime() + emptyWindowRecheckMs),
   };
   const zoneSource = place.zoneSource;
-
-  if (opening === null) {
+  const empty = (): Verdict => {
     const rule = `no hour open in all of ${place.zones.join(", ")}`;
     return { ...verdict, at: null, hold: { until: null, reason: "empty_window", rule, citation: null, zone: place.zones[0]!, zone_source: zoneSource } };
+  };
+
+  if (opening === null) return empty();
+  // No grace: a call a moment before its window opens, or its cap frees, is still early.
+  if (opening.getTime() === wanted.getTime()) return { ...verdict, at: wanted, hold: null };
+  const { at, closed } = toWholeSecond(opening, opening.getTime() > from.getTime() ? from : null, constraints);
+  if (at === null) return empty();
+  const until = isoSeconds(at);
+  if (closed === null) {
+    // Every window was open when the cap freed: the cap held it.
+    return { ...verdict, at, hold: { until, reason: "daily_cap", rule: binding!.rule, citation: binding!.citation, zone: place.zones[0]!, zone_source: zoneSource } };
   }
-  // A second's grace: the same instant seen a moment later is still "now".
-  if (opening.getTime() <= wanted.getTime() + 1000) return { ...verdict, at: wanted, hold: null };
-  // Times go out to the second; rounding up never lands before the lawful moment.
-  const at = new Date(Math.ceil(opening.getTime() / 1000) * 1000);
-  if (binding && binding.freeAt! > wanted.getTime()) {
-    return { ...verdict, at, hold: { until: isoSeconds(at), reason: "daily_cap", rule: binding.rule, citation: binding.citation, zone: place.zones[0]!, zone_source: zoneSource } };
-  }
-  return { ...verdict, at, hold: { ...closedAt(from, constraints), until: isoSeconds(at), zone_source: zoneSource } };
+  return { ...verdict, at, hold: { ...closedAt(closed, constraints), until, zone_source: zoneSource } };
 }
 
-/** The instant the dialler should look again for a verdict with no open hour. */
-export function recheckAt(verdict: Verdict, now: Date): Date {
-  return verdict.at ?? new Date(now.getTime() + emptyWindowRecheckMs);
+/**
+ * Holds go out to the second, and a window's end is excluded, so an opening with a fraction is
+ * rounded up and checked again (it may have stepped past the window's end: then the next
+ * opening). `closed` is the first instant seen closed, which says why the call waits; null when
+ * nothing was closed and only a cap held the call.
+ */
+function toWholeSecond(opening: Date, closed: Date | null, constraints: Constraint[]): { at: Date | null; closed: Date | null } {
+  let at: Date | null = opening;
+  for (let tries = 0; at && at.getTime() % 1000 !== 0 && tries < 10; tries++) {
+    const rounded: Date = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+    at = nextOpen(rounded, constraints);
+    if (at?.getTime() !== rounded.getTime()) closed ??= rounded;
+  }
+  return { at, closed };
+}
+
+/** When the dialler should look at the callback again: its lawful moment, or a day on for an empty window. */
+export function recheckAt(verdict: Verdict): Date {
+  return verdict.at ?? verdict.lookAgainAt;
 }
 
 function constraintsOf(facts: Facts, place: LeadPlace, rules: Rule[]): Constraint[] {

@@ -6,9 +6,8 @@ import { placeOfNumber } from "./where.ts";
 // 1. a zone given explicitly (the API's `timezone`, a PATCHed lead) and the zones the number
 //    implies both count: the calling window is open only when it is open in every one of them.
 //    Florida, Oklahoma and Connecticut presume that an area code is where the lead is, so a zone
-//    the lead gave does not lift the area code's. The one exception: a number that only names
-//    its country (a mobile in a country of several zones) is narrowed by an explicit zone inside
-//    that country, since the lead has said which part of it they are in;
+//    the lead gave does not lift the area code's; nor does it narrow a number that names only
+//    its country (an Australian mobile): the lead could still be anywhere the number says;
 // 2. the domain's zone, only when neither the lead nor the number says anything;
 // 3. the workspace's zone, for a callback without a domain; else UTC.
 
@@ -23,7 +22,6 @@ export function placeLead(phone: string, explicitZone: string | null, fallback: 
   const regions = number.regions;
   if (numberZones.length > 0) {
     if (!explicit) return { zones: numberZones, zoneSource: "number", regions };
-    if (number.precision === "country" && numberZones.includes(explicit)) return { zones: [explicit], zoneSource: "explicit", regions };
     return { zones: unique([explicit, ...numberZones]), zoneSource: "explicit+number", regions };
   }
   if (explicit) return { zones: [explicit], zoneSource: "explicit", regions };

@@ -124,13 +124,21 @@ export function rulesFor(regions: readonly string[], at: Date): Rule[] {
 // Holiday dates by calendar and year, computed once per isolate.
 const holidayYears = new Map<string, Map<string, string>>();
 
-/** The name of the holiday `date` is, in the rule's calendar; null on other days. */
+/**
+ * The name of the holiday `date` is, in the rule's calendar; null on other days. The years on
+ * either side count too: New Year's Day on a Saturday is observed on the Friday before it.
+ */
 export function holidayOn(rule: Rule, date: LocalDate): string | null {
   if (!rule.holidays) return null;
-  const key = `${rule.no_calls_on_holidays} ${date.year}`;
-  let year = holidayYears.get(key);
-  if (!year) holidayYears.set(key, (year = holidaysOf(rule.holidays, date.year)));
-  return year.get(isoDate(date)) ?? null;
+  const day = isoDate(date);
+  for (const year of [date.year, date.year + 1, date.year - 1]) {
+    const key = `${rule.no_calls_on_holidays} ${year}`;
+    let dates = holidayYears.get(key);
+    if (!dates) holidayYears.set(key, (dates = holidaysOf(rule.holidays, year)));
+    const name = dates.get(day);
+    if (name) return name;
+  }
+  return null;
 }
 
 export type DayRule = { ranges: readonly [number, number][]; ban: string | null };

@@ -39,12 +39,11 @@ export function placeOfNumber(e164: string): NumberPlace {
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed) return { zones: [], regions: [], precision: "none" };
   const type = parsed.getType();
-  const regions = regionsOf(parsed, type !== undefined && isGeographic(type, parsed.countryCallingCode));
+  const geographic = type !== undefined && isGeographic(type, parsed.countryCallingCode);
+  const regions = regionsOf(parsed, geographic);
   if (type === undefined) return { zones: [], regions, precision: "none" };
 
-  const digits = parsed.number.slice(1);
-  const geographic = isGeographic(type, parsed.countryCallingCode);
-  const match = geographic ? longestPrefix(digits) : null;
+  const match = geographic ? longestPrefix(parsed.number.slice(1)) : null;
   if (match && match.length > parsed.countryCallingCode.length) return { zones: zonesAt(match), regions, precision: "prefix" };
   const country = parsed.countryCallingCode;
   // The whole of North America is no answer at all (see above).

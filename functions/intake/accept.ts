@@ -4,7 +4,7 @@ import { findDomain } from "../../db/queries/domains.ts";
 import { intakeContext, type IntakeContext } from "../../db/queries/intake-context.ts";
 import { writeIntake, type IntakeInput, type IntakeResult } from "../../db/queries/intake.ts";
 import type { ConsentInput } from "../../schemas/compliance.ts";
-import { schedule } from "../compliance/decide.ts";
+import { recheckAt, schedule } from "../compliance/decide.ts";
 import { factsFrom } from "../compliance/facts.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -115,7 +115,7 @@ function firstLawfulMoment(c: Context<AppEnv>, context: IntakeContext, phone: st
     }),
     now,
   );
-  const at = verdict.hold ? (verdict.at ?? new Date(now.getTime() + 24 * 3600_000)) : notBefore;
+  const at = verdict.hold ? recheckAt(verdict) : notBefore;
   return { nextAttemptAt: at ? at.toISOString() : null, hold: verdict.hold };
 }
 

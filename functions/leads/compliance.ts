@@ -56,7 +56,7 @@ export function registerLeadCompliance(app: App) {
           prev_hash: d.prev_hash,
           hash: d.hash,
         })),
-        chain: await verifyChain(found.decisions),
+        chain: await verifyChain(found.decisions, { seq: found.decision_seq, hash: found.decision_head }),
       }),
     );
   });

@@ -108,10 +108,48 @@ describe("the issue's cases", () => {
   });
 });
 
+describe("no call a moment early", () => {
+  it("holds half a second before 08:00, until 08:00", () => {
+    expect(schedule(facts("+12125550123"), at("2026-12-01T12:59:59.500Z")).hold).toMatchObject({ until: "2026-12-01T13:00:00Z" });
+  });
+
+  it("holds until a cap frees, to the second", () => {
+    const verdict = schedule(facts("+12125550123", { dailyCap: { source: "domain", calls: 1 }, recentAttempts: [at("2026-11-30T15:00:00.600Z")] }), at("2026-12-01T15:00:00Z"));
+    expect(verdict.hold).toMatchObject({ reason: "daily_cap", until: "2026-12-01T15:00:01Z" });
+  });
+
+  it("rounding up to the second never lands on the excluded end of a window", () => {
+    // The cap frees at 20:59:59.400 in New York; 21:00:00 is already outside the window.
+    const verdict = schedule(facts("+12125550123", { dailyCap: { source: "domain", calls: 1 }, recentAttempts: [at("2026-12-01T01:59:59.400Z")] }), at("2026-12-01T20:00:00Z"));
+    expect(verdict.hold).toMatchObject({ reason: "calling_hours", until: "2026-12-02T13:00:00Z" });
+  });
+});
+
+describe("which rule a hold names", () => {
+  it("the law's cap over the domain's when both free together", () => {
+    const earlier = [at("2026-06-10T13:00:00Z"), at("2026-06-10T14:00:00Z"), at("2026-06-10T15:00:00Z")];
+    const verdict = schedule(facts("+13055550123", { dailyCap: { source: "domain", calls: 3 }, recentAttempts: earlier }), at("2026-06-10T16:00:00Z"));
+    expect(verdict.hold).toMatchObject({ reason: "daily_cap", rule: "US-FL 3 calls per 24 h" });
+    expect(verdict.hold?.citation).toContain("501.616");
+  });
+
+  it("calling hours, when the cap frees at night", () => {
+    // Three calls from 01:30 Eastern; the cap frees at 21:30 Eastern, when Florida's window is shut.
+    const earlier = [at("2026-06-11T01:30:00Z"), at("2026-06-11T01:31:00Z"), at("2026-06-11T01:32:00Z")];
+    const verdict = schedule(facts("+13055550123", { dailyCap: { source: "domain", calls: 10 }, recentAttempts: earlier }), at("2026-06-11T14:00:00Z"));
+    expect(verdict.hold).toMatchObject({ reason: "calling_hours", rule: "US-FL 08:00-20:00", until: "2026-06-12T12:00:00Z" });
+  });
+});
+
 describe("holds say why", () => {
   it("a Sunday in Alabama is a state ban", () => {
     const verdict = schedule(facts("+12055550123"), at("2026-12-06T16:00:00Z")); // Sunday 10:00 Central
     expect(verdict.hold).toMatchObject({ reason: "state_ban", rule: "US-AL no calls on Sunday", until: "2026-12-07T14:00:00Z" });
+  });
+
+  it("New Year's Day on a Saturday is observed, and banned, on the Friday before, across the year", () => {
+    const verdict = schedule(facts("+12055550123"), at("2027-12-31T16:00:00Z")); // Friday 10:00 Central
+    expect(verdict.hold).toMatchObject({ reason: "state_ban", rule: "US-AL no calls on New Year's Day (observed)" });
   });
 
   it("Christmas in Pennsylvania is a state ban", () => {
@@ -181,9 +219,10 @@ describe("zone precedence", () => {
     expect(verdict.hold).toMatchObject({ reason: "calling_hours", zone: "America/Adak", until: "2026-12-01T18:00:00Z" });
   });
 
-  it("lets a given zone narrow a number that only names its country", () => {
+  it("keeps every zone of a number that only names its country, even with a zone given", () => {
     const verdict = schedule(facts("+61412345678", { explicitZone: "Australia/Perth" }), at("2026-12-01T01:00:00Z"));
-    expect(verdict.place).toMatchObject({ zones: ["Australia/Perth"], zoneSource: "explicit" });
+    expect(verdict.place.zoneSource).toBe("explicit+number");
+    expect(verdict.place.zones).toEqual(expect.arrayContaining(["Australia/Perth", "Australia/Sydney"]));
   });
 
   it("takes the domain's zone only when the number says nothing", () => {
@@ -192,6 +231,15 @@ describe("zone precedence", () => {
     expect(schedule(facts("+12125550123", { homeZones: home }), at("2026-12-01T12:00:00Z")).place).toMatchObject({ zones: ["America/New_York"], zoneSource: "number" });
     expect(schedule(facts("+15005550001", { homeZones: { domain: null, workspace: "Asia/Tokyo" } }), at("2026-12-01T12:00:00Z")).place.zoneSource).toBe("workspace");
     expect(schedule(facts("+15005550001"), at("2026-12-01T12:00:00Z")).place).toMatchObject({ zones: ["UTC"], zoneSource: "default" });
+  });
+
+  it("an empty window is looked at again a day after the time asked for, not before it", () => {
+    const verdict = schedule(
+      facts("+12125550123", { explicitZone: "Asia/Tokyo", callingHours: { source: "domain", hours: { start: "09:00", end: "12:00" } }, notBefore: at("2026-12-10T12:00:00Z") }),
+      at("2026-12-01T15:00:00Z"),
+    );
+    expect(verdict.hold?.reason).toBe("empty_window");
+    expect(verdict.lookAgainAt.toISOString()).toBe("2026-12-11T12:00:00.000Z");
   });
 
   it("a scheduled time inside the window is no hold", () => {

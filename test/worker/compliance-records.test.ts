@@ -1,10 +1,12 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { consents, dialDecisions, dncNumbers, leads } from "../../db/schema/index.ts";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { callAttempts, consents, dialDecisions, dncNumbers, leads } from "../../db/schema/index.ts";
+import { dialCallback } from "../../functions/calls/dial.ts";
 import { ComplianceExport, Eligibility } from "../../schemas/compliance.ts";
 import { hashKey } from "../../functions/lib/keys.ts";
 import { callCentre, callbackRow, dial, makeDue, newCallback } from "./dialler-helpers.ts";
-import { bearer, call, db, json, makeDomain, tenant } from "./fixtures.ts";
+import { bearer, call, db, json, makeDomain, tenant, testEnv } from "./fixtures.ts";
 import { countWritten } from "./rows.ts";
 
 // Consent records at intake, the domain's require_consent in each endpoint's own error shape,
@@ -142,24 +144,50 @@ describe("every dial decision is recorded, chained", () => {
     expect(exported.decisions[0]!.hash).toBe(await hashKey(`\n${exported.decisions[0]!.record}`));
   });
 
-  it("reports a broken chain when a stored decision is edited, or one is removed", async () => {
+  /** A lead with two decisions: a call dialled (not answered), then its retry held by a cap of one a day. */
+  async function twoDecisions() {
     const { test, domain } = await callCentre(1, { dailyAttemptCap: 1 });
     const id = await newCallback(test.key, domain.id, "+15005550002");
-    const leadId = (await callbackRow(id)).leadId;
     await dial(id);
     await makeDue(id);
     await dial(id);
-    expect((await exportOf(test.key, leadId)).chain.valid).toBe(true);
+    return { key: test.key, leadId: (await callbackRow(id)).leadId };
+  }
+
+  it("reports a broken chain when a stored decision is edited, or one is removed", async () => {
+    const { key, leadId } = await twoDecisions();
+    expect((await exportOf(key, leadId)).chain.valid).toBe(true);
 
     await db()
       .update(dialDecisions)
       .set({ record: sql`replace(${dialDecisions.record}, '"decision":"held"', '"decision":"dialled"')` })
       .where(and(eq(dialDecisions.leadId, leadId), eq(dialDecisions.seq, 2)));
-    const edited = await exportOf(test.key, leadId);
+    const edited = await exportOf(key, leadId);
     expect(edited.chain).toMatchObject({ valid: false, broken_at: 2, problem: "record 2 has been changed since it was written" });
 
     await db().delete(dialDecisions).where(and(eq(dialDecisions.leadId, leadId), eq(dialDecisions.seq, 1)));
-    expect((await exportOf(test.key, leadId)).chain).toMatchObject({ valid: false, broken_at: 2 });
+    expect((await exportOf(key, leadId)).chain).toMatchObject({ valid: false, broken_at: 2 });
+  });
+
+  it("reports the newest records removed, too", async () => {
+    const { key, leadId } = await twoDecisions();
+    await db().delete(dialDecisions).where(and(eq(dialDecisions.leadId, leadId), eq(dialDecisions.seq, 2)));
+    expect((await exportOf(key, leadId)).chain).toMatchObject({ valid: false, length: 1, broken_at: 2, problem: "records 2 to 2 are missing" });
+  });
+
+  it("lets one call through when two callbacks to one lead are dialled at once against a cap of one", async () => {
+    const { test, domain } = await callCentre(1, { dailyAttemptCap: 1 });
+    const first = await newCallback(test.key, domain.id, "+15005550002", { metadata: { n: 1 } });
+    const second = await newCallback(test.key, domain.id, "+15005550002", { metadata: { n: 2 } });
+    const ctx = createExecutionContext();
+    const outcomes = await Promise.all([dialCallback(testEnv(), ctx, first), dialCallback(testEnv(), ctx, second)]);
+    await waitOnExecutionContext(ctx);
+    expect(outcomes.filter((o) => o === "dialed")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "raced" || o === "held")).toHaveLength(1);
+    const leadId = (await callbackRow(first)).leadId;
+    const legs = await db().select().from(callAttempts).where(inArray(callAttempts.callbackId, [first, second]));
+    expect(legs.filter((leg) => leg.leg === 0)).toHaveLength(1);
+    expect((await exportOf(test.key, leadId)).chain.valid).toBe(true);
   });
 
   it("is a 404 for another workspace's lead, or the other mode's", async () => {

@@ -1,11 +1,11 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { agents, dialDecisions, domains } from "../../db/schema/index.ts";
+import { agents, callbacks, dialDecisions, domains } from "../../db/schema/index.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import { addDays, wallTime, zonedInstant } from "../../functions/lib/zoned-time.ts";
 import { Callback } from "../../schemas/callbacks.ts";
 import { callbackRow, dial, makeDue } from "./dialler-helpers.ts";
-import { bearer, call, db, json, makeDomain, tenant } from "./fixtures.ts";
+import { bearer, call, db, json, makeDomain, tenant, zoneAtHour } from "./fixtures.ts";
 
 // Lawful calling end to end: what the 201 says, what the callback says when read, and what the
 // dialler then does, for leads placed by their numbers. The instants the issue names (18:00 in
@@ -94,14 +94,15 @@ describe("the issue's leads", () => {
 
   it("a callback PATCHed into another zone is decided again at once", async () => {
     const { test } = await shop();
-    clockAt(lastClock("Pacific/Honolulu", 22));
-    const created = await create(test.key, { phone: "+18005550123", timezone: "Pacific/Honolulu" }); // toll-free: no zone of its own
-    expect(created.hold).toMatchObject({ zone: "Pacific/Honolulu", zone_source: "explicit" });
-    vi.useRealTimers();
-    const res = await call(`/v1/leads/${created.lead_id}`, { method: "PATCH", headers: { ...bearer(test.key), "Content-Type": "application/json" }, body: JSON.stringify({ timezone: "Europe/London" }) });
+    // A toll-free number places nobody, so the given zone is the lead's: one where it is 02:00.
+    const night = zoneAtHour(2);
+    const created = await create(test.key, { phone: "+18005550123", timezone: night });
+    expect(created.hold).toMatchObject({ reason: "calling_hours", zone: night, zone_source: "explicit" });
+    expect(Date.parse(created.next_attempt_at!)).toBeGreaterThan(Date.now() + 4 * 3600_000);
+    const res = await call(`/v1/leads/${created.lead_id}`, { method: "PATCH", headers: { ...bearer(test.key), "Content-Type": "application/json" }, body: JSON.stringify({ timezone: zoneAtHour(12) }) });
     expect(res.status).toBe(200);
-    const row = await callbackRow(created.id);
-    expect(row.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await callbackRow(created.id)).nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(await dial(created.id)).toBe("dialed");
   });
 });
 
@@ -152,6 +153,26 @@ describe("sandbox leads from several countries, with no time zone", () => {
       expect(await dial(created.id)).toBe("held");
       expect((await callbackRow(created.id)).nextAttemptAt?.toISOString()).toBe(new Date(eight).toISOString());
     }
+  });
+});
+
+describe("zones with no common open hour", () => {
+  it("hold the callback as an empty window, look again daily, and end it, blocked, after a week", async () => {
+    const { test, domain } = await shop();
+    await db().update(domains).set({ callingHoursStart: "09:00", callingHoursEnd: "12:00" }).where(eq(domains.id, domain.id));
+    // A New York number and a lead who says Tokyo: 09:00–12:00 in both never meet.
+    const created = await create(test.key, { phone: "+12125550123", timezone: "Asia/Tokyo", domain_id: domain.id });
+    expect(created.hold).toMatchObject({ reason: "empty_window", until: null, zone_source: "explicit+number" });
+    const lookAgain = Date.parse(created.next_attempt_at!) - Date.now();
+    expect(lookAgain).toBeGreaterThan(23 * 3600_000);
+    expect(lookAgain).toBeLessThan(25 * 3600_000);
+
+    await makeDue(created.id);
+    expect(await dial(created.id)).toBe("held");
+    await db().update(callbacks).set({ scheduledAt: sql`now() - interval '8 days'` }).where(eq(callbacks.id, created.id));
+    await makeDue(created.id);
+    expect(await dial(created.id)).toBe("blocked");
+    expect(await callbackRow(created.id)).toMatchObject({ status: "blocked", endedReason: "empty_window", nextAttemptAt: null });
   });
 });
 
