@@ -27,7 +27,8 @@ export async function ensureDemo(databaseUrl: string, file: string): Promise<{ d
       const [row] = await db.select().from(schema.workspaces).where(eq(schema.workspaces.id, saved.workspace_id));
       if (row) return { demo: saved, created: false };
     }
-    const made = await createWorkspace(db, { name: "Demo", plan: "free" });
+    // The demo business is in New York: its zone places leads whose numbers place nobody.
+    const made = await createWorkspace(db, { name: "Demo", plan: "free", timezone: "America/New_York" });
     const ids = { workspaceId: made.workspace.id, mode: "test" as const };
     const domain = await addDomain(db, { ...ids, name: "demo.example", timezone: "America/New_York", country: "US" });
     const agent = await addAgent(db, { ...ids, name: "Demo Agent", phone: "+14155550100", department: "Sales" });
