@@ -9,6 +9,8 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; error: Error }
 
 export interface RedisBackend {
   kind: "redis" | "memory";
+  /** False while the connection to Redis is down (and being retried). */
+  ready(): boolean;
   /** Runs commands in order; other clients' commands may interleave, as on Upstash. */
   pipeline(commands: Arg[][]): Promise<Outcome[]>;
   /** Runs commands as one MULTI/EXEC; rejects when Redis discards the whole transaction. */
@@ -20,8 +22,19 @@ export async function openBackend(redisUrl: string | undefined): Promise<RedisBa
   return redisUrl === undefined ? memoryBackend() : await redisBackend(redisUrl);
 }
 
+// Upstash answers at once or not at all, and the Worker gives up on it after a second
+// (functions/lib/ratelimit.ts). So the bridge holds nothing past that: while the connection is
+// down a command is refused at once (no offline queue, no resending after a reconnect), and a
+// command Redis does not answer fails after the Worker's own deadline. It keeps reconnecting.
+const commandDeadlineMs = 1000;
+
 async function redisBackend(redisUrl: string): Promise<RedisBackend> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandDeadlineMs,
+  });
   // A failed start is reported once, by the rejection below; later connection errors are logged.
   const quiet = () => undefined;
   redis.on("error", quiet);
@@ -36,6 +49,7 @@ async function redisBackend(redisUrl: string): Promise<RedisBackend> {
   redis.on("error", (err: Error) => console.error("upstash-bridge: Redis connection failed:", err.message));
   return {
     kind: "redis",
+    ready: () => redis.status === "ready",
     // callBuffer keeps bulk replies as bytes, so binary values survive until they are encoded.
     pipeline: (commands) =>
       settle(commands.map(([name, ...args]) => redis.callBuffer(String(name), ...args))),
@@ -73,6 +87,7 @@ function memoryBackend(): RedisBackend {
   const runAll = (list: Arg[][]) => settle(list.map(call));
   return {
     kind: "memory",
+    ready: () => true,
     pipeline: runAll,
     transaction: runAll,
     async close() {

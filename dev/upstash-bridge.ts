@@ -38,6 +38,8 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") return sendJson(res, 405, { error: "Method not allowed" });
     if (!authorized(req, opts.token)) return sendJson(res, 401, { error: "Unauthorized" });
+    // Said at once, so the Worker fails open at once instead of at its deadline.
+    if (!backend.ready()) return sendJson(res, 503, { error: "ERR Redis is unreachable" });
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const path = new URL(req.url ?? "/", "http://bridge").pathname;
     let body: unknown;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
+import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
 import { ApiError, renderProblem } from "./lib/errors.ts";
 import { errorResponse } from "./lib/respond-error.ts";
 import { httpDb } from "./lib/db.ts";
@@ -94,7 +95,8 @@ export function newApp() {
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
     const error = toApiError(err);
-    if (error.code === "internal") console.error(err);
+    // Refusals are expected; a bug, an outage or a gap in the input checks is logged with its stack.
+    if (error.code === "internal" || !(err instanceof ApiError || err instanceof HTTPException)) console.error(err);
     if (new URL(c.req.url).searchParams.has("api_key")) error.headers["Referrer-Policy"] = "no-referrer";
     return errorResponse(c, error);
   });
@@ -114,6 +116,17 @@ function toApiError(err: unknown): ApiError {
     if (err.status === 413) return new ApiError("payload_too_large", "The request body is too large");
     if (err.status >= 400 && err.status < 500) return new ApiError("bad_request", err.message);
   }
-  // Anything else is a bug or an outage: the client gets a generic message, the log the stack.
+  switch (databaseFailure(err)) {
+    case "outage":
+      return new ApiError("unavailable", `The service is temporarily unavailable; retry after ${outageRetryAfterSeconds} seconds`, {
+        headers: { "Retry-After": String(outageRetryAfterSeconds) },
+        facts: { reason: "outage", retryAfter: outageRetryAfterSeconds },
+      });
+    case "unstorable_text":
+      return new ApiError("bad_request", "The request contains text that cannot be stored (a NUL character or half of a surrogate pair)", {
+        facts: { reason: "control_character" },
+      });
+  }
+  // Anything else is a bug: the client gets a generic message, the log the stack.
   return new ApiError("internal", "An unexpected error occurred");
 }

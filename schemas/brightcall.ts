@@ -129,7 +129,7 @@ export type AgentParam = { number: string; name: string | null; phone: string; f
 
 /** The lead's custom fields and the agent pairs, lowest number first. */
 export function splitParams(params: AddCallParams) {
-  const customFields: Record<string, string> = {};
+  const customFields: Record<string, string> = Object.create(null); // named by the client
   const agents = new Map<string, { name: string | null; phone?: string }>();
   const known = new Set(Object.keys(AddCallParams.shape));
   for (const [key, value] of Object.entries(params)) {
@@ -189,7 +189,7 @@ export const BrightcallError = z
         .string()
         .describe(
           "unauthorized, forbidden, not_found, method_not_allowed, conflict, payload_too_large, unsupported_media_type, " +
-            "validation_failed, rate_limited, bad_request, internal",
+            "validation_failed, rate_limited, bad_request, internal, unavailable (503: the database cannot be reached; Retry-After says when to retry)",
         ),
       message: z.string(),
       fields: z

@@ -7,7 +7,7 @@ import { Hold } from "./compliance.ts";
 
 export const calldockErrorCodes = {
   INVALID_JSON: "400: the body is not valid JSON",
-  INVALID_REQUEST: "400: the body is not a JSON object, is nested too deeply, has a forbidden key or a control character, or the Idempotency-Key is malformed",
+  INVALID_REQUEST: "400: the body is not a JSON object, is nested too deeply, has a forbidden key, a control character or half of a surrogate pair, or the Idempotency-Key is malformed",
   MISSING_FIELD: "400: phone is missing (absent, null or blank)",
   INVALID_PHONE: "400: phone is not a string, has no country code (leading +), or is not a possible phone number",
   INVALID_FIELD: "400: name, email or metadata has the wrong type or value",
@@ -26,6 +26,7 @@ export const calldockErrorCodes = {
   RATE_LIMITED: "429: the workspace's hourly request limit is spent (Retry-After says when)",
   PHONE_RATE_LIMITED: "429: too many calls to this phone number this hour (the agent's callbacks_per_phone_per_hour, else the workspace's, else 3)",
   INTERNAL_ERROR: "500: an unexpected error; nothing about it is returned",
+  SERVICE_UNAVAILABLE: "503: the database cannot be reached; nothing was started (Retry-After says when to retry)",
 } as const;
 
 export type CalldockErrorCode = keyof typeof calldockErrorCodes;

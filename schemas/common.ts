@@ -50,6 +50,12 @@ export const instantOf = (value: string) => (OffsetTime.safeParse(value).success
 export const wholeNumber = (min: number, max: number, error = "must be a whole number") =>
   z.number().min(min).max(max).refine(Number.isInteger, error).meta({ type: "integer" });
 
+/**
+ * The `{id}` of a resource's path. Any text passes here; what is not an id of the route's kind
+ * is then a 404 (the validator has already refused a NUL or a lone surrogate with a 400).
+ */
+export const IdParam = z.strictObject({ id: z.string() });
+
 // Pages: newest first, by the time-sortable id. The cursor is opaque to clients (base64url of
 // the last id on the page), so its form can change without breaking them.
 

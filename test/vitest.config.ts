@@ -10,7 +10,7 @@ import type { FakeTwilioInfo } from "./setup/fake-twilio-types.ts";
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
-    globalSetup: ["./test/setup/stack.ts", "./test/setup/webhook-lab.ts", "./test/setup/fake-twilio.ts"],
+    globalSetup: ["./test/setup/stack.ts", "./test/setup/webhook-lab.ts", "./test/setup/fake-twilio.ts", "./test/setup/black-hole.ts"],
     projects: [
       {
         extends: true,

@@ -9,6 +9,8 @@ import { isId, newId } from "../lib/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Callback, cancelableStatuses } from "../../schemas/callbacks.ts";
 import { Problem } from "../../schemas/problem.ts";
 
@@ -37,7 +39,7 @@ export function registerCancelCallback(app: App) {
     },
   });
 
-  app.post("/v1/callbacks/:id/cancel", limitBody(), requireKey({ scope: "callbacks:write" }), rateLimit(), idempotent(), async (c) => {
+  app.post("/v1/callbacks/:id/cancel", limitBody(), requireKey({ scope: "callbacks:write" }), rateLimit(), validate("param", IdParam), idempotent(), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     if (!isId("callback", id)) throw new ApiError("not_found", `No callback ${id}`);

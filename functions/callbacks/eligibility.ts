@@ -8,6 +8,8 @@ import { ApiError } from "../lib/errors.ts";
 import { isId } from "../lib/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { cancelableStatuses } from "../../schemas/callbacks.ts";
 import { Eligibility } from "../../schemas/compliance.ts";
 import { Problem } from "../../schemas/problem.ts";
@@ -35,7 +37,7 @@ export function registerCallbackEligibility(app: App) {
     },
   });
 
-  app.get("/v1/callbacks/:id/eligibility", requireKey({ scope: "callbacks:read" }), rateLimit(), async (c) => {
+  app.get("/v1/callbacks/:id/eligibility", requireKey({ scope: "callbacks:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const cb = isId("callback", id) ? await loadOwnContext(c.var.db, { workspaceId: workspace.id, mode }, id) : null;

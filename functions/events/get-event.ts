@@ -4,6 +4,8 @@ import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { envelopeOf } from "../lib/outbox.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
 import { Problem } from "../../schemas/problem.ts";
 
@@ -23,7 +25,7 @@ export function registerGetEvent(app: App) {
     },
   });
 
-  app.get("/v1/events/:id", requireKey({ scope: "events:read" }), async (c) => {
+  app.get("/v1/events/:id", requireKey({ scope: "events:read" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const row = await findEvent(c.var.db, { workspaceId: workspace.id, mode }, id);

@@ -7,6 +7,7 @@ import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
 import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
 import { Problem } from "../../schemas/problem.ts";
 
@@ -32,7 +33,7 @@ export function registerReplayEvent(app: App) {
     },
   });
 
-  app.post("/v1/events/:id/replay", requireKey({ scope: "webhooks:write" }), validate("json", ReplayRequest), async (c) => {
+  app.post("/v1/events/:id/replay", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", ReplayRequest), async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
     const id = c.req.param("id");

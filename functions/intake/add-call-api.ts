@@ -139,7 +139,8 @@ async function readParams(c: Context<AppEnv>): Promise<AddCallParams> {
   const entries: Entry[] = [...new URL(c.req.url).searchParams].map(([k, v]) => [k, v, true]);
   if (c.req.method === "POST") entries.push(...(await bodyEntries(c)));
 
-  const params: Record<string, string> = {};
+  // Keyed by the client's parameter names, so without a prototype (a `toString` is a parameter).
+  const params: Record<string, string> = Object.create(null);
   const issues: Issue[] = [];
   for (const [key, value, urlEncoded] of entries) {
     checkValue({ [key]: value }, "", 0); // control characters and __proto__ keys, as in JSON bodies

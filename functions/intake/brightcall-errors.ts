@@ -20,7 +20,7 @@ export const renderBrightcall: ErrorRenderer = (error) => {
     body.error.fields = { widget_key: ["is not a widget key of this API key's workspace and mode"] };
   } else if (error.code === "bad_request" && typeof error.facts.path === "string" && error.message.startsWith(`${error.facts.path} `)) {
     // "lc_param_name contains a control character" → fields: {"lc_param_name": ["contains a control character"]}
-    body.error.fields = { [error.facts.path]: [error.message.slice(error.facts.path.length + 1)] };
+    body.error.fields = issuesByPath([{ path: error.facts.path, message: error.message.slice(error.facts.path.length + 1) }]);
   } else if (error.code === "rate_limited") {
     body.error.retry_after = Number(error.facts.retryAfter ?? 60);
   }

@@ -38,8 +38,9 @@ export function renderCalldock(error: ApiError): RenderedError {
     case "unsupported_media_type":
       return body(415, "UNSUPPORTED_MEDIA_TYPE", error.message);
     case "internal":
+      return body(500, "INTERNAL_ERROR", "An unexpected error occurred; please retry");
     case "unavailable":
-      return body(error.status, "INTERNAL_ERROR", "An unexpected error occurred; please retry");
+      return body(503, "SERVICE_UNAVAILABLE", error.message);
   }
 }
 

@@ -6,7 +6,7 @@ import { callLogMessages, requiredCallLogFields } from "../../schemas/callvine.t
 // when several apply, the first in this order is answered: missing fields (all listed), wrong
 // types or over-long values (all listed), unknown fields (all listed), start_time format,
 // end_time format, time range, recording URL. Refusals the seed does not show (403, 404, 409,
-// 413, 415, 429) keep its shape, with an `error` title and a `message`.
+// 413, 415, 429, 503) keep its shape, with an `error` title and a `message`.
 
 const json = (status: number, body: Record<string, unknown>): RenderedError => ({ status, body, contentType: "application/json" });
 
@@ -44,8 +44,8 @@ export function renderCallvine(error: ApiError): RenderedError {
       return json(429, { error: "Rate limit exceeded", message: error.message, retry_after: retryAfter });
     }
     case "internal":
-      // Every unexpected failure on this route is the database (auth, idempotency, insert);
-      // the details go to the log only.
+      // Every unexpected failure on this route is in the database (auth, idempotency, insert);
+      // the details go to the log only. An outage is not one: it is a 503 (below) to retry.
       return json(500, { error: "Database error", message: "Failed to insert call log into database" });
     default:
       return json(error.status, { error: titles[error.code] ?? "Error", message: error.message });

@@ -7,6 +7,8 @@ import { ApiError } from "../lib/errors.ts";
 import { isId } from "../lib/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
 import { Problem } from "../../schemas/problem.ts";
 
@@ -34,7 +36,7 @@ export function registerLeadCompliance(app: App) {
     },
   });
 
-  app.get("/v1/leads/:id/compliance", requireKey({ scope: "leads:read" }), rateLimit(), async (c) => {
+  app.get("/v1/leads/:id/compliance", requireKey({ scope: "leads:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const found = isId("lead", id) ? await complianceOf(c.var.db, { workspaceId: workspace.id, mode }, id) : null;

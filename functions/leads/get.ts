@@ -5,6 +5,8 @@ import { ApiError } from "../lib/errors.ts";
 import { isId } from "../lib/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Lead } from "../../schemas/leads.ts";
 import { Problem } from "../../schemas/problem.ts";
 
@@ -27,7 +29,7 @@ export function registerGetLead(app: App) {
     },
   });
 
-  app.get("/v1/leads/:id", requireKey({ scope: "leads:read" }), rateLimit(), async (c) => {
+  app.get("/v1/leads/:id", requireKey({ scope: "leads:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const lead = isId("lead", id) ? await findLead(c.var.db, { workspaceId: workspace.id, mode }, id) : null;

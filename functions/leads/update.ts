@@ -10,7 +10,7 @@ import { toE164 } from "../lib/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { Lead, UpdateLead } from "../../schemas/leads.ts";
-import { canonicalTimeZone } from "../../schemas/common.ts";
+import { canonicalTimeZone, IdParam } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });
@@ -44,6 +44,7 @@ export function registerUpdateLead(app: App) {
     limitBody(),
     requireKey({ scope: "leads:write" }),
     rateLimit(),
+    validate("param", IdParam),
     jsonBody(),
     validate("json", UpdateLead),
     async (c) => {

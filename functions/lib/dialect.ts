@@ -10,9 +10,12 @@ export function dialect(render: ErrorRenderer): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Groups issues by field path, as { "form_data.email": ["is invalid"] }. */
+/**
+ * Groups issues by field path, as { "form_data.email": ["is invalid"] }. The paths are the
+ * client's field names, so the map has no prototype: a field named `valueOf` is just a field.
+ */
 export function issuesByPath(issues: { path: string; message: string }[], strip = ""): Record<string, string[]> {
-  const grouped: Record<string, string[]> = {};
+  const grouped: Record<string, string[]> = Object.create(null);
   for (const { path, message } of issues) {
     const key = (path.startsWith(strip) ? path.slice(strip.length) : path) || "body";
     (grouped[key] ??= []).push(message);

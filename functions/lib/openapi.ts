@@ -35,6 +35,15 @@ export function describeWebhook(doc: WebhookDoc): void {
   webhooks.push(doc);
 }
 
+// Every route that refuses requests reads the database (for the key, or Twilio's call attempt),
+// so each can also answer 503 while it cannot be reached: documented here once, in the shape of
+// the route's other refusals.
+function withOutage(route: RouteDoc): RouteDoc["responses"] {
+  const refusal = Object.entries(route.responses).find(([status, r]) => Number(status) >= 400 && r.schema)?.[1];
+  if (!refusal || route.responses[503]) return route.responses;
+  return { ...route.responses, 503: { ...refusal, description: "The database cannot be reached; Retry-After says when to retry" } };
+}
+
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" });
 
 export function openApiDocument(info: { title: string; version: string; description: string }) {
@@ -46,7 +55,7 @@ export function openApiDocument(info: { title: string; version: string; descript
       tags: route.tags,
       security: route.auth === "key" ? [{ bearer: [] }, { apiKeyHeader: [] }] : [],
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => [
+        Object.entries(withOutage(route)).map(([status, r]) => [
           status,
           {
             description: r.description,

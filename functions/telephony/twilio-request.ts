@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../context.ts";
-import { isJsonType, parseJson } from "../lib/body.ts";
+import { checkValue, isJsonType, parseJson } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { validTwilioRequest } from "../lib/twilio-signature.ts";
 import { issuesOf } from "../lib/validate.ts";
@@ -60,6 +60,7 @@ function jsonParams(raw: string): TwilioParams {
  */
 export function readFields<S extends z.ZodObject>(schema: S, get: (name: string) => string | null | undefined, what: string): z.infer<S> {
   const fields = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, get(name) ?? undefined]));
+  checkValue(fields, "", 0); // a NUL, even signed, must not reach SQL
   const result = schema.safeParse(fields);
   if (!result.success) throw new ApiError("bad_request", `The ${what} is not what Twilio sends`, { issues: issuesOf(result.error) });
   return result.data;

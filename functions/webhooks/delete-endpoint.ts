@@ -3,6 +3,8 @@ import { deleteEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 
 export function registerDeleteEndpoint(app: App) {
@@ -21,7 +23,7 @@ export function registerDeleteEndpoint(app: App) {
     },
   });
 
-  app.delete("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), async (c) => {
+  app.delete("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     if (!(await deleteEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id))) {

@@ -4,6 +4,8 @@ import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { endpointJson } from "../lib/webhook-resources.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { Endpoint } from "../../schemas/webhooks.ts";
 
@@ -22,7 +24,7 @@ export function registerGetEndpoint(app: App) {
     },
   });
 
-  app.get("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:read" }), async (c) => {
+  app.get("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:read" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const row = await findEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id);

@@ -4,6 +4,8 @@ import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
+import { validate } from "../lib/validate.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
@@ -25,7 +27,7 @@ export function registerRotateSecret(app: App) {
     },
   });
 
-  app.post("/v1/webhook_endpoints/:id/rotate_secret", requireKey({ scope: "webhooks:write" }), async (c) => {
+  app.post("/v1/webhook_endpoints/:id/rotate_secret", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const secret = newWebhookSecret();

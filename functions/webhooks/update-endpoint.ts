@@ -5,6 +5,7 @@ import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { validate } from "../lib/validate.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
+import { IdParam } from "../../schemas/common.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
@@ -26,7 +27,7 @@ export function registerUpdateEndpoint(app: App) {
     },
   });
 
-  app.patch("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), validate("json", UpdateEndpoint), async (c) => {
+  app.patch("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", UpdateEndpoint), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const body = c.req.valid("json");

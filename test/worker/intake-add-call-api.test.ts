@@ -428,6 +428,6 @@ describe("the OpenAPI document", () => {
     const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     const route = doc.paths[path]!;
     expect(Object.keys(route).sort()).toEqual(["get", "post"]);
-    expect(Object.keys(route.post!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "404", "415", "422", "429"]);
+    expect(Object.keys(route.post!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "404", "415", "422", "429", "503"]);
   });
 });

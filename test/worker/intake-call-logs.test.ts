@@ -286,14 +286,15 @@ describe("errors: the seed's bodies, and nothing written", () => {
     expect((await rowsOf(workspace.id)).callLogs).toHaveLength(2);
   });
 
-  it("500 with the seed's Database error body, and no internals, when the database is down", async () => {
+  it("503 in the seed's shape, with Retry-After and no internals, when the database is down", async () => {
     const { live } = await tenant();
     const broken = { ...(env as unknown as Bindings), NEON_SQL_ENDPOINT: "http://127.0.0.1:9/sql" } as Bindings;
     const ctx = createExecutionContext();
     const res = await worker.fetch(incoming("/webhook.php", post(live.key, JSON.stringify(seedData))), broken, ctx);
     await waitOnExecutionContext(ctx);
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: "Database error", message: "Failed to insert call log into database" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("10");
+    expect(await res.json()).toEqual({ error: "Service unavailable", message: "The service is temporarily unavailable; retry after 10 seconds" });
   });
 });
 
@@ -344,7 +345,7 @@ describe("GET /openapi.json", () => {
       const schema = op.requestBody.content["application/json"].schema.$defs.CallvineCallLogRequest!;
       expect(schema.required).toEqual(["from_phone", "to_phone", "handled_by", "start_time", "end_time", "recording_url"]);
       expect(schema.additionalProperties).toBe(false);
-      expect(Object.keys(op.responses).sort()).toEqual(["201", "400", "401", "403", "405", "413", "415", "429", "500"]);
+      expect(Object.keys(op.responses).sort()).toEqual(["201", "400", "401", "403", "405", "413", "415", "429", "500", "503"]);
     }
   });
 });

@@ -311,6 +311,8 @@ describe("GET /openapi.json", () => {
     expect(op.requestBody.content["application/json"].schema.$defs.CalldockMakeCallRequest!.required).toEqual(["phone"]);
     const error = op.responses["400"]!.content["application/json"].schema.$defs.CalldockError!;
     expect(error.properties.error!.properties.code!.enum).toContain("PHONE_RATE_LIMITED");
-    expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500"]);
+    expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503"]);
+    const unavailable = op.responses["503"]!.content["application/json"].schema.$defs.CalldockError!;
+    expect(unavailable.properties.error!.properties.code!.enum).toContain("SERVICE_UNAVAILABLE");
   });
 });

@@ -18,7 +18,11 @@ export async function rowsOf(workspaceId: string) {
   return { leads, formResponses, callbacks, events, callLogs };
 }
 
+/** Every row a request of this workspace could have written, the webhook and do-not-call ones too. */
 export async function countWritten(workspaceId: string): Promise<number> {
   const r = await rowsOf(workspaceId);
-  return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length;
+  const [endpoints, deliveries, dnc] = await Promise.all(
+    [schema.webhookEndpoints, schema.webhookDeliveries, schema.dncNumbers].map((table) => db().$count(table, eq(table.workspaceId, workspaceId))),
+  );
+  return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length + endpoints! + deliveries! + dnc!;
 }

@@ -64,6 +64,18 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/health", "/v1/me"]));
     expect(doc.paths["/v1/me"]?.get?.responses).toHaveProperty("401");
   });
+
+  it("documents the 503 of an outage on every route that refuses requests, and not on /health", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const op of Object.values(methods)) {
+        const refuses = Object.keys(op.responses).some((status) => status.startsWith("4"));
+        expect({ path, documented: Object.hasOwn(op.responses, "503") }).toEqual({ path, documented: refuses });
+      }
+    }
+    expect(doc.paths["/health"]?.get?.responses).not.toHaveProperty("503");
+    expect(doc.paths["/v1/me"]?.get?.responses).toHaveProperty("503");
+  });
 });
 
 describe("scheduled", () => {

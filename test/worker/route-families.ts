@@ -1,0 +1,133 @@
+import { expect } from "vitest";
+import { BrightcallError } from "../../schemas/brightcall.ts";
+import { CalldockError } from "../../schemas/calldock.ts";
+import { CallMeBackError } from "../../schemas/callmeback.ts";
+import { CallvineError } from "../../schemas/callvine.ts";
+import { newId } from "../../functions/lib/ids.ts";
+import { Problem } from "../../schemas/problem.ts";
+import { makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
+
+// One valid request to every keyed route, grouped by the error shape (dialect) the route answers
+// in, for the tests that break a dependency or send hostile text and check every route answers
+// in its own shape. Ids are well formed but need not exist: what is checked fails before them.
+
+export type Dialect = "problem" | "callmeback" | "callvine" | "calldock" | "brightcall";
+
+export type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+export async function fixture() {
+  const t = await tenant("Route families");
+  const domain = await makeDomain(t.workspace.id);
+  const agent = await makeAgent(t.workspace.id);
+  const agentKey = await makeKey(t.workspace.id, { agentId: agent.id });
+  return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key };
+}
+
+export type Route = { name: string; dialect: Dialect; request: (f: Fixture) => [string, RequestInit] };
+
+/** A request with the key as a bearer token and, if given, a JSON body. */
+export const send = (method: string, key: string, body?: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method,
+  headers: { Authorization: `Bearer ${key}`, ...(body !== undefined && { "Content-Type": "application/json" }), ...headers },
+  ...(body !== undefined && { body: JSON.stringify(body) }),
+});
+
+export const callLog = {
+  from_phone: "9087270291",
+  to_phone: "8006000009",
+  handled_by: "Agent Smith",
+  start_time: "2024-01-15 09:00:00",
+  end_time: "2024-01-15 09:15:00",
+  recording_url: "https://example.com/recordings/call123.wav",
+};
+
+const native = (name: string, method: string, path: (f: Fixture) => string, body?: unknown): Route => ({
+  name,
+  dialect: "problem",
+  request: (f) => [path(f), send(method, f.key, body)],
+});
+
+export const routes: Route[] = [
+  {
+    name: "CallMeBack POST /api/v1/form_responses",
+    dialect: "callmeback",
+    request: (f) => ["/api/v1/form_responses", send("POST", f.key, { form_response: { domain_id: f.domain.id, form_data: { phone: "+14155550100" } } })],
+  },
+  { name: "callvine POST /webhook.php", dialect: "callvine", request: (f) => ["/webhook.php", send("POST", f.key, callLog)] },
+  { name: "callvine POST /v1/call_logs", dialect: "callvine", request: (f) => ["/v1/call_logs", send("POST", f.key, callLog)] },
+  {
+    name: "Calldock POST /v1/make-call",
+    dialect: "calldock",
+    request: (f) => ["/v1/make-call", send("POST", f.agentKey, { phone: "+14155550100" }, { "X-Agent-ID": f.agentId })],
+  },
+  {
+    name: "Brightcall GET /rest/v1/ext/add_call_api/",
+    dialect: "brightcall",
+    request: (f) => [`/rest/v1/ext/add_call_api/?${new URLSearchParams({ widget_key: f.domain.widgetKey, lc_number: "+14155550100" })}`, send("GET", f.key)],
+  },
+  {
+    name: "Brightcall POST /rest/v1/ext/add_call_api/",
+    dialect: "brightcall",
+    request: (f) => ["/rest/v1/ext/add_call_api/", send("POST", f.key, { widget_key: f.domain.widgetKey, lc_number: "+14155550100" })],
+  },
+  native("POST /v1/callbacks", "POST", () => "/v1/callbacks", { phone: "+14155550100" }),
+  native("GET /v1/callbacks", "GET", () => "/v1/callbacks"),
+  native("GET /v1/callbacks/{id}", "GET", () => `/v1/callbacks/${newId("callback")}`),
+  native("POST /v1/callbacks/{id}/cancel", "POST", () => `/v1/callbacks/${newId("callback")}/cancel`),
+  native("GET /v1/callbacks/{id}/eligibility", "GET", () => `/v1/callbacks/${newId("callback")}/eligibility`),
+  native("GET /v1/leads", "GET", () => "/v1/leads"),
+  native("GET /v1/leads/{id}", "GET", () => `/v1/leads/${newId("lead")}`),
+  native("PATCH /v1/leads/{id}", "PATCH", () => `/v1/leads/${newId("lead")}`, { name: "Ada" }),
+  native("GET /v1/leads/{id}/compliance", "GET", () => `/v1/leads/${newId("lead")}/compliance`),
+  native("POST /v1/dnc", "POST", () => "/v1/dnc", { phone: "+14155550100" }),
+  native("GET /v1/dnc", "GET", () => "/v1/dnc"),
+  native("DELETE /v1/dnc/{phone}", "DELETE", () => "/v1/dnc/%2B14155550100"),
+  native("POST /v1/webhook_endpoints", "POST", () => "/v1/webhook_endpoints", { url: "https://hooks.example.com/ringback" }),
+  native("GET /v1/webhook_endpoints", "GET", () => "/v1/webhook_endpoints"),
+  native("GET /v1/webhook_endpoints/{id}", "GET", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`),
+  native("PATCH /v1/webhook_endpoints/{id}", "PATCH", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`, { description: "CRM" }),
+  native("DELETE /v1/webhook_endpoints/{id}", "DELETE", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`),
+  native("POST /v1/webhook_endpoints/{id}/rotate_secret", "POST", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}/rotate_secret`),
+  native("GET /v1/webhook_deliveries", "GET", () => "/v1/webhook_deliveries"),
+  native("GET /v1/events", "GET", () => "/v1/events"),
+  native("GET /v1/events/{id}", "GET", () => `/v1/events/${newId("event")}`),
+  native("POST /v1/events/{id}/replay", "POST", () => `/v1/events/${newId("event")}/replay`, {}),
+  native("GET /v1/me", "GET", () => "/v1/me"),
+];
+
+// The code each dialect answers a refusal with (problem+json's `code`, the seeds' error.code or
+// `error`), by status. CallMeBack's body is {"error": message}, so only its status says which.
+const codes: Record<Dialect, Partial<Record<number, string>>> = {
+  problem: { 400: "bad_request", 422: "validation_failed", 500: "internal", 503: "unavailable" },
+  callmeback: {},
+  callvine: { 400: "Invalid characters", 500: "Database error", 503: "Service unavailable" },
+  calldock: { 400: "INVALID_REQUEST", 500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE" },
+  brightcall: { 400: "bad_request", 422: "validation_failed", 500: "internal", 503: "unavailable" },
+};
+
+/** Checks a refusal is `status` in the route's own error shape (and `code`, if the status has several) and returns its body. */
+export async function expectRefusal(res: Response, dialect: Dialect, status: number, code = codes[dialect][status]) {
+  const text = await res.text();
+  expect({ status: res.status, text }).toMatchObject({ status });
+  const body: unknown = JSON.parse(text);
+  switch (dialect) {
+    case "problem":
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(Problem.parse(body)).toMatchObject({ status, ...(code && { code }) });
+      break;
+    case "callmeback":
+      CallMeBackError.strict().parse(body);
+      break;
+    case "callvine":
+      expect(CallvineError.strict().parse(body).error).toBe(code);
+      break;
+    case "calldock":
+      expect(CalldockError.parse(body)).toMatchObject({ success: false, error: { code } });
+      break;
+    case "brightcall":
+      expect(BrightcallError.parse(body)).toMatchObject({ success: false, error: { code } });
+      break;
+  }
+  if (dialect !== "problem") expect(res.headers.get("content-type")).toBe("application/json");
+  return body as Record<string, unknown>;
+}
