@@ -2,9 +2,11 @@
 // queues and the cron, and a demo workspace. Ctrl-C stops everything it started; a second run
 // reuses the data in .data/.
 import { mkdirSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyMigrations } from "../db/migrate.ts";
 import { ensureDemo } from "./demo.ts";
+import { ensureDevKeyring } from "./keyring.ts";
 import { resolvePostgres } from "./postgres.ts";
 import { resolveRedis } from "./redis.ts";
 import { startLocalStack } from "./stack.ts";
@@ -29,12 +31,18 @@ else say("WARNING: no Redis found (REDIS_URL or 127.0.0.1:6379); using the in-me
 
 const stack = await startLocalStack(postgres, redis, "rb");
 const { demo, created } = await ensureDemo(postgres.url, `${data}/demo.json`);
+// Webhook secrets are sealed with a keyring kept from run to run, handed to wrangler in a file of
+// its own instead of the stack's per-run one.
+const keyringFile = `${data}/secrets.env`;
+if (ensureDevKeyring(keyringFile).created) say(`made a keyring for webhook secrets in ${shown(keyringFile)}`);
+const { SECRETS_KEYS: _perRun, ...bindings } = stack.bindings;
 
 const wrangler = startWrangler({
   root,
   port,
-  vars: { ...stack.bindings, ENVIRONMENT: "development", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
+  vars: { ...bindings, ENVIRONMENT: "development", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
   varsFile: `${data}/dev.vars`,
+  envFiles: [keyringFile],
   persistTo: `${data}/wrangler`,
 });
 
@@ -76,5 +84,14 @@ if (await ready(`${base}/health`, () => stopping)) {
   agent:      ${demo.test_agent_id}
 
   curl ${base}/v1/me -H "Authorization: Bearer ${demo.test_key}"
+
+  admin CLI:  export ${postgres.source === "DATABASE_URL" ? "" : `DATABASE_URL=${postgres.url} `}$(cat ${shown(keyringFile)})
+              npm run admin -- list
 `);
+}
+
+/** A path as a user in the project's root would type it. */
+function shown(path: string): string {
+  const inRoot = relative(root, path);
+  return inRoot.startsWith("..") || isAbsolute(inRoot) ? path : inRoot;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { newKeyring } from "./keyring.ts";
 import { startNeonSql } from "./neon-sql.ts";
 import type { Postgres } from "./postgres.ts";
 import type { RedisChoice } from "./redis.ts";
@@ -13,6 +14,7 @@ export type LocalBindings = {
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   REDIS_PREFIX: string;
+  SECRETS_KEYS: string;
 };
 
 export type LocalStack = {
@@ -38,6 +40,8 @@ export async function startLocalStack(postgres: Postgres, redis: RedisChoice, re
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: bridge.token,
     REDIS_PREFIX: redisPrefix,
+    // Per run too, for the tests and benchmarks; `npm run dev` brings the keyring it keeps.
+    SECRETS_KEYS: newKeyring("run"),
   };
   const closers = [bridge.close];
   let sqlRequests = () => 0;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Keyring, KeyringError, keyringFormat } from "./lib/secrets.ts";
 
 // The Worker's settings. Parsed once at the start of `fetch`, `queue` and `scheduled`, so a
 // missing or malformed setting fails loudly and by name instead of deep inside a handler.
@@ -34,6 +35,20 @@ const Settings = z
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number").optional(),
     TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default("https://api.twilio.com"),
+    // The keyring that seals webhook and agent secrets at rest (lib/secrets.ts). Required in every
+    // environment: there is no plaintext mode to fall back to. An issue names the entry at fault,
+    // never a key.
+    SECRETS_KEYS: z
+      .string({ error: (issue) => (issue.input === undefined ? `missing: the keyring that seals webhook secrets, ${keyringFormat}` : "must be a string") })
+      .transform((text, ctx) => {
+        try {
+          return Keyring.parse(text);
+        } catch (err) {
+          if (!(err instanceof KeyringError)) throw err;
+          ctx.addIssue({ code: "custom", message: err.message });
+          return z.NEVER;
+        }
+      }),
   })
   .refine((s) => s.ENVIRONMENT !== "production" || (!s.NEON_SQL_ENDPOINT && !s.NEON_WS_PROXY), {
     message: "NEON_SQL_ENDPOINT and NEON_WS_PROXY are for the local stack and must not be set in production",

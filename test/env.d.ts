@@ -12,6 +12,7 @@ declare namespace Cloudflare {
     UPSTASH_REDIS_REST_TOKEN: string;
     REDIS_PREFIX: string;
     WEBHOOKS_ALLOW_LOOPBACK_HTTP: string;
+    SECRETS_KEYS: string;
   }
 }
 

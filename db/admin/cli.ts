@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { Keyring, KeyringError } from "../../functions/lib/secrets.ts";
 import * as schema from "../schema/index.ts";
-import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, type AdminDb } from "./commands.ts";
+import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, rotateSecrets, type AdminDb, type WebhookSettings } from "./commands.ts";
 
 const usage = `npm run admin -- <command> [options] [--json]
 
@@ -21,9 +22,15 @@ const usage = `npm run admin -- <command> [options] [--json]
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
             [--department D] [--webhook-url URL]
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
+  secrets rotate                   seals every webhook and agent secret under the first key of
+                                   SECRETS_KEYS (after a keyring rotation, and for plaintext
+                                   secrets from before sealing)
 
 Works against DATABASE_URL. With --json, prints one JSON object and nothing else.
-Keys are printed once, when made; only their sha256 is stored.`;
+Keys are printed once, when made; only their sha256 is stored.
+Webhook secrets are sealed with SECRETS_KEYS (the Worker's keyring), which agent add
+--webhook-url and secrets rotate read from the environment; a webhook URL must pass the
+Worker's rules, with WEBHOOKS_ALLOW_LOOPBACK_HTTP=true if set here as for the Worker.`;
 
 const options = {
   json: { type: "boolean" },
@@ -97,12 +104,33 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         phone: need("phone"),
         department: flags.department,
         webhookUrl: flags["webhook-url"],
-      });
+      }, webhookSettings());
     case "list":
       return listAll(db, flags.workspace);
+    case "secrets rotate":
+      return rotateSecrets(db, webhookSettings().keyring());
     default:
       throw new AdminError(`unknown command "${command}"\n\n${usage}`);
   }
+}
+
+/** The Worker's webhook settings, from this process's environment: read when a command needs them. */
+function webhookSettings(): WebhookSettings {
+  const loopback = process.env.WEBHOOKS_ALLOW_LOOPBACK_HTTP ?? "false";
+  if (!["true", "false", "1", "0"].includes(loopback)) throw new AdminError("WEBHOOKS_ALLOW_LOOPBACK_HTTP must be true or false");
+  return {
+    urlPolicy: { allowLoopbackHttp: loopback === "true" || loopback === "1" },
+    keyring: () => {
+      const text = process.env.SECRETS_KEYS;
+      if (!text) throw new AdminError("SECRETS_KEYS is not set: webhook secrets are sealed with the Worker's keyring (npm run dev prints how to set it)");
+      try {
+        return Keyring.parse(text);
+      } catch (err) {
+        if (err instanceof KeyringError) throw new AdminError(`SECRETS_KEYS ${err.message}`);
+        throw err;
+      }
+    },
+  };
 }
 
 function oneOf<const T extends string>(value: string, allowed: readonly T[], flag: string): T {

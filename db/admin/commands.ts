@@ -4,6 +4,10 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { newId } from "../../functions/lib/ids.ts";
 import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
 import { toE164 } from "../../functions/lib/phone.ts";
+import { resealSecrets } from "../../functions/lib/reseal.ts";
+import type { Keyring } from "../../functions/lib/secrets.ts";
+import { newWebhookSecret } from "../../functions/lib/signing.ts";
+import { checkWebhookUrl, type UrlPolicy } from "../../functions/lib/ssrf.ts";
 import { canonicalTimeZone, isTimeZone } from "../../schemas/common.ts";
 import { defaultScopes, Scope } from "../../schemas/scopes.ts";
 import * as schema from "../schema/index.ts";
@@ -145,23 +149,51 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
 
 type AgentInput = { workspaceId: string; mode: Mode; name: string; phone: string; department?: string; webhookUrl?: string };
 
-export async function addAgent(db: AdminDb, input: AgentInput) {
+/**
+ * What a post-call webhook takes: the rules its URL must pass (the Worker's, with the same
+ * loopback setting) and the keyring its secret is sealed with.
+ */
+export type WebhookSettings = { urlPolicy: UrlPolicy; keyring: () => Keyring };
+
+export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: WebhookSettings) {
   await requireWorkspace(db, input.workspaceId);
   const phone = toE164(input.phone);
   if (!phone) throw new AdminError(`${input.phone} is not a phone number in international form (+<country code>…)`);
-  if (input.webhookUrl !== undefined && !URL.canParse(input.webhookUrl)) throw new AdminError("webhook URL is not a URL");
+  const id = newId("agent");
+  let webhook: { url: string; secret: string; sealed: string } | null = null;
+  if (input.webhookUrl !== undefined) {
+    if (!webhooks) throw new AdminError("a webhook URL needs the webhook settings");
+    const verdict = checkWebhookUrl(input.webhookUrl, webhooks.urlPolicy);
+    if (!verdict.ok) throw new AdminError(`--webhook-url is not allowed: it ${verdict.reason}`);
+    const secret = newWebhookSecret();
+    webhook = { url: input.webhookUrl, secret, sealed: await webhooks.keyring().seal(secret, { column: "agents.webhook_secret", id }) };
+  }
   const row = {
-    id: newId("agent"),
+    id,
     workspaceId: input.workspaceId,
     mode: input.mode,
     name: input.name,
     phone,
     department: input.department ?? null,
-    webhookUrl: input.webhookUrl ?? null,
-    webhookSecret: input.webhookUrl ? newWebhookSecret() : null,
+    webhookUrl: webhook?.url ?? null,
+    webhookSecret: webhook?.sealed ?? null,
   };
   await db.insert(schema.agents).values(row);
-  return { id: row.id, mode: row.mode, name: row.name, phone, department: row.department, webhook_url: row.webhookUrl, webhook_secret: row.webhookSecret };
+  // The secret is shown once, here; the database holds it sealed.
+  return { id, mode: row.mode, name: row.name, phone, department: row.department, webhook_url: row.webhookUrl, webhook_secret: webhook?.secret ?? null };
+}
+
+/** Seals every webhook and agent secret under the keyring's current key. */
+export async function rotateSecrets(db: AdminDb, keyring: Keyring) {
+  const report = await resealSecrets(db, keyring);
+  if (report.unreadable.length > 0) {
+    const which = report.unreadable.slice(0, 5).map((u) => u.reason).join("; ");
+    throw new AdminError(
+      `resealed ${report.resealed.webhook_endpoints} endpoint(s) and ${report.resealed.agents} agent(s) under "${report.key}", ` +
+        `but ${report.unreadable.length} secret(s) do not open with SECRETS_KEYS and were left as they are: ${which}`,
+    );
+  }
+  return report;
 }
 
 /** Everything that exists, or everything of one workspace. Never a key or its hash. */
@@ -246,4 +278,3 @@ function randomBase64Url(bytes: number): string {
 // Widget keys are public (they sit in web pages and GET links), so they only need to be
 // unguessable enough not to collide; they authorise nothing without an API key.
 const newWidgetKey = () => `wk_${randomBase64Url(12)}`;
-const newWebhookSecret = () => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`;

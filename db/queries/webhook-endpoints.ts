@@ -47,19 +47,26 @@ export async function deleteEndpoint(db: Db, owner: Owner, id: string): Promise<
 }
 
 /**
- * Makes `secret` the signing secret and keeps the current one signing beside it for 24 h. A
- * rotation during a rotation drops the oldest: at most two secrets ever sign.
+ * Makes `secret` the signing secret and keeps the current one signing beside it for 24 h, as
+ * `previousSecret`: both sealed by the caller for their own columns. Only if the stored secret is
+ * still `was`; null otherwise (another rotation came first: read again), or if there is no such
+ * endpoint. A rotation during a rotation drops the oldest: at most two secrets ever sign.
  */
-export async function rotateSecret(db: Db, owner: Owner, id: string, secret: string): Promise<EndpointRow | null> {
+export async function rotateSecret(
+  db: Db,
+  owner: Owner,
+  id: string,
+  change: { was: string; secret: string; previousSecret: string },
+): Promise<EndpointRow | null> {
   const [row] = await db
     .update(webhookEndpoints)
     .set({
-      previousSecret: sql`${webhookEndpoints.secret}`,
+      previousSecret: change.previousSecret,
       previousSecretExpiresAt: sql`now() + interval '24 hours'`,
-      secret,
+      secret: change.secret,
       updatedAt: sql`now()`,
     })
-    .where(and(owned(owner), eq(webhookEndpoints.id, id)))
+    .where(and(owned(owner), eq(webhookEndpoints.id, id), eq(webhookEndpoints.secret, change.was)))
     .returning();
   return row ?? null;
 }

@@ -17,7 +17,7 @@ export const agents = pgTable(
     // Round-robin routing rings the active agent dialled longest ago.
     lastDialedAt: timestamp("last_dialed_at", { withTimezone: true, mode: "date" }),
     // Seed 002's post-call webhook: one URL and secret per agent. The secret signs outgoing
-    // requests, so it is stored as issued (it cannot be hashed like an API key).
+    // requests, so it cannot be hashed like an API key: it is sealed under SECRETS_KEYS.
     webhookUrl: text("webhook_url"),
     webhookSecret: text("webhook_secret"),
     createdAt: createdAt(),

@@ -12,8 +12,9 @@ export const webhookEndpoints = pgTable(
     description: text("description"),
     events: text("events").array().notNull().default(sql`'{*}'::text[]`), // event types, or "*"
     enabled: boolean("enabled").notNull().default(true),
-    // whsec_… secrets sign outgoing requests, so they are stored as issued. During a rotation
-    // the previous secret keeps signing beside the new one until it expires.
+    // whsec_… secrets sign outgoing requests, so they cannot be hashed: they are sealed with
+    // AES-GCM under SECRETS_KEYS (functions/lib/secrets.ts). During a rotation the previous
+    // secret keeps signing beside the new one until it expires.
     secret: text("secret").notNull(),
     previousSecret: text("previous_secret"),
     previousSecretExpiresAt: at("previous_secret_expires_at"),

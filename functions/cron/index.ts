@@ -2,6 +2,7 @@ import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
+import { resealSecrets } from "../lib/reseal.ts";
 import { dispatchDueCallbacks, recoverSilentCallbacks } from "./calls.ts";
 import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
@@ -21,6 +22,12 @@ const jobs: Record<string, (env: Env) => Promise<void>> = {
   },
   "recover callbacks whose call went silent": async (env) => {
     if (env.DIALLER_ENABLED) await recoverSilentCallbacks(env);
+  },
+  // After SECRETS_KEYS gains a new current key: webhook and agent secrets sealed under an older
+  // one (or stored before sealing) are sealed under the new one, a page a minute.
+  "seal webhook secrets under the current key": async (env) => {
+    const report = await resealSecrets(httpDb(env), env.SECRETS_KEYS, { limit: 200 });
+    for (const u of report.unreadable) console.error(`cron: ${u.column} of ${u.id} does not open: ${u.reason}`);
   },
 };
 

@@ -118,13 +118,22 @@ function blockedIPv6(text: string): string | null {
   const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (zeros(8)) return "the unspecified address";
   if (zeros(7) && g[7] === 1) return "a loopback address";
-  // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 and 6to4.
+  // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d, SIIT),
+  // compatible (::a.b.c.d), NAT64, 6to4, and ISATAP interface ids (…:0:5efe:a.b.c.d, whose
+  // IPv4 address is the tunnel's far end).
   if (zeros(5) && g[5] === 0xffff) return blockedIPv4(v4At(6, 7)) ?? null;
+  if (zeros(4) && g[4] === 0xffff && g[5] === 0) return blockedIPv4(v4At(6, 7)) ?? "an IPv4-translated address";
   if (zeros(6)) return blockedIPv4(v4At(6, 7)) ?? "an IPv4-compatible address";
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return blockedIPv4(v4At(6, 7));
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "a local-use NAT64 address";
   if (g[0] === 0x2002) return blockedIPv4(v4At(1, 2));
+  if ((g[4]! & 0xfcff) === 0 && g[5] === 0x5efe) {
+    const blocked = blockedIPv4(v4At(6, 7));
+    if (blocked) return `an ISATAP address of ${blocked}`;
+  }
   const first = g[0]!;
+  // The rest of ::/8 is reserved: no other spelling of an embedded IPv4 address gets through.
+  if (first < 0x0100) return "a reserved address (::/8)";
   if ((first & 0xffc0) === 0xfe80) return "a link-local address";
   if ((first & 0xffc0) === 0xfec0) return "a site-local address";
   if ((first & 0xfe00) === 0xfc00) return "a unique local (ULA) address";

@@ -87,7 +87,7 @@ async function attempt(item: WorkItem, env: Env): Promise<Result> {
     attempt: { at: new Date().toISOString(), status_code: null, latency_ms: 0, response_body: null, error },
   });
   if (item.endpoint && !item.endpoint.enabled) return refused("the endpoint is disabled");
-  const request = await buildWebhookRequest(item);
+  const request = await buildWebhookRequest(item, env.SECRETS_KEYS);
   if ("error" in request) return refused(request.error);
   const verdict = checkWebhookUrl(request.url, { allowLoopbackHttp: env.WEBHOOKS_ALLOW_LOOPBACK_HTTP });
   if (!verdict.ok) return refused(`refused to send: the URL ${verdict.reason}`);

@@ -1,5 +1,6 @@
 import type { WorkItem } from "../../db/queries/webhook-deliveries.ts";
 import { envelopeOf } from "../lib/outbox.ts";
+import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { hexSignature, standardKey, standardSignature, utf8, type Bytes } from "../lib/signing.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
 import { eventPayloads } from "../../schemas/event-payloads.ts";
@@ -15,8 +16,21 @@ export type WebhookRequest = { url: string; headers: Record<string, string>; bod
  *
  * An endpoint gets the envelope; an agent's post-call URL gets seed 002's payload itself, with
  * seed 002's X-Calldock-* headers, so receivers written against that seed work unchanged.
+ *
+ * The secrets are stored sealed (lib/secrets.ts) and opened here, for this request only. One that
+ * does not open is an error of this delivery: nothing is sent.
  */
-export async function buildWebhookRequest(item: WorkItem, now = new Date()): Promise<WebhookRequest | { error: string }> {
+export async function buildWebhookRequest(item: WorkItem, keyring: Keyring, now = new Date()): Promise<WebhookRequest | { error: string }> {
+  try {
+    return await signedRequest(item, keyring, now);
+  } catch (err) {
+    if (!(err instanceof SealedSecretError)) throw err;
+    console.error(`webhooks: delivery ${item.delivery.id} not sent: ${err.message}`);
+    return { error: `the signing secret cannot be opened: ${err.message}` };
+  }
+}
+
+async function signedRequest(item: WorkItem, keyring: Keyring, now: Date): Promise<WebhookRequest | { error: string }> {
   const { delivery, event, endpoint, agent } = item;
   const type = event.type as EventType;
   const payload = eventPayloads[type]?.schema.safeParse(event.data);
@@ -35,8 +49,11 @@ export async function buildWebhookRequest(item: WorkItem, now = new Date()): Pro
 
   if (endpoint) {
     const body = utf8(JSON.stringify(EventEnvelope.parse(envelopeOf(event))));
-    const keys = [endpoint.secret];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) keys.push(endpoint.previousSecret);
+    const current = await keyring.open(endpoint.secret, { column: "webhook_endpoints.secret", id: endpoint.id });
+    const keys = [current];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
+      keys.push(await keyring.open(endpoint.previousSecret, { column: "webhook_endpoints.previous_secret", id: endpoint.id }));
+    }
     const signatures = await Promise.all(
       keys.map((secret) => {
         const key = standardKey(secret);
@@ -45,15 +62,16 @@ export async function buildWebhookRequest(item: WorkItem, now = new Date()): Pro
       }),
     );
     headers["webhook-signature"] = signatures.join(" ");
-    headers["x-ringback-signature"] = await hexSignature(endpoint.secret, body);
+    headers["x-ringback-signature"] = await hexSignature(current, body);
     return { url: endpoint.url, headers, body };
   }
 
   if (agent?.webhookUrl && agent.webhookSecret) {
     const body = utf8(JSON.stringify(event.data));
-    const key = standardKey(agent.webhookSecret);
+    const secret = await keyring.open(agent.webhookSecret, { column: "agents.webhook_secret", id: agent.id });
+    const key = standardKey(secret);
     if (key) headers["webhook-signature"] = await standardSignature(key, delivery.id, timestamp, body);
-    const hex = await hexSignature(agent.webhookSecret, body);
+    const hex = await hexSignature(secret, body);
     headers["x-ringback-signature"] = hex;
     headers["x-calldock-event"] = "post_call";
     headers["x-calldock-signature"] = hex;

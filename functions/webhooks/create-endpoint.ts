@@ -32,16 +32,17 @@ export function registerCreateEndpoint(app: App) {
     const { workspace, mode } = c.var.caller;
     const body = c.req.valid("json");
     assertDeliverableUrl(c.env, body.url);
+    const id = newId("webhookEndpoint");
     const secret = newWebhookSecret();
     const row = await insertEndpoint(c.var.db, {
-      id: newId("webhookEndpoint"),
+      id,
       workspaceId: workspace.id,
       mode,
       url: body.url,
       description: body.description ?? null,
       events: fromSubscription(body.events),
       enabled: body.enabled,
-      secret,
+      secret: await c.env.SECRETS_KEYS.seal(secret, { column: "webhook_endpoints.secret", id }),
     });
     return c.json(EndpointWithSecret.parse({ ...endpointJson(row), secret }), 201);
   });

@@ -111,13 +111,36 @@ describe("URL rules", () => {
     ["https://[::ffff:10.0.0.1]/", /private/],
     ["https://svc.internal/", /internal/],
     ["https://hooks.example.com:444/", /port 443/],
+    // IPv4 in IPv6, every embedding: translated (::ffff:0:0/96), compatible, mapped, NAT64, 6to4, ISATAP
+    ["https://[::ffff:0:7f00:1]/", /loopback/],
+    ["https://[::ffff:0:a9fe:a9fe]/", /metadata/],
+    ["https://[::ffff:0:127.0.0.1]/", /loopback/],
+    ["https://[0:0:0:0:ffff:0:a00:1]/", /private/],
+    ["https://[::ffff:0:808:808]/", /IPv4-translated/],
+    ["https://[::7f00:1]/", /loopback/],
+    ["https://[64:ff9b::7f00:1]/", /loopback/],
+    ["https://[2002:7f00:1::]/", /loopback/],
+    ["https://[2606:4700::5efe:a9fe:a9fe]/", /ISATAP address of a link-local or cloud metadata/],
+    ["https://[2606:4700::200:5efe:7f00:1]/", /ISATAP address of a loopback/],
+    ["https://[2606:4700::5efe:10.1.2.3]/", /ISATAP address of a private/],
+    // and the rest of ::/8, where no other spelling can hide
+    ["https://[::1:0:0:7f00:1]/", /reserved/],
+    ["https://[::ffff:1:7f00:1]/", /reserved/],
   ])("explains why %s is refused", (url, reason) => {
     const verdict = checkWebhookUrl(url, dev);
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.reason).toMatch(reason);
   });
 
-  it.each(["https://hooks.example.com/x", "https://8.8.8.8/", "https://[2001:4860:4860::8888]/", "https://[::ffff:8.8.8.8]/", "https://172.32.0.1/", "https://100.128.0.1/"])(
+  it.each([
+    "https://hooks.example.com/x",
+    "https://8.8.8.8/",
+    "https://[2001:4860:4860::8888]/",
+    "https://[::ffff:8.8.8.8]/",
+    "https://[2606:4700::5efe:808:808]/",
+    "https://172.32.0.1/",
+    "https://100.128.0.1/",
+  ])(
     "accepts %s",
     (url) => {
       expect(checkWebhookUrl(url, strict).ok).toBe(true);

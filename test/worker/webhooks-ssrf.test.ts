@@ -63,6 +63,13 @@ const badUrls = [
   "https://[64:ff9b::a9fe:a9fe]/",
   "https://[2002:a9fe:a9fe::]/",
   "https://[::10.0.0.1]/",
+  // IPv4-translated (::ffff:0:0/96), ISATAP, and the rest of ::/8
+  "https://[::ffff:0:7f00:1]/",
+  "https://[::ffff:0:a9fe:a9fe]/",
+  `http://[::ffff:0:7f00:1]:${port}/r/${trap}`,
+  "https://[::ffff:0:169.254.169.254]/",
+  "https://[2606:4700::5efe:a9fe:a9fe]/",
+  "https://[::1:0:0:a9fe:a9fe]/",
 ];
 
 const goodUrls = [
