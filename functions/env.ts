@@ -64,11 +64,12 @@ export type Settings = z.infer<typeof Settings>;
 /** Bindings as Cloudflare hands them to the Worker. */
 export type Bindings = {
   WEBHOOKS: Queue<unknown>;
+  WEBHOOKS_SLOW: Queue<unknown>;
   CALLS: Queue<unknown>;
 } & Record<string, unknown>;
 
 /** Bindings after parsing: settings typed and defaulted, queues as they are. */
-export type Env = Settings & { WEBHOOKS: Queue<unknown>; CALLS: Queue<unknown> };
+export type Env = Settings & { WEBHOOKS: Queue<unknown>; WEBHOOKS_SLOW: Queue<unknown>; CALLS: Queue<unknown> };
 
 export class EnvError extends Error {
   override name = "EnvError";
@@ -86,12 +87,12 @@ export function parseEnv(bindings: Bindings): Env {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
     throw new EnvError(`Ringback is misconfigured: ${problems.join("; ")}`);
   }
-  for (const queue of ["WEBHOOKS", "CALLS"] as const) {
+  for (const queue of ["WEBHOOKS", "WEBHOOKS_SLOW", "CALLS"] as const) {
     if (typeof (bindings[queue] as Queue<unknown> | undefined)?.send !== "function") {
       throw new EnvError(`Ringback is misconfigured: ${queue}: queue binding is missing (see wrangler.toml)`);
     }
   }
-  const env: Env = { ...result.data, WEBHOOKS: bindings.WEBHOOKS, CALLS: bindings.CALLS };
+  const env: Env = { ...result.data, WEBHOOKS: bindings.WEBHOOKS, WEBHOOKS_SLOW: bindings.WEBHOOKS_SLOW, CALLS: bindings.CALLS };
   parsed.set(bindings, env);
   return env;
 }

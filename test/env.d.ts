@@ -3,6 +3,7 @@
 declare namespace Cloudflare {
   interface Env {
     WEBHOOKS: Queue<unknown>;
+    WEBHOOKS_SLOW: Queue<unknown>;
     CALLS: Queue<unknown>;
     ENVIRONMENT: string;
     DATABASE_URL: string;

@@ -28,32 +28,43 @@ export async function findEvent(db: Db, owner: Owner, id: string): Promise<Store
   return row ?? null;
 }
 
+// An event handed to the queue and not fanned out within its lease is sent again: the message may
+// have been lost, dead-lettered, or taken by a consumer that died. The lease doubles with each
+// send, from two minutes to an hour, so an event the consumer keeps failing on waits longer.
+const leaseExpired = sql`(enqueued_at IS NULL OR enqueued_at < now() - least(interval '2 minutes' * power(2, greatest(sends - 1, 0)), interval '1 hour'))`;
+
 /**
- * The sweeper's claim: events still not on the queue 30 s after they were written, that no other
- * sweeper holds. One statement, so two sweepers running at once never take the same row: each
- * locks what it takes, skips what the other has locked, and re-checks the claim on rows that
- * were committed under it. A claim lapses after two minutes in case its sweeper died.
+ * The sweeper's claim: events not fanned out 30 s after they were written, never sent or sent
+ * longer ago than their lease, that no other sweeper holds. One statement, so two sweepers
+ * running at once never take the same row: each locks what it takes, skips what the other has
+ * locked, and re-checks the claim on rows that were committed under it. A claim lapses after two
+ * minutes in case its sweeper died.
  */
-export async function claimUnsentEvents(db: Db, limit: number): Promise<string[]> {
+export async function claimUnfannedEvents(db: Db, limit: number): Promise<string[]> {
   const { rows } = await db.execute<{ id: string }>(sql`
     UPDATE events SET claimed_at = now()
     WHERE id IN (
       SELECT id FROM events
-      WHERE enqueued_at IS NULL
+      WHERE fanned_out_at IS NULL
         AND created_at < now() - interval '30 seconds'
+        AND ${leaseExpired}
         AND (claimed_at IS NULL OR claimed_at < now() - interval '2 minutes')
       ORDER BY created_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )
-    AND enqueued_at IS NULL
+    AND fanned_out_at IS NULL
     RETURNING id`);
   return rows.map((row) => row.id);
 }
 
+/** The events are on the queue: their lease starts now. */
 export async function markEnqueued(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(events).set({ enqueuedAt: sql`now()` }).where(inArray(events.id, ids));
+  await db
+    .update(events)
+    .set({ enqueuedAt: sql`now()`, sends: sql`${events.sends} + 1`, claimedAt: null })
+    .where(inArray(events.id, ids));
 }
 
 /** Gives back a claim whose send failed, so the next sweep takes the rows at once. */

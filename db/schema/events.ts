@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { at, createdAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
-// The outbox: each row commits with the change it describes, then goes to the webhooks queue.
+// The outbox: each row commits with the change it describes, then goes to the webhooks queue. An
+// event is done only when it has been fanned out into its delivery rows (fanned_out_at); until
+// then the sweeper sends it again, however often the queue loses or dead-letters it.
 export const events = pgTable(
   "events",
   {
@@ -12,14 +14,18 @@ export const events = pgTable(
     type: text("type").notNull(), // e.g. "form_response.created"
     data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
-    // Set once the event is on the queue; the sweeper re-sends rows still null after 30 s.
+    // When the event was last handed to the queue, and how many times it has been: each send is
+    // a lease, after which an event not yet fanned out is sent again (2 min, doubling to 1 h).
     enqueuedAt: at("enqueued_at"),
+    sends: integer("sends").notNull().default(0),
     // A sweeper's claim: it sends only rows it claimed, and a claim older than two minutes (a
     // sweeper that died before sending) may be taken again.
     claimedAt: at("claimed_at"),
+    // Set by the consumer in the same transaction as the event's delivery rows.
+    fannedOutAt: at("fanned_out_at"),
   },
   (t) => [
     index("events_list_idx").on(t.workspaceId, t.mode, t.id),
-    index("events_unsent_idx").on(t.createdAt).where(sql`${t.enqueuedAt} IS NULL`),
+    index("events_unfanned_idx").on(t.createdAt).where(sql`${t.fannedOutAt} IS NULL`),
   ],
 );

@@ -37,6 +37,9 @@ export const webhookDeliveries = pgTable(
     // over 12 h it is the due time; for a queue-held retry or an attempt in flight it is a
     // deadline past which the queue is presumed to have lost the message.
     nextAttemptAt: at("next_attempt_at"),
+    // An attempt in flight: another consumer (a duplicate message, the cron, a replay) leaves the
+    // delivery alone until this passes, so one delivery is not sent twice at once.
+    leasedUntil: at("leased_until"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -51,5 +54,9 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NOT NULL`),
+    // A paused endpoint's oldest due delivery: the probe sent when its pause ends.
+    index("webhook_deliveries_endpoint_due_idx")
+      .on(t.endpointId, t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { at, createdAt, updatedAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
@@ -20,6 +20,12 @@ export const webhookEndpoints = pgTable(
     previousSecretExpiresAt: at("previous_secret_expires_at"),
     failingSince: at("failing_since"),
     disabledReason: text("disabled_reason"),
+    // Its health, so that it costs only itself: an endpoint that did not answer within the fast
+    // lane's second is served by the slow lane until it answers fast again; one that has failed
+    // several times running is paused (its deliveries wait as its own backlog) until paused_until.
+    slowUntil: at("slow_until"),
+    pausedUntil: at("paused_until"),
+    failureStreak: integer("failure_streak").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,4 @@
-import { claimUnsentEvents, markEnqueued, releaseClaims } from "../../db/queries/events.ts";
+import { claimUnfannedEvents, markEnqueued, releaseClaims } from "../../db/queries/events.ts";
 import { claimDueDeliveries } from "../../db/queries/webhook-deliveries.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
@@ -8,10 +8,13 @@ import type { WebhookMessage } from "../lib/outbox.ts";
 
 const perRun = 1000;
 
-/** Events still not on the queue 30 s after their commit (the fast path failed or never ran). */
+/**
+ * Events not fanned out into their deliveries: never sent (the fast path failed or never ran),
+ * or sent and lost, dead-lettered or dropped by a consumer that died, once their lease is over.
+ */
 export async function sweepOutbox(env: Env): Promise<number> {
   const db = httpDb(env);
-  const ids = await claimUnsentEvents(db, perRun);
+  const ids = await claimUnfannedEvents(db, perRun);
   try {
     await sendAll(env, ids.map((id) => ({ event_id: id })));
   } catch (err) {

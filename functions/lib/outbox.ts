@@ -1,6 +1,6 @@
-import { inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { events } from "../../db/schema/index.ts";
+import { markEnqueued } from "../../db/queries/events.ts";
+import type { events } from "../../db/schema/index.ts";
 import { eventPayloads } from "../../schemas/event-payloads.ts";
 import type { EventEnvelope, EventType } from "../../schemas/events.ts";
 import type { Env } from "../env.ts";
@@ -9,9 +9,10 @@ import { newId } from "./ids.ts";
 import type { Mode } from "./keys.ts";
 
 // The outbox. A handler builds its events with newEvent(), inserts them in the same db.batch as
-// the change they describe, and after the commit hands them to publishAfterCommit(). If the
-// process dies in between, the rows are still there with enqueued_at null, and the cron sweeper
-// sends them; the queue is never fed from waitUntil alone.
+// the change they describe, and after the commit hands them to publishAfterCommit(). An event is
+// done only when the consumer has fanned it out into its delivery rows: until then the cron
+// sweeper sends it again once its lease is over, whether the process died before sending, or the
+// queue lost, dead-lettered or never delivered the message. No event depends on the queue.
 
 export type EventRow = typeof events.$inferInsert & { id: string; createdAt: Date };
 
@@ -35,7 +36,7 @@ export const WebhookMessage = z.strictObject({
 });
 export type WebhookMessage = z.infer<typeof WebhookMessage>;
 
-/** Sends events to the webhooks queue and marks them sent. */
+/** Sends events to the webhooks queue and starts their lease. */
 export async function enqueue(env: Env, rows: { id: string }[]): Promise<void> {
   if (rows.length === 0) return;
   // sendBatch takes at most 100 messages.
@@ -43,10 +44,7 @@ export async function enqueue(env: Env, rows: { id: string }[]): Promise<void> {
     const chunk = rows.slice(i, i + 100);
     await env.WEBHOOKS.sendBatch(chunk.map((row) => ({ body: { event_id: row.id } satisfies WebhookMessage, contentType: "json" as const })));
   }
-  await httpDb(env)
-    .update(events)
-    .set({ enqueuedAt: sql`now()` })
-    .where(inArray(events.id, rows.map((row) => row.id)));
+  await markEnqueued(httpDb(env), rows.map((row) => row.id));
 }
 
 /** The fast path: straight to the queue once the batch that wrote the events has committed. */

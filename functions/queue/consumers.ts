@@ -1,15 +1,16 @@
 import type { Env } from "../env.ts";
 import { recordQueueDeadLetters } from "./dead-letters.ts";
-import { deliverWebhooks } from "./deliver-webhooks.ts";
+import { deliverFastWebhooks, deliverSlowWebhooks } from "./deliver-webhooks.ts";
 import { dialCalls } from "./dial-calls.ts";
 
 export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 // Queue name → consumer. Names are the base names from wrangler.toml; an environment may add a
-// suffix (webhooks-staging), which is stripped before the lookup. Both dead-letter queues are
-// recorded the same way, under the queue their messages came from.
+// suffix (webhooks-staging), which is stripped before the lookup. The dead-letter queues are
+// recorded the same way, under the queue their messages came from; the webhook lanes share one.
 const consumers: Record<string, Consumer> = {
-  webhooks: deliverWebhooks,
+  webhooks: deliverFastWebhooks,
+  "webhooks-slow": deliverSlowWebhooks,
   "webhooks-dlq": recordQueueDeadLetters,
   calls: dialCalls,
   "calls-dlq": recordQueueDeadLetters,

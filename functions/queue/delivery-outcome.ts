@@ -6,6 +6,7 @@ export type SendResult = {
   attempt: DeliveryAttempt;
   retryAfterSeconds: number | null; // from a 429's or 5xx's Retry-After
   abort: boolean; // the receiver said `webhook-delivery: abort-message`
+  timedOut: boolean; // no answer within the lane's timeout
 };
 
 export const failingDaysBeforeDisable = 5;

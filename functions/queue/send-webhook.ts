@@ -2,14 +2,14 @@ import { parseRetryAfter } from "../lib/retry-schedule.ts";
 import type { SendResult } from "./delivery-outcome.ts";
 import type { WebhookRequest } from "./webhook-request.ts";
 
-export const timeoutMs = 15_000;
 const keptBodyBytes = 4096;
 
 /**
- * POSTs one attempt: 15 s for the whole exchange, redirects not followed (a 3xx is an answer,
- * and a failed one), and only the first 4 KB of the response body read and kept.
+ * POSTs one attempt: `timeoutMs` for the whole exchange (the lane's: 1 s or 15 s), redirects not
+ * followed (a 3xx is an answer, and a failed one), and only the first 4 KB of the response body
+ * read and kept.
  */
-export async function sendWebhook(request: WebhookRequest): Promise<SendResult> {
+export async function sendWebhook(request: WebhookRequest, timeoutMs: number): Promise<SendResult> {
   const at = new Date().toISOString();
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
@@ -22,6 +22,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<SendResult> 
       attempt: { at, status_code: null, latency_ms: elapsed(started), response_body: null, error: timedOut ? `timed out after ${timeoutMs / 1000} s` : describe(err) },
       retryAfterSeconds: null,
       abort: false,
+      timedOut,
     };
   }
   const latency = elapsed(started);
@@ -32,6 +33,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<SendResult> 
     attempt: { at, status_code: status, latency_ms: latency, response_body: body, error: null },
     retryAfterSeconds: honoursRetryAfter ? parseRetryAfter(response.headers.get("retry-after")) : null,
     abort: response.headers.get("webhook-delivery")?.trim().toLowerCase() === "abort-message",
+    timedOut: false,
   };
 }
 

@@ -46,6 +46,7 @@ describe("outcome of an attempt", () => {
     attempt: { at: "", status_code: status, latency_ms: 1, response_body: null, error: status === null ? "timed out" : null },
     retryAfterSeconds: extra.retryAfterSeconds ?? null,
     abort: extra.abort ?? false,
+    timedOut: status === null,
   });
 
   it.each([

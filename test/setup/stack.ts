@@ -4,6 +4,7 @@ import { applyMigrations } from "../../db/migrate.ts";
 import { resolvePostgres, throwawayName } from "../../dev/postgres.ts";
 import { resolveRedis } from "../../dev/redis.ts";
 import { startLocalStack, type LocalBindings } from "../../dev/stack.ts";
+import { installFaults } from "./faults.ts";
 
 export type TestStack = {
   bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true"; DIALLER_ENABLED: "false" };
@@ -36,6 +37,7 @@ export default async function setup(project: TestProject) {
     throw new Error("REQUIRE_REAL_REDIS is set but no Redis was reachable (REDIS_URL or 127.0.0.1:6379)");
   }
   await applyMigrations(postgres.url);
+  await installFaults(postgres.url);
   const stack = await startLocalStack(postgres, redis, runId);
   console.log(
     `test stack: PostgreSQL from ${postgres.source} (database ${new URL(postgres.url).pathname.slice(1)}), ` +

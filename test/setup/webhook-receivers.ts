@@ -54,11 +54,13 @@ export async function startReceivers(options: { record?: boolean } = {}) {
     total++;
     const receiver = get(hook[1]!);
     const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
-    if (options.record !== false) receiver.requests.push({ at: Date.now(), method: req.method ?? "", path: url.pathname, headers, body: raw.toString("utf8"), verdicts: verify(receiver.config, raw, headers) });
+    const request: ReceivedRequest = { at: Date.now(), answered: null, method: req.method ?? "", path: url.pathname, headers, body: raw.toString("utf8"), verdicts: verify(receiver.config, raw, headers) };
+    if (options.record !== false) receiver.requests.push(request);
     const scripted = receiver.config.responses?.[receiver.served++];
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     res.writeHead(scripted?.status ?? 200, { "Content-Type": "text/plain", ...scripted?.headers });
     res.end(scripted?.body ?? "ok");
+    request.answered = Date.now();
   }
 
   const port = await listenOnLoopback(server);

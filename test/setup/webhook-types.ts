@@ -19,6 +19,7 @@ export type ReceiverConfig = {
 
 export type ReceivedRequest = {
   at: number; // ms since the epoch, when the body had arrived
+  answered: number | null; // ms since the epoch, when the response was sent; null while it is held
   method: string;
   path: string;
   headers: Record<string, string>;

@@ -1,12 +1,10 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
 import worker from "../../functions/index.ts";
-import { idempotencyKeys } from "../../db/schema/index.ts";
 import { parseEnv, type Bindings } from "../../functions/env.ts";
 import { Health } from "../../schemas/health.ts";
 import { Problem } from "../../schemas/problem.ts";
-import { call, db, makeWorkspace } from "./fixtures.ts";
+import { call } from "./fixtures.ts";
 
 const bindings = env as unknown as Bindings;
 
@@ -75,24 +73,6 @@ describe("GET /openapi.json", () => {
     }
     expect(doc.paths["/health"]?.get?.responses).not.toHaveProperty("503");
     expect(doc.paths["/v1/me"]?.get?.responses).toHaveProperty("503");
-  });
-});
-
-describe("scheduled", () => {
-  it("purges expired idempotency keys and keeps live ones", async () => {
-    const workspace = await makeWorkspace();
-    const row = { workspaceId: workspace.id, mode: "live" as const, requestHash: "h" };
-    await db()
-      .insert(idempotencyKeys)
-      .values([
-        { ...row, key: "expired", expiresAt: new Date(Date.now() - 1000) },
-        { ...row, key: "current", expiresAt: new Date(Date.now() + 3_600_000) },
-      ]);
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), bindings, ctx);
-    await waitOnExecutionContext(ctx);
-    const left = await db().select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.workspaceId, workspace.id));
-    expect(left.map((r) => r.key)).toEqual(["current"]);
   });
 });
 

@@ -2,12 +2,13 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { describe, expect, it } from "vitest";
 import { eq, inArray, sql } from "drizzle-orm";
 import worker from "../../functions/index.ts";
-import { claimUnsentEvents } from "../../db/queries/events.ts";
-import { deadLetters, events, leads } from "../../db/schema/index.ts";
-import { sweepOutbox } from "../../functions/cron/webhooks.ts";
+import { claimUnfannedEvents } from "../../db/queries/events.ts";
+import { deadLetters, events, idempotencyKeys, leads, webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
+import { sendDueDeliveries, sweepOutbox } from "../../functions/cron/webhooks.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import { newEvent, publishAfterCommit } from "../../functions/lib/outbox.ts";
-import { db, tenant, testEnv } from "./fixtures.ts";
+import { db, makeWorkspace, tenant, testEnv } from "./fixtures.ts";
+import { runUnderChaos, seeded } from "./webhooks-chaos.ts";
 import { bindings, createEndpoint, deliveriesOf, insertEvent, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";
 
 async function setup() {
@@ -19,6 +20,7 @@ async function setup() {
 }
 
 const poll = { timeout: 15_000, interval: 100 };
+const endpointRow = async (id: string) => (await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!;
 
 describe("outbox to queue to receiver", () => {
   it("commits the event with the change it describes, then the fast path delivers it through the real queue", async () => {
@@ -86,7 +88,7 @@ describe("the sweeper's claim", () => {
     const { owner } = await setup();
     const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"], { enqueued: false, createdAt: new Date(Date.now() - 60_000) });
     // A sweeper claims it and dies.
-    expect(await claimUnsentEvents(db(), 10_000)).toContain(event.id);
+    expect(await claimUnfannedEvents(db(), 10_000)).toContain(event.id);
     const queue = recordingQueue();
     await sweepOutbox({ ...testEnv(), WEBHOOKS: queue.queue });
     expect(queue.sent.map((m) => m.body.event_id)).not.toContain(event.id);
@@ -98,21 +100,14 @@ describe("the sweeper's claim", () => {
 });
 
 describe("a consumer that throws mid-batch", () => {
-  it("loses nothing: the redelivered batch re-sends every delivery under the same webhook-id", async () => {
+  it("loses nothing: what it recorded stays, and the delivery it could not record is sent again, under the same webhook-id", async () => {
     const { r, endpoint, owner } = await setup();
     const batchEvents = [];
     for (let i = 0; i < 5; i++) batchEvents.push(await insertEvent(owner, "call.connected", { ...samplePayloads["call.connected"], call_id: `att_${i}` }));
-    // The database fails the write that records the attempts, after the requests went out: a
-    // trigger that raises for one event of the batch, as a crash or an outage would.
-    await db().execute(sql`CREATE TABLE IF NOT EXISTS test_crash_events (event_id text PRIMARY KEY)`);
-    await db().execute(sql.raw(`CREATE OR REPLACE FUNCTION test_crash() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF EXISTS (SELECT 1 FROM test_crash_events WHERE event_id = NEW.event_id) THEN RAISE EXCEPTION 'simulated crash'; END IF;
-        RETURN NEW;
-      END $$`));
-    await db().execute(sql`DROP TRIGGER IF EXISTS test_crash ON webhook_deliveries`);
-    await db().execute(sql`CREATE TRIGGER test_crash BEFORE UPDATE OF attempt_count ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION test_crash()`);
-    await db().execute(sql`INSERT INTO test_crash_events VALUES (${batchEvents[2]!.id})`);
+    // The database fails the write that records one attempt, after its request went out
+    // (test/setup/faults.ts), as a crash or an outage would.
+    const doomed = batchEvents[2]!;
+    await db().execute(sql`INSERT INTO test_crash_events VALUES (${doomed.id})`);
 
     const bodies = batchEvents.map((e) => ({ event_id: e.id }));
     const queue = recordingQueue();
@@ -120,24 +115,37 @@ describe("a consumer that throws mid-batch", () => {
     expect(crashed.thrown).not.toBeNull();
     expect(crashed.result.explicitAcks).toEqual([]); // the runtime redelivers all of them
     expect(await r.requests()).toHaveLength(5);
+    // Each attempt was recorded as it ended: the four that could be are done.
     for (const e of batchEvents) {
       const [d] = await deliveriesOf(e.id);
-      expect(d).toMatchObject({ status: "pending", attemptCount: 0 });
-      expect(d!.nextAttemptAt).toBeInstanceOf(Date); // and the cron would send it if the queue did not
+      if (e === doomed) {
+        expect(d).toMatchObject({ status: "pending", attemptCount: 0 });
+        expect(d!.leasedUntil).toBeInstanceOf(Date); // another consumer leaves it alone for now
+        expect(d!.nextAttemptAt!.getTime()).toBeLessThan(Date.now() + 3 * 60_000); // and the cron sends it soon after
+      } else expect(d).toMatchObject({ status: "succeeded", attemptCount: 1 });
     }
 
-    await db().execute(sql`DELETE FROM test_crash_events WHERE event_id = ${batchEvents[2]!.id}`);
+    await db().execute(sql`DELETE FROM test_crash_events WHERE event_id = ${doomed.id}`);
     const redelivered = await runQueue("webhooks", bodies, { attempts: 2, bindings: { WEBHOOKS: queue.queue } });
     expect(redelivered.thrown).toBeNull();
     expect(redelivered.result.explicitAcks).toHaveLength(5);
+    expect(await r.requests()).toHaveLength(5); // nothing sent twice while its lease holds
+
+    // The lease lapses; the cron finds the delivery due and the consumer sends it again.
+    const [stuck] = await deliveriesOf(doomed.id);
+    await db().update(webhookDeliveries).set({ leasedUntil: new Date(Date.now() - 1000), nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, stuck!.id));
+    const cron = recordingQueue();
+    await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cron.queue });
+    expect(cron.sent.map((m) => m.body)).toContainEqual({ event_id: doomed.id, delivery_id: stuck!.id });
+    await runQueue("webhooks", [{ event_id: doomed.id, delivery_id: stuck!.id }], { bindings: { WEBHOOKS: queue.queue } });
 
     const requests = await r.requests();
-    expect(requests).toHaveLength(10);
+    expect(requests).toHaveLength(6);
     for (const e of batchEvents) {
       const [d] = await deliveriesOf(e.id);
       expect(d).toMatchObject({ status: "succeeded", attemptCount: 1 });
       const forEvent = requests.filter((q) => JSON.parse(q.body).id === e.id);
-      expect(forEvent.map((q) => q.headers["webhook-id"])).toEqual([d!.id, d!.id]);
+      expect(forEvent.map((q) => q.headers["webhook-id"])).toEqual(e === doomed ? [d!.id, d!.id] : [d!.id]);
       expect(forEvent.every((q) => q.verdicts.standard[endpoint.secret])).toBe(true);
     }
   });
@@ -189,5 +197,155 @@ describe("dead letters", () => {
     expect(result.retryBatch.retry).toBe(true);
     expect(result.ackAll).toBe(false);
     expect(result.explicitAcks).toEqual([]);
+  });
+});
+
+// The cron's tests are in this file, with the sweeper's: each takes every due row in the database,
+// and tests running side by side in other files must not take each other's.
+describe("the cron", () => {
+  it("purges expired idempotency keys and keeps live ones", async () => {
+    const workspace = await makeWorkspace();
+    const row = { workspaceId: workspace.id, mode: "live" as const, requestHash: "h" };
+    await db()
+      .insert(idempotencyKeys)
+      .values([
+        { ...row, key: "expired", expiresAt: new Date(Date.now() - 1000) },
+        { ...row, key: "current", expiresAt: new Date(Date.now() + 3_600_000) },
+      ]);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await db().select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.workspaceId, workspace.id));
+    expect(left.map((r) => r.key)).toEqual(["current"]);
+  });
+
+  it("hands waits over 12 h to the cron through next_attempt_at, and gives up after the tenth attempt", async () => {
+    const { r, endpoint, owner } = await setup();
+    await r.configure({ responses: [{ status: 500 }, { status: 500 }, { status: 503 }] });
+    const event = await insertEvent(owner, "call.missed", samplePayloads["call.missed"]);
+    const queue = recordingQueue();
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [delivery] = await deliveriesOf(event.id);
+    expect((await endpointRow(endpoint.id)).failingSince).toBeInstanceOf(Date);
+    const unpause = () => db().update(webhookEndpoints).set({ pausedUntil: null }).where(eq(webhookEndpoints.id, endpoint.id));
+
+    // As if seven attempts had failed: the eighth fails too, and the next wait (20 h) is the cron's.
+    await db().update(webhookDeliveries).set({ attemptCount: 7 }).where(eq(webhookDeliveries.id, delivery!.id));
+    const sentBefore = queue.sent.length;
+    const eighth = await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(queue.sent).toHaveLength(sentBefore);
+    expect(eighth.result.explicitAcks).toHaveLength(1);
+    const [waiting] = await deliveriesOf(event.id);
+    const hours = (waiting!.nextAttemptAt!.getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(20 * 0.9 - 0.01);
+    expect(hours).toBeLessThan(20 * 1.1 + 0.01);
+
+    // When it is due, the cron claims it and queues it; the consumer sends it.
+    await db().update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, delivery!.id));
+    const cronQueue = recordingQueue();
+    await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cronQueue.queue });
+    expect(cronQueue.sent.map((m) => m.body)).toContainEqual({ event_id: event.id, delivery_id: delivery!.id });
+    const [claimed] = await deliveriesOf(event.id);
+    expect(claimed!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000); // the claim's lease
+    await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    const [sent] = await deliveriesOf(event.id);
+    expect(sent).toMatchObject({ status: "pending", attemptCount: 9 });
+
+    // The tenth attempt is the last: it fails, and so does the delivery.
+    await db().update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, delivery!.id));
+    await unpause(); // the three failures running paused the endpoint; as if the pause were over
+    await r.configure({ responses: [{ status: 502 }] });
+    const sentBeforeLast = queue.sent.length;
+    await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(queue.sent).toHaveLength(sentBeforeLast);
+    const [failed] = await deliveriesOf(event.id);
+    expect(failed).toMatchObject({ status: "failed", attemptCount: 10, nextAttemptAt: null });
+  });
+
+  it("holds a paused endpoint's backlog, sends one delivery as a probe when the pause ends, and the rest once it succeeds", async () => {
+    const { r, endpoint, owner } = await setup();
+    const backlog = [];
+    for (let i = 0; i < 4; i++) backlog.push(await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]));
+    const ids = backlog.map((e) => e.id);
+    await runQueue("webhooks", ids.map((id) => ({ event_id: id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const rows = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids)).orderBy(webhookDeliveries.id);
+    // As if they had failed three times running: a backlog, all due, behind a pause.
+    const due = new Date(Date.now() - 60_000);
+    await db().update(webhookDeliveries).set({ status: "pending", nextAttemptAt: due, attemptCount: 3 }).where(inArray(webhookDeliveries.eventId, ids));
+    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000), failureStreak: 3 }).where(eq(webhookEndpoints.id, endpoint.id));
+    const sent = async () => {
+      const cron = recordingQueue();
+      await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cron.queue });
+      return cron.sent.map((m) => m.body.delivery_id).filter((id) => rows.some((d) => d.id === id));
+    };
+    expect(await sent()).toEqual([]);
+
+    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    const probe = await sent();
+    expect(probe).toHaveLength(1);
+    expect(await sent()).toEqual([]); // the probe is claimed; the rest still wait behind it
+
+    await runQueue("webhooks", [{ event_id: rows.find((d) => d.id === probe[0])!.eventId, delivery_id: probe[0] }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    expect((await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id)))[0]).toMatchObject({ pausedUntil: null, failureStreak: 0 });
+    expect((await sent()).sort()).toEqual(rows.map((d) => d.id).filter((id) => id !== probe[0]).sort());
+    expect(await r.requests()).toHaveLength(4 + 1);
+  });
+});
+
+// In this file, not its own: it runs the sweeper, which takes every old event in the database,
+// and the sweeper tests above must not race it for theirs.
+describe("under chaos: messages dropped, dead-lettered, consumers killed mid-batch", () => {
+  it("every committed event reaches every subscribed receiver, once per webhook-id after de-duplication", async () => {
+    const random = seeded(20261201);
+    const types = ["lead.updated", "callback.scheduled", "call.connected"] as const;
+    const one = await tenant("Chaos one");
+    const two = await tenant("Chaos two");
+    const everything = await receiver();
+    const flaky = await receiver(); // answers 500 eight times, then recovers
+    const other = await receiver();
+    const a = await createEndpoint(one.live.key, { url: everything.url });
+    const b = await createEndpoint(one.live.key, { url: flaky.url, events: ["lead.updated"] });
+    const c = await createEndpoint(two.live.key, { url: other.url });
+    await everything.configure({ secrets: [a.secret] });
+    await flaky.configure({ secrets: [b.secret], responses: Array.from({ length: 8 }, () => ({ status: 500 })) });
+    await other.configure({ secrets: [c.secret] });
+
+    const owners = [one, two].map((t) => ({ workspaceId: t.workspace.id, mode: "live" as const }));
+    const written = [];
+    for (let i = 0; i < 60; i++) {
+      const type = types[i % types.length]!;
+      // Half were handed to the queue and lost there; half never reached it (the process died).
+      written.push(await insertEvent(owners[i % 4 === 3 ? 1 : 0]!, type, samplePayloads[type], { enqueued: i % 2 === 0, createdAt: new Date(Date.now() - 60_000) }));
+    }
+    const eventIds = written.map((e) => e.id);
+
+    const counts = await runUnderChaos({ eventIds, endpointIds: [a.id, b.id, c.id], random, chaosRounds: 4, maxRounds: 20 });
+    expect(counts.dropped).toBeGreaterThan(0);
+    expect(counts.deadLettered).toBeGreaterThan(0);
+    expect(counts.crashedBatches).toBeGreaterThan(0);
+
+    // What each receiver should have: every event of its workspace it subscribes to.
+    const expected = new Map([
+      [a.id, written.filter((e) => e.workspaceId === one.workspace.id)],
+      [b.id, written.filter((e) => e.workspaceId === one.workspace.id && e.type === "lead.updated")],
+      [c.id, written.filter((e) => e.workspaceId === two.workspace.id)],
+    ]);
+    const rows = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, eventIds));
+    expect(rows.every((d) => d.status === "succeeded")).toBe(true);
+    for (const [endpoint, r] of [[a, everything], [b, flaky], [c, other]] as const) {
+      const requests = await r.requests();
+      expect(requests.every((q) => q.verdicts.standard[endpoint.secret])).toBe(true);
+      // After de-duplication by webhook-id: one message per event, each event once.
+      const byId = new Map<string, Set<string>>();
+      for (const q of requests) byId.set(q.headers["webhook-id"]!, (byId.get(q.headers["webhook-id"]!) ?? new Set()).add(JSON.parse(q.body).id));
+      expect([...byId.values()].every((bodies) => bodies.size === 1)).toBe(true);
+      const delivered = [...byId.values()].map((bodies) => [...bodies][0]!);
+      expect(delivered.sort()).toEqual(expected.get(endpoint.id)!.map((e) => e.id).sort());
+      const ids = rows.filter((d) => d.endpointId === endpoint.id).map((d) => d.id);
+      expect([...byId.keys()].sort()).toEqual(ids.sort());
+    }
+    // The flaky receiver's failures were retried, and its backlog waited out its pauses.
+    expect(expected.get(b.id)!.length).toBeGreaterThan(0);
+    expect(await flaky.requests().then((q) => q.length)).toBeGreaterThan(expected.get(b.id)!.length);
   });
 });
