@@ -95,6 +95,8 @@ export function insertLeg(db: Db, leg: NewLeg) {
         -- Decided on a count of the lead's calls that another callback's call has since changed
         -- (both decided before either dialled): place nothing, and let the dialler decide again.
         ${leg.decision ? sql`AND ${recentAttemptCountOf(sql`${leg.decision.record.leadId}::text`)} = ${leg.decision.leadAttemptsSeen}` : sql``}
+      -- The same leg placed twice (a repeated status calling the next agent): the first stands.
+      ON CONFLICT (callback_id, attempt_number, leg) DO NOTHING
       RETURNING *
     ), agent AS (
       UPDATE agents SET last_dialed_at = now() WHERE id = ${leg.agentId}::text AND EXISTS (SELECT 1 FROM a)
@@ -180,9 +182,8 @@ export async function liveCalls(db: Db, callbackId: string): Promise<string[]> {
 }
 
 /**
- * Callbacks whose call went silent: in dialing or connected for a quarter of an hour with no leg
- * of their current attempt ringing or talking (recently). A dialler that died after its claim, or
- * a final status callback that never came, leaves these; the cron ends their attempt as missed.
+ * Callbacks whose call went silent: in dialing or connected, with no word of their current
+ * attempt (no status, no check) for a quarter of an hour. The cron asks how each call went.
  */
 export async function silentCallbacks(db: Db, limit: number): Promise<string[]> {
   const { rows } = await db.execute(sql`
@@ -190,8 +191,7 @@ export async function silentCallbacks(db: Db, limit: number): Promise<string[]> 
     WHERE c.status IN ('dialing', 'connected') AND c.updated_at < now() - interval '15 minutes'
       AND NOT EXISTS (
         SELECT 1 FROM call_attempts a
-        WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count AND a.updated_at > now() - interval '4 hours'
-          AND (a.status IN ('queued', 'ringing', 'in-progress') OR a.lead_status IN ('queued', 'ringing', 'in-progress')))
+        WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count AND a.updated_at > now() - interval '15 minutes')
     ORDER BY c.updated_at LIMIT ${limit}`);
   return rows.map((r) => (r as { id: string }).id);
 }

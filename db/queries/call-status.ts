@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
 import type { StatusUpdate } from "../../functions/calls/telephony.ts";
+import type { CallbackHold } from "../schema/callbacks.ts";
 import { isCurrentLeg } from "./call-attempts.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";
 
@@ -68,14 +69,68 @@ export function connect(db: Db, attemptId: string, eventId: string) {
     RETURNING id`);
 }
 
-/** A missed attempt: call.missed, whatever comes next (a retry, or the end). */
-export function missed(db: Db, attemptId: string, reason: string, eventId: string) {
+/** What happens after a missed attempt: a retry at `at` (with the hold that explains it), or the end. */
+export type AfterMiss = { retryAt: Date; hold: CallbackHold | null } | { exhausted: true };
+
+/**
+ * A missed attempt, in one statement: the callback retries or ends, with call.missed (and, at
+ * the end, callback.completed), only if this attempt is still its current call in play, so a
+ * repeated or recovered status cannot miss it twice.
+ */
+export function missAttempt(db: Db, attemptId: string, reason: string, after: AfterMiss, ids: { missed: string; completed: string }) {
+  const exhausted = "exhausted" in after;
+  const retryAt = "retryAt" in after ? after.retryAt.toISOString() : null;
+  const hold = "hold" in after && after.hold ? JSON.stringify(after.hold) : null;
   return db.execute(sql`
+    WITH cb AS (
+      UPDATE callbacks c SET
+        status = ${exhausted ? "exhausted" : "retry_scheduled"}::callback_status,
+        next_attempt_at = ${retryAt}::timestamptz, hold = ${hold}::jsonb,
+        ended_reason = CASE WHEN ${exhausted} THEN 'max_attempts' ELSE c.ended_reason END,
+        completed_at = CASE WHEN ${exhausted} THEN now() ELSE c.completed_at END,
+        claimed_at = NULL, updated_at = now()
+      FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
+      RETURNING c.*
+    )
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${eventId}, a.workspace_id, a.mode, 'call.missed', ${callJson("a", "c", "l")} || jsonb_build_object('reason', ${reason}::text)
-    FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
-    WHERE a.id = ${attemptId} AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
+    SELECT ${ids.missed}, a.workspace_id, a.mode, 'call.missed', ${callJson("a", "cb", "l")} || jsonb_build_object('reason', ${reason}::text)
+    FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN leads l ON l.id = cb.lead_id
+    UNION ALL
+    SELECT ${ids.completed}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
+    FROM cb JOIN leads l ON l.id = cb.lead_id WHERE ${exhausted}
     RETURNING id`);
+}
+
+export type LegState = LegRow & {
+  provider: "twilio" | "sandbox";
+  provider_call_id: string | null;
+  lead_call_id: string | null;
+  callback_status: string;
+  current: boolean;
+};
+
+const legStateOf = (where: SQL) => sql`
+  SELECT a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
+         ${isoSql(sql`a.answered_at`)} AS answered_at, a.provider, a.provider_call_id, a.lead_call_id,
+         c.status AS callback_status, (${isCurrentLeg}) AS current
+  FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id
+  WHERE ${where}`;
+
+/** A leg as stored, and whether it is still its callback's current call. */
+export async function legState(db: Db, attemptId: string): Promise<LegState | null> {
+  const { rows } = await db.execute(legStateOf(sql`a.id = ${attemptId}`));
+  return (rows[0] as LegState | undefined) ?? null;
+}
+
+/** The current call of a callback in play: its current attempt's last leg, or null if none was placed. */
+export async function currentLeg(db: Db, callbackId: string): Promise<LegState | null> {
+  const { rows } = await db.execute(legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`));
+  return (rows[0] as LegState | undefined) ?? null;
+}
+
+/** A silent call the provider says is still ringing or talking: looked at again in a quarter of an hour. */
+export async function touchLeg(db: Db, attemptId: string): Promise<void> {
+  await db.execute(sql`UPDATE call_attempts SET updated_at = now() WHERE id = ${attemptId}`);
 }
 
 export type CompletionIds = { callCompleted: string; postCall: string; callbackCompleted: string };

@@ -102,11 +102,14 @@ export async function placeLeg(
   };
   const inserted = decision ? (await db.batch([lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[1] : await insertLeg(db, leg);
   if (inserted.rows.length === 0) {
-    // Canceled meanwhile; or, for a first leg, another callback to this lead called it after this
-    // one's calls were counted: give the claim back and decide again with the new count.
-    if (!decision || !(await stillDialing(db, cb.id))) return "no_agent";
-    await releaseClaim(db, cb.id);
-    await queueDial(env, cb.id, new Date());
+    // Canceled meanwhile: nothing to place. Otherwise, for a first leg, another callback to this
+    // lead called it after this one's calls were counted: give the claim back and decide again
+    // with the new count. For a later leg, a repeated status placed it already.
+    if (!(await stillDialing(db, cb.id))) return "no_agent";
+    if (decision) {
+      await releaseClaim(db, cb.id);
+      await queueDial(env, cb.id, new Date());
+    }
     return "raced";
   }
   publish(env, ctx, inserted);

@@ -62,7 +62,11 @@ export function sandboxTelephony(env: Env, ctx: { waitUntil(promise: Promise<unk
       );
       return { callId };
     },
-    // A sandbox call plays out at once, inside placeCall's waitUntil: there is nothing to hang up.
+    // A sandbox call plays out at once, inside placeCall's waitUntil: there is nothing to hang up,
+    // and nothing to ask about one whose statuses never came (the isolate died while it played).
     async endCall() {},
+    async callState() {
+      return null;
+    },
   };
 }

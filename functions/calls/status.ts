@@ -1,7 +1,8 @@
-import { advanceLeg, agentsTried, complete, connect, missed, saveRecordingUrl, type LegRow } from "../../db/queries/call-status.ts";
+import { advanceLeg, agentsTried, complete, connect, legState, missAttempt, saveRecordingUrl, type LegState } from "../../db/queries/call-status.ts";
 import { finish, scheduleRetry } from "../../db/queries/call-attempts.ts";
 import { loadContext } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
+import { factsOf } from "../compliance/facts.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -9,36 +10,44 @@ import { publishAfterCommit } from "../lib/outbox.ts";
 import { retryDue } from "../lib/schedule.ts";
 import { placeLeg } from "./dial.ts";
 import { queueDial } from "./queue-dial.ts";
-import { factsOf } from "../compliance/facts.ts";
 import type { StatusUpdate } from "./telephony.ts";
 
-// The call state machine, fed by Twilio's status callbacks and by the sandbox alike. Each update
-// first moves its leg forward (or is dropped as late or repeated); only then does the callback
-// move: the lead answering connects it, the lead hanging up completes it, and a lead or agents
-// not answering make the attempt a miss, which retries or ends the callback.
+// The call state machine, fed by Twilio's status callbacks and by the sandbox alike. An update
+// first moves its leg forward (or is dropped as late or repeated); then the callback is settled
+// from what is stored of its current call, not from the update: the lead answering connects
+// it, the lead hanging up completes it, and a lead or agents not answering make the attempt a
+// miss, which retries or ends the callback. Each of those is one statement that only moves a
+// callback still in play, so settling again changes nothing, and a repeated status, or the
+// cron's recovery, repairs a callback whose process died between its call's status and the rest.
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 const ended = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
 
 export async function applyStatus(env: Env, ctx: Ctx, update: StatusUpdate): Promise<void> {
+  await advanceLeg(httpDb(env), update); // null: late, repeated or foreign, and it moves nothing
+  await settle(env, ctx, update.attemptId);
+}
+
+/** Moves the callback to where its current call's stored state says it should be. */
+export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<void> {
   const db = httpDb(env);
-  const leg = await advanceLeg(db, update);
-  if (!leg) return; // late, repeated or foreign: the call has already moved past it
-  if (update.leg === "lead") {
-    if (update.status === "in-progress") {
-      publish(env, ctx, await connect(db, leg.id, newId("event")));
-    } else if (update.status === "completed" && leg.answered_at) {
-      // The lead's "in-progress" may still be on its way: the call connected all the same.
-      publish(env, ctx, await connect(db, leg.id, newId("event")));
+  const leg = await legState(db, attemptId);
+  // Only the callback's latest call decides; a late word from an earlier attempt or leg does not.
+  if (!leg || !leg.current || !["dialing", "connected"].includes(leg.callback_status)) return;
+  const lead = leg.lead_status;
+  if (lead === "in-progress" || (lead === "completed" && leg.answered_at)) {
+    // A completed lead call with talk time connected, even if its "in-progress" never came.
+    publish(env, ctx, await connect(db, leg.id, newId("event")));
+    if (lead === "completed") {
       const ids = { callCompleted: newId("event"), postCall: newId("event"), callbackCompleted: newId("event") };
       publish(env, ctx, await complete(db, leg.id, env.TWILIO_CALLER_ID ?? null, ids));
-    } else if (ended.has(update.status)) {
-      await attemptMissed(env, ctx, leg, update.status);
     }
-  } else if (ended.has(update.status) && leg.lead_status === null) {
+  } else if (lead !== null && ended.has(lead)) {
+    await attemptMissed(env, ctx, leg, lead);
+  } else if (lead === null && ended.has(leg.status)) {
     // The agent's call ended without ever reaching the lead: ring the next agent, if any.
-    await nextAgentOrMiss(env, ctx, leg, update.status === "completed" ? "agent-hung-up" : `agent-${update.status}`);
+    await nextAgentOrMiss(env, ctx, leg, leg.status === "completed" ? "agent-hung-up" : `agent-${leg.status}`);
   }
 }
 
@@ -46,28 +55,34 @@ export async function saveRecording(env: Env, attemptId: string, recordingUrl: s
   await saveRecordingUrl(httpDb(env), attemptId, recordingUrl);
 }
 
-async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegRow, reason: string): Promise<void> {
+async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegState, reason: string): Promise<void> {
   const db = httpDb(env);
   const cb = await loadContext(db, leg.callback_id);
-  // Only the callback's latest call decides what happens next; a late word from an earlier
-  // attempt or leg changes nothing.
   if (!cb || cb.attempt_count !== leg.attempt_number) return;
   const { tried, legs } = await agentsTried(db, leg.callback_id, leg.attempt_number);
   if (leg.leg !== legs - 1) return;
   const fixed = cb.agent_override !== null || cb.agent_id !== null;
-  if (!fixed && (await placeLeg(env, ctx, cb, { leg: legs, tried })) === "dialed") return;
+  if (!fixed) {
+    const placed = await placeLeg(env, ctx, cb, { leg: legs, tried });
+    // "raced": the same status, settled twice at once, and the other placed the next leg.
+    if (placed !== "no_agent") return;
+  }
   await attemptMissed(env, ctx, leg, fixed ? reason : "no-agent-answered");
 }
 
-/** The attempt is over without a conversation: call.missed, then a retry or the end. */
-export async function attemptMissed(env: Env, ctx: Ctx, leg: Pick<LegRow, "id" | "callback_id">, reason: string): Promise<void> {
+/** The attempt is over without a conversation: call.missed, and a retry or the end, in one statement. */
+export async function attemptMissed(env: Env, ctx: Ctx, leg: Pick<LegState, "id" | "callback_id">, reason: string): Promise<void> {
   const db = httpDb(env);
-  const result = await missed(db, leg.id, reason, newId("event"));
-  if (result.rows.length === 0) return; // not the callback's current call, or it has ended
+  const cb = await loadContext(db, leg.callback_id);
+  if (!cb) return;
+  const ids = { missed: newId("event"), completed: newId("event") };
+  const after = cb.attempt_count >= cb.max_attempts ? { exhausted: true as const } : nextTry(cb);
+  const result = await missAttempt(db, leg.id, reason, after, ids);
   publish(env, ctx, result);
-  await retryOrEnd(env, ctx, leg.callback_id);
+  if (result.rows.length > 0 && "retryAt" in after) ctx.waitUntil(queueDial(env, leg.callback_id, after.retryAt));
 }
 
+/** An attempt spent without a call (no agent to ring, or none placed): a retry or the end. */
 export async function retryOrEnd(env: Env, ctx: Ctx, callbackId: string): Promise<void> {
   const db = httpDb(env);
   const cb = await loadContext(db, callbackId);
@@ -76,12 +91,16 @@ export async function retryOrEnd(env: Env, ctx: Ctx, callbackId: string): Promis
     publish(env, ctx, await finish(db, callbackId, "exhausted", "max_attempts", newId("event")));
     return;
   }
-  // The retry's interval, then the first lawful moment after it (calling windows, caps).
+  const { retryAt, hold } = nextTry(cb);
+  const { rows } = await scheduleRetry(db, callbackId, retryAt, hold);
+  if (rows.length > 0) ctx.waitUntil(queueDial(env, callbackId, retryAt));
+}
+
+/** The retry's interval, then the first lawful moment after it (calling windows, caps). */
+function nextTry(cb: NonNullable<Awaited<ReturnType<typeof loadContext>>>) {
   const now = new Date();
   const verdict = schedule(factsOf(cb, retryDue(now, cb.attempt_count, cb.retry_intervals_seconds)), now);
-  const at = recheckAt(verdict);
-  const { rows } = await scheduleRetry(db, callbackId, at, verdict.hold);
-  if (rows.length > 0) ctx.waitUntil(queueDial(env, callbackId, at));
+  return { retryAt: recheckAt(verdict), hold: verdict.hold };
 }
 
 export function publish(env: Env, ctx: Ctx, result: { rows: unknown[] }): void {

@@ -26,12 +26,23 @@ export type StatusUpdate = {
   recordingUrl?: string | null;
 };
 
+/** What the provider says of a call now: the agent's call, and the lead's call it bridged, if any. */
+export type CallState = {
+  agent: { status: AttemptStatus; durationSeconds: number | null };
+  lead: { callId: string; status: AttemptStatus; durationSeconds: number | null } | null;
+};
+
 export interface Telephony {
   readonly name: "twilio" | "sandbox";
   /** Places the call to the agent; resolves with the provider's call id, or throws. */
   placeCall(call: PlaceCall): Promise<{ callId: string }>;
   /** Hangs up a call in progress (and with it the lead it bridged), or stops it ringing. */
   endCall(callId: string): Promise<void>;
+  /**
+   * Asks the provider how a call went, for a call whose status callbacks went silent; null when
+   * the provider cannot say (it has no such call, did not answer, or keeps no state).
+   */
+  callState(callId: string): Promise<CallState | null>;
 }
 
 /** Twilio's CallStatus values, including "initiated", which is an early "queued". */

@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import type { PlaceCall, Telephony } from "./telephony.ts";
+import { attemptStatusOf, type CallState, type PlaceCall, type Telephony } from "./telephony.ts";
 
 // Twilio through its REST API and fetch: the Node SDK does not run in a Worker, and one form POST
 // is all a call takes. https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
@@ -23,7 +23,7 @@ export class TwilioError extends Error {
 }
 
 export function twilioTelephony(env: Env): Telephony {
-  return { name: "twilio", placeCall: (call) => placeCall(env, call), endCall: (callId) => endCall(env, callId) };
+  return { name: "twilio", placeCall: (call) => placeCall(env, call), endCall: (callId) => endCall(env, callId), callState: (callId) => callState(env, callId) };
 }
 
 /** The URL of one of our Twilio routes, as Twilio is told it and signs it. */
@@ -99,4 +99,44 @@ async function endCall(env: Env, callId: string): Promise<void> {
     if (res.ok) return;
   }
   throw new TwilioError(`Twilio would not end call ${callId}`, null, null);
+}
+
+type TwilioCall = { sid?: unknown; status?: unknown; duration?: unknown };
+
+/**
+ * How a call went, by Twilio's own record: the agent's call (GET …/Calls/{sid}.json) and the
+ * lead's, the call it spawned through <Dial> (GET …/Calls.json?ParentCallSid={sid}). A 404 for a
+ * call Twilio gave us the sid of means it never went anywhere: failed. Anything else short of an
+ * answer (an outage, a timeout) is null, and the cron asks again at its next run.
+ * https://www.twilio.com/docs/voice/api/call-resource#fetch-a-call-resource
+ */
+async function callState(env: Env, callId: string): Promise<CallState | null> {
+  const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } = env;
+  if (!accountSid || !authToken) return null;
+  const base = `${env.TWILIO_API_BASE.replace(/\/+$/, "")}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}`;
+  const get = async (url: string): Promise<{ status: number; body: unknown } | null> => {
+    try {
+      const res = await fetch(url, { headers: { Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`, Accept: "application/json" }, signal: AbortSignal.timeout(requestTimeoutMs) });
+      return { status: res.status, body: res.ok ? ((await res.json()) as unknown) : null };
+    } catch {
+      return null;
+    }
+  };
+  const [agent, children] = await Promise.all([get(`${base}/Calls/${encodeURIComponent(callId)}.json`), get(`${base}/Calls.json?${new URLSearchParams({ ParentCallSid: callId })}`)]);
+  if (agent?.status === 404) return { agent: { status: "failed", durationSeconds: null }, lead: null };
+  const call = agent?.body as TwilioCall | null | undefined;
+  const agentStatus = typeof call?.status === "string" ? attemptStatusOf(call.status) : null;
+  const spawned = (children?.body as { calls?: unknown } | null | undefined)?.calls;
+  if (!agentStatus || !Array.isArray(spawned)) return null;
+  const child = (spawned as TwilioCall[]).find((c) => typeof c.sid === "string" && typeof c.status === "string" && attemptStatusOf(c.status));
+  return {
+    agent: { status: agentStatus, durationSeconds: seconds(call?.duration) },
+    lead: child ? { callId: child.sid as string, status: attemptStatusOf(child.status as string)!, durationSeconds: seconds(child.duration) } : null,
+  };
+}
+
+/** Twilio writes durations as strings of whole seconds, or null while a call runs. */
+function seconds(value: unknown): number | null {
+  const n = typeof value === "string" || typeof value === "number" ? Number(value) : Number.NaN;
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }

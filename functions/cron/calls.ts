@@ -1,5 +1,5 @@
 import { dueCallbacks, silentCallbacks } from "../../db/queries/call-attempts.ts";
-import { retryOrEnd } from "../calls/status.ts";
+import { recoverSilentCallback } from "../calls/recover.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 
@@ -16,13 +16,16 @@ export async function dispatchDueCallbacks(env: Env): Promise<void> {
 }
 
 /**
- * Callbacks whose call went silent (a dialler that died after its claim, a final status that
- * never came) would stay in dialing or connected for ever: their attempt is counted as missed,
- * and they retry or end like any other.
+ * Callbacks whose call went silent for a quarter of an hour (a dialler that died after its claim,
+ * a status that never came, a crash between a call's status and the callback's completion) would
+ * stay in dialing or connected for ever: each is brought in line with how its call really went
+ * (functions/calls/recover.ts). One failing does not stop the others.
  */
 export async function recoverSilentCallbacks(env: Env): Promise<void> {
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (promise: Promise<unknown>) => void pending.push(promise) };
-  for (const id of await silentCallbacks(httpDb(env), 100)) await retryOrEnd(env, ctx, id);
+  for (const id of await silentCallbacks(httpDb(env), 100)) {
+    await recoverSilentCallback(env, ctx, id).catch((err) => console.error(`cron: recovering callback ${id} failed; trying again next run`, err));
+  }
   await Promise.allSettled(pending);
 }

@@ -28,6 +28,14 @@ export type RecordedCall = {
   answered: number; // the HTTP status the fake answered with
 };
 
+/** How the fake's REST API says a call went: the agent's call, and the lead's it spawned. */
+export type CallStateRequest = {
+  callSid: string;
+  status: string; // Twilio's CallStatus
+  duration?: number;
+  child?: { callSid: string; status: string; duration?: number };
+};
+
 /** Makes the next create-call (for one attempt, or any) fail as Twilio fails. */
 export type Failure = { attempt?: string; status: number; code: number; message: string };
 

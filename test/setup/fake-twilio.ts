@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import twilio from "twilio";
 import type { TestProject } from "vitest/node";
 import { closeServer, listenOnLoopback, readJson, sendJson } from "../../dev/loopback.ts";
-import type { CallbackOrder, CallbacksRequest, Failure, FakeTwilioBindings, ReadyRequest, RecordedCall } from "./fake-twilio-types.ts";
+import type { CallbackOrder, CallbacksRequest, CallStateRequest, Failure, FakeTwilioBindings, ReadyRequest, RecordedCall } from "./fake-twilio-types.ts";
 
 // A fake Twilio REST API on loopback, for the Worker tests (globalSetup; the Worker reaches it
 // through TWILIO_API_BASE). It answers create-call requests as Twilio does and records them, and
@@ -13,6 +13,9 @@ import type { CallbackOrder, CallbacksRequest, Failure, FakeTwilioBindings, Read
 //
 //   POST /2010-04-01/Accounts/{sid}/Calls.json   create a call (Basic auth, form body)
 //   POST /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json   update (hang up) a call
+//   GET  /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json   a call as Twilio records it (set by /__call-state)
+//   GET  /2010-04-01/Accounts/{sid}/Calls.json?ParentCallSid=…   the calls it spawned (the lead's leg)
+//   POST /__call-state   CallStateRequest        what those two answer for a call
 //   GET  /__calls?attempt=att_…                  the create-call requests received
 //   GET  /__hang-ups                             the hang-up requests received
 //   POST /__fail-next    Failure                 the next create (for that attempt) fails so
@@ -31,6 +34,7 @@ export async function startFakeTwilio() {
   const failures: Failure[] = [];
   const hangUps: { callSid: string; status: string | null; authorization: string | null }[] = [];
   const leadCalls = new Map<string, string>(); // attempt → the lead leg's CallSid, stable across asks
+  const states = new Map<string, CallStateRequest>(); // CallSid → how Twilio would say the call went
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => sendJson(res, 500, { error: String(err) }));
@@ -48,6 +52,17 @@ export async function startFakeTwilio() {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const requestUrl = new URL(req.url ?? "/", url);
+    const fetchOne = new RegExp(`^/${apiVersion}/Accounts/[^/]+/Calls/(CA[0-9a-f]{32})\\.json$`).exec(requestUrl.pathname);
+    if (fetchOne && req.method === "GET") {
+      const state = states.get(fetchOne[1]!);
+      if (!state) return sendJson(res, 404, { code: 20404, message: "The requested resource was not found", status: 404 });
+      return sendJson(res, 200, { sid: state.callSid, status: state.status, duration: state.duration === undefined ? null : String(state.duration) });
+    }
+    if (new RegExp(`^/${apiVersion}/Accounts/[^/]+/Calls\\.json$`).test(requestUrl.pathname) && req.method === "GET") {
+      const child = states.get(requestUrl.searchParams.get("ParentCallSid") ?? "")?.child;
+      const calls = child ? [{ sid: child.callSid, parent_call_sid: requestUrl.searchParams.get("ParentCallSid"), status: child.status, duration: child.duration === undefined ? null : String(child.duration) }] : [];
+      return sendJson(res, 200, { calls, page: 0, page_size: 50 });
+    }
     const create = new RegExp(`^/${apiVersion}/Accounts/([^/]+)/Calls\\.json$`).exec(requestUrl.pathname);
     if (create && req.method === "POST") return createCall(req, res, decodeURIComponent(create[1]!));
     // Updating a call (Status=completed or canceled) is how a call is hung up.
@@ -69,6 +84,9 @@ export async function startFakeTwilio() {
     switch (requestUrl.pathname) {
       case "/__fail-next":
         failures.push(body as Failure);
+        return sendJson(res, 200, { ok: true });
+      case "/__call-state":
+        states.set((body as CallStateRequest).callSid, body as CallStateRequest);
         return sendJson(res, 200, { ok: true });
       case "/__sign":
         return sendJson(res, 200, sign(body as { url: string; params?: Record<string, string>; json?: string }));

@@ -1,0 +1,216 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { silentCallbacks } from "../../db/queries/call-attempts.ts";
+import { advanceLeg } from "../../db/queries/call-status.ts";
+import { callAttempts, callbacks } from "../../db/schema/index.ts";
+import { dialCallback } from "../../functions/calls/dial.ts";
+import { recoverSilentCallback } from "../../functions/calls/recover.ts";
+import type { Env } from "../../functions/env.ts";
+import type { CallStateRequest, ReadyRequest } from "../setup/fake-twilio-types.ts";
+import { db, testEnv } from "./fixtures.ts";
+import { attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadStatusCallback, recordedCalls, statusCallbacks, twimlRequest, written } from "./telephony-helpers.ts";
+
+// Calls that always finish: a process that dies between a call's status and the callback's
+// completion, a status callback that never comes, Twilio down when the call is placed. Whatever
+// happened, the callback ends from how its call really went, and a lead who talked is never
+// dialled again.
+
+type Dialed = Awaited<ReturnType<typeof dialedCallback>>;
+
+async function deliverAll(requests: ReadyRequest[]) {
+  for (const request of requests) expect((await deliver(request)).status, `${request.status} #${request.sequence}`).toBe(204);
+}
+
+/** The agent answers and the lead's call is placed; the lead's status callbacks, ready to send. */
+async function agentAnswered(dialed: Dialed) {
+  const agent = (await statusCallbacks({ attempt: dialed.attemptId, leg: "agent", statuses: ["initiated", "ringing", "in-progress"] })).requests;
+  await deliverAll(agent);
+  const twiml = await (await deliver(await twimlRequest(dialed.attemptId))).text();
+  const lead = await statusCallbacks({ attempt: dialed.attemptId, leg: "lead", url: leadStatusCallback(twiml), to: dialed.leadPhone, durationSeconds: 42 });
+  return { leadCallSid: lead.callSid, lead: lead.requests };
+}
+
+/** No word of the callback's call for `minutes`, as if that long had passed. */
+async function silentFor(callbackId: string, minutes: number) {
+  const ago = sql`now() - make_interval(mins => ${minutes})`;
+  await db().update(callbacks).set({ updatedAt: ago }).where(eq(callbacks.id, callbackId));
+  await db().update(callAttempts).set({ updatedAt: ago }).where(eq(callAttempts.callbackId, callbackId));
+}
+
+/** The cron's recovery of one callback, and everything it set off. */
+async function recover(callbackId: string, env: Env = testEnv()) {
+  const ctx = createExecutionContext();
+  await recoverSilentCallback(env, ctx, callbackId);
+  await waitOnExecutionContext(ctx);
+}
+
+const setCallState = async (state: CallStateRequest) => {
+  const res = await fetch(`${fakeTwilio().url}/__call-state`, { method: "POST", body: JSON.stringify(state) });
+  expect(res.status).toBe(200);
+};
+
+// A port nothing listens on: Twilio unreachable.
+const twilioDown = (): Env => ({ ...testEnv(), TWILIO_API_BASE: "http://127.0.0.1:9" });
+
+describe("a crash between a call's status and its completion", () => {
+  /** The lead talked and hung up, and the process died after storing the status, before the rest. */
+  async function crashedAfterTheTalk() {
+    const dialed = await dialedCallback();
+    const { lead, leadCallSid } = await agentAnswered(dialed);
+    const completed = lead.find((r) => r.status === "completed")!;
+    await deliverAll(lead.filter((r) => r !== completed));
+    const fields = new URLSearchParams(completed.body);
+    const stored = await advanceLeg(db(), {
+      attemptId: dialed.attemptId,
+      leg: "lead",
+      callId: leadCallSid,
+      status: "completed",
+      sequence: Number(fields.get("SequenceNumber")),
+      durationSeconds: 42,
+    });
+    expect(stored).not.toBeNull();
+    const before = await written(dialed.workspace.id, dialed.attemptId);
+    expect(before.callbacks[0]!.status).toBe("connected");
+    expect(before.callLogs).toEqual([]);
+    return { dialed, completed };
+  }
+
+  function expectCompletedOnce(after: Awaited<ReturnType<typeof written>>) {
+    expect(after.callbacks[0]).toMatchObject({ status: "completed", endedReason: "answered", attemptCount: 1 });
+    expect(after.events.filter((e) => e === "callback.completed")).toHaveLength(1);
+    expect(after.events.filter((e) => e === "call.completed")).toHaveLength(1);
+    expect(after.events.filter((e) => e === "post_call")).toHaveLength(1);
+    expect(after.events).not.toContain("call.missed");
+    expect(after.callLogs).toHaveLength(1);
+  }
+
+  it("Twilio repeating the status completes the callback, once", async () => {
+    const { dialed, completed } = await crashedAfterTheTalk();
+    await deliverAll([completed, completed]);
+    expectCompletedOnce(await written(dialed.workspace.id, dialed.attemptId));
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+  });
+
+  it("with no repeat, the cron completes it from the stored call, without asking Twilio or dialling again", async () => {
+    const { dialed } = await crashedAfterTheTalk();
+    await silentFor(dialed.callbackId, 16);
+    // Twilio is unreachable: what is stored is enough.
+    await recover(dialed.callbackId, twilioDown());
+    expectCompletedOnce(await written(dialed.workspace.id, dialed.attemptId));
+    await recover(dialed.callbackId);
+    expectCompletedOnce(await written(dialed.workspace.id, dialed.attemptId));
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+    expect(await recordedCalls(dialed.attemptId)).toHaveLength(1);
+  });
+});
+
+describe("a call whose status callbacks never came", () => {
+  it("is picked up after 15 minutes without word, not before", async () => {
+    const quiet = await dialedCallback();
+    const recent = await dialedCallback();
+    await silentFor(quiet.callbackId, 16);
+    await silentFor(recent.callbackId, 14);
+    const silent = await silentCallbacks(db(), 10_000);
+    expect(silent).toContain(quiet.callbackId);
+    expect(silent).not.toContain(recent.callbackId);
+  });
+
+  it("ends completed when Twilio says the lead talked", async () => {
+    const dialed = await dialedCallback();
+    const leadSid = `CA${"1".repeat(32)}`;
+    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 60, child: { callSid: leadSid, status: "completed", duration: 42 } });
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt).toMatchObject({ status: "completed", leadStatus: "completed", leadCallId: leadSid, durationSeconds: 42 });
+    expect(after.callbacks[0]).toMatchObject({ status: "completed", endedReason: "answered" });
+    expect(after.events.filter((e) => e === "callback.completed")).toHaveLength(1);
+    expect(after.callLogs).toHaveLength(1);
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+  });
+
+  it("is a missed attempt, retried, when Twilio says nobody answered", async () => {
+    const dialed = await dialedCallback();
+    await setCallState({ callSid: dialed.callSid, status: "no-answer" });
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt.status).toBe("no-answer");
+    expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled", attemptCount: 1 });
+    expect(after.events.filter((e) => e === "call.missed")).toHaveLength(1);
+  });
+
+  it("is left alone, and looked at again in 15 minutes, while Twilio says the call is still on", async () => {
+    const dialed = await dialedCallback();
+    await agentAnswered(dialed);
+    await setCallState({ callSid: dialed.callSid, status: "in-progress", child: { callSid: `CA${"2".repeat(32)}`, status: "in-progress" } });
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.callbacks[0]!.status).toBe("connected");
+    expect(after.events).not.toContain("callback.completed");
+    expect(await silentCallbacks(db(), 10_000)).not.toContain(dialed.callbackId);
+  });
+
+  it("is left as it is while Twilio cannot be reached, and settled once it can", async () => {
+    const dialed = await dialedCallback();
+    await silentFor(dialed.callbackId, 16);
+    const before = await written(dialed.workspace.id, dialed.attemptId);
+    await recover(dialed.callbackId, twilioDown());
+    expect(await written(dialed.workspace.id, dialed.attemptId)).toEqual(before);
+    expect(await silentCallbacks(db(), 10_000)).toContain(dialed.callbackId);
+    await setCallState({ callSid: dialed.callSid, status: "busy" });
+    await recover(dialed.callbackId);
+    expect((await written(dialed.workspace.id, dialed.attemptId)).callbacks[0]!.status).toBe("retry_scheduled");
+  });
+
+  it("is a failed call when Twilio has no record of it", async () => {
+    const dialed = await dialedCallback();
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt.status).toBe("failed");
+    expect(after.callbacks[0]!.status).toBe("retry_scheduled");
+  });
+
+  it("is a failed call when the create-call never came back with an id", async () => {
+    const dialed = await dialedCallback();
+    await db().update(callAttempts).set({ providerCallId: null }).where(eq(callAttempts.id, dialed.attemptId));
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt.status).toBe("failed");
+    expect(after.callbacks[0]!.status).toBe("retry_scheduled");
+    expect(after.events.filter((e) => e === "call.missed")).toHaveLength(1);
+  });
+
+  it("is retried when the dialler died between its claim and the call", async () => {
+    const due = await dueCallback();
+    await db()
+      .update(callbacks)
+      .set({ status: "dialing", attemptCount: 1, claimedAt: sql`now()`, nextAttemptAt: null })
+      .where(eq(callbacks.id, due.callbackId));
+    await silentFor(due.callbackId, 16);
+    expect(await silentCallbacks(db(), 10_000)).toContain(due.callbackId);
+    await recover(due.callbackId);
+    const [cb] = await db().select().from(callbacks).where(eq(callbacks.id, due.callbackId));
+    expect(cb).toMatchObject({ status: "retry_scheduled", attemptCount: 1 });
+    expect(cb!.nextAttemptAt).not.toBeNull();
+  });
+});
+
+describe("Twilio down when a call is placed", () => {
+  it("fails the leg, keeps Twilio's error, and schedules the retry", async () => {
+    const due = await dueCallback();
+    const ctx = createExecutionContext();
+    expect(await dialCallback(twilioDown(), ctx, due.callbackId)).toBe("dialed");
+    await waitOnExecutionContext(ctx);
+    const [attempt, ...more] = await attemptsOf(due.callbackId);
+    expect(more).toEqual([]);
+    expect(attempt).toMatchObject({ status: "failed", error: "Twilio could not be reached" });
+    const after = await written(due.workspace.id, attempt!.id);
+    expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled", attemptCount: 1 });
+    expect(after.events.filter((e) => e === "call.missed")).toHaveLength(1);
+  });
+});
