@@ -21,6 +21,11 @@ export function isLoopbackOrigin(origin: string): boolean {
 }
 
 export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
+  // Node closes an idle keep-alive connection after 5 s. A client (workerd's fetch) that sends on
+  // it at that moment gets "Network connection lost", the Worker sees an outage that is not one,
+  // and a busy test fails at random. Idle connections are left for the client to close.
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
 import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
-import { ApiError, renderProblem } from "./lib/errors.ts";
+import { ApiError } from "./lib/errors.ts";
 import { errorResponse } from "./lib/respond-error.ts";
 import { httpDb } from "./lib/db.ts";
 import { openApiDocument } from "./lib/openapi.ts";

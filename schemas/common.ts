@@ -35,10 +35,13 @@ export const InternationalPhone = z
   .describe("International format (+14155550100); stored as E.164");
 
 /** An ISO 8601 time with an offset or Z, as query filters and requests take it. */
-export const OffsetTime = z.iso.datetime({
-  offset: true,
-  error: "must be ISO 8601 with seconds and an offset or Z: YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS±HH:MM",
-});
+export const OffsetTime = z.iso
+  .datetime({
+    offset: true,
+    error: "must be ISO 8601 with seconds and an offset or Z: YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS±HH:MM",
+  })
+  // PostgreSQL's timestamptz refuses year 0 and offsets past ±15:59, which ISO 8601 allows.
+  .refine((v) => !v.startsWith("0000") && !/[+-](1[6-9]|2\d):\d\d$/.test(v), "must be in the years 0001 to 9999 with an offset within ±15:59");
 
 /** Milliseconds of a well-formed OffsetTime; NaN for anything else, which later checks let pass. */
 export const instantOf = (value: string) => (OffsetTime.safeParse(value).success ? Date.parse(value) : Number.NaN);

@@ -3,6 +3,7 @@ import { findEvent } from "../../db/queries/events.ts";
 import { prepareReplay, replayTargets } from "../../db/queries/webhook-deliveries.ts";
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
+import { limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
@@ -33,7 +34,7 @@ export function registerReplayEvent(app: App) {
     },
   });
 
-  app.post("/v1/events/:id/replay", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", ReplayRequest), async (c) => {
+  app.post("/v1/events/:id/replay", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", ReplayRequest), async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
     const id = c.req.param("id");

@@ -23,8 +23,14 @@ export function limitBody(maxSize = maxBodyBytes): MiddlewareHandler<AppEnv> {
   });
 }
 
+/**
+ * A JSON media type, as Hono's json validator reads one (application/json, application/x+json),
+ * parameters aside. The two must agree: a type one took and the other did not would reach the
+ * schema as an empty object.
+ */
 export function isJsonType(contentType: string | undefined): boolean {
-  return /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType ?? "");
+  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return /^application\/([\w.-]+\+)?json$/.test(mediaType);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
 import type { z } from "zod";
-import { checkValue } from "./body.ts";
+import type { MiddlewareHandler } from "hono";
+import { checkValue, isJsonType } from "./body.ts";
 import { ApiError, type Issue } from "./errors.ts";
 
 /** Every issue of a failed parse, each with its dotted field path. */
@@ -27,7 +28,7 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
   target: Target,
   schema: Schema,
 ) {
-  return zValidator(
+  const validator = zValidator(
     target,
     schema,
     (result) => {
@@ -45,4 +46,15 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
       },
     },
   );
+  if (target !== "json") return validator;
+  // Hono's json validator reads a body of another type as {}, which a schema of optional fields
+  // takes for an empty request. Only a request with no body and no type is one.
+  const jsonOnly: MiddlewareHandler = async (c, next) => {
+    const type = c.req.header("content-type");
+    if (!isJsonType(type) && (type !== undefined || (await c.req.text()).length > 0)) {
+      throw new ApiError("unsupported_media_type", "Content-Type must be application/json", { facts: { reason: "content_type" } });
+    }
+    return validator(c, next);
+  };
+  return jsonOnly as typeof validator;
 }

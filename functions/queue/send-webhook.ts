@@ -61,7 +61,9 @@ async function readPrefix(response: Response, limit: number): Promise<string | n
     offset += part.length;
     if (offset >= bytes.length) break;
   }
-  return new TextDecoder().decode(bytes);
+  // Kept in a jsonb column, which cannot hold a NUL: a receiver's answer must not stop its
+  // delivery (and its batch) from being recorded.
+  return new TextDecoder().decode(bytes).replaceAll("\u0000", "\ufffd");
 }
 
 const elapsed = (started: number) => Math.max(0, Math.round(performance.now() - started));

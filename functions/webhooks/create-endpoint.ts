@@ -1,6 +1,7 @@
 import type { App } from "../context.ts";
 import { insertEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
+import { limitBody } from "../lib/body.ts";
 import { newId } from "../lib/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
@@ -28,7 +29,7 @@ export function registerCreateEndpoint(app: App) {
     },
   });
 
-  app.post("/v1/webhook_endpoints", requireKey({ scope: "webhooks:write" }), validate("json", CreateEndpoint), async (c) => {
+  app.post("/v1/webhook_endpoints", limitBody(), requireKey({ scope: "webhooks:write" }), validate("json", CreateEndpoint), async (c) => {
     const { workspace, mode } = c.var.caller;
     const body = c.req.valid("json");
     assertDeliverableUrl(c.env, body.url);

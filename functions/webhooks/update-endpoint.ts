@@ -1,6 +1,7 @@
 import type { App } from "../context.ts";
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
+import { limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { validate } from "../lib/validate.ts";
@@ -27,7 +28,7 @@ export function registerUpdateEndpoint(app: App) {
     },
   });
 
-  app.patch("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", UpdateEndpoint), async (c) => {
+  app.patch("/v1/webhook_endpoints/:id", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", UpdateEndpoint), async (c) => {
     const { workspace, mode } = c.var.caller;
     const id = c.req.param("id");
     const body = c.req.valid("json");
