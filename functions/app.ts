@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
 import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
 import { ApiError } from "./lib/errors.ts";
+import { loggable } from "./lib/log-error.ts";
 import { errorResponse } from "./lib/respond-error.ts";
 import { httpDb } from "./lib/db.ts";
 import { openApiDocument } from "./lib/openapi.ts";
@@ -95,8 +96,9 @@ export function newApp() {
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
     const error = toApiError(err);
-    // Refusals are expected; a bug, an outage or a gap in the input checks is logged with its stack.
-    if (error.code === "internal" || !(err instanceof ApiError || err instanceof HTTPException)) console.error(err);
+    // Refusals are expected; a bug, an outage or a gap in the input checks is logged with its
+    // stack, but never with a failed statement's parameters (lib/log-error.ts).
+    if (error.code === "internal" || !(err instanceof ApiError || err instanceof HTTPException)) console.error(loggable(err));
     if (new URL(c.req.url).searchParams.has("api_key")) error.headers["Referrer-Policy"] = "no-referrer";
     return errorResponse(c, error);
   });

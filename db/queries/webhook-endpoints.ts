@@ -51,18 +51,19 @@ export async function deleteEndpoint(db: Db, owner: Owner, id: string): Promise<
  * `previousSecret`: both sealed by the caller for their own columns. Only if the stored secret is
  * still `was`; null otherwise (another rotation came first: read again), or if there is no such
  * endpoint. A rotation during a rotation drops the oldest: at most two secrets ever sign.
+ * A null `previousSecret` (the current one cannot be opened) leaves only the new one signing.
  */
 export async function rotateSecret(
   db: Db,
   owner: Owner,
   id: string,
-  change: { was: string; secret: string; previousSecret: string },
+  change: { was: string; secret: string; previousSecret: string | null },
 ): Promise<EndpointRow | null> {
   const [row] = await db
     .update(webhookEndpoints)
     .set({
       previousSecret: change.previousSecret,
-      previousSecretExpiresAt: sql`now() + interval '24 hours'`,
+      previousSecretExpiresAt: change.previousSecret === null ? null : sql`now() + interval '24 hours'`,
       secret: change.secret,
       updatedAt: sql`now()`,
     })

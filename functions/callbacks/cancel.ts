@@ -41,7 +41,7 @@ export function registerCancelCallback(app: App) {
 
   app.post("/v1/callbacks/:id/cancel", limitBody(), requireKey({ scope: "callbacks:write" }), rateLimit(), validate("param", IdParam), idempotent(), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     if (!isId("callback", id)) throw new ApiError("not_found", `No callback ${id}`);
     const eventId = newId("event");
     const result = await cancelCallback(c.var.db, { workspaceId: workspace.id, mode }, id, eventId, cancelableStatuses);

@@ -39,7 +39,7 @@ export function registerCallbackEligibility(app: App) {
 
   app.get("/v1/callbacks/:id/eligibility", requireKey({ scope: "callbacks:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const cb = isId("callback", id) ? await loadOwnContext(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
     if (!cb) throw new ApiError("not_found", `No callback ${id}`);
     const now = new Date();

@@ -31,7 +31,7 @@ export function registerGetCallback(app: App) {
 
   app.get("/v1/callbacks/:id", requireKey({ scope: "callbacks:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const callback = isId("callback", id) ? await findCallback(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
     if (!callback) throw new ApiError("not_found", `No callback ${id}`);
     return c.json(Callback.parse(callback));

@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { loggable } from "../lib/log-error.ts";
 import { applyStatus } from "./status.ts";
 import type { AttemptStatus, Leg, PlaceCall, Telephony } from "./telephony.ts";
 
@@ -58,7 +59,7 @@ export function sandboxTelephony(env: Env, ctx: { waitUntil(promise: Promise<unk
               durationSeconds: step.duration ?? null,
             });
           }
-        })().catch((err) => console.error(`sandbox: call ${call.attemptId} failed`, err)),
+        })().catch((err) => console.error(`sandbox: call ${call.attemptId} failed`, loggable(err))),
       );
       return { callId };
     },

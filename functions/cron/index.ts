@@ -2,6 +2,7 @@ import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
+import { loggable } from "../lib/log-error.ts";
 import { resealSecrets } from "../lib/reseal.ts";
 import { dispatchDueCallbacks, recoverSilentCallbacks } from "./calls.ts";
 import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
@@ -35,6 +36,6 @@ export async function runCron(env: Env): Promise<void> {
   const results = await Promise.allSettled(Object.values(jobs).map((job) => job(env)));
   const names = Object.keys(jobs);
   results.forEach((result, i) => {
-    if (result.status === "rejected") console.error(`cron: ${names[i]} failed`, result.reason);
+    if (result.status === "rejected") console.error(`cron: ${names[i]} failed`, loggable(result.reason));
   });
 }

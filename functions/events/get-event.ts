@@ -27,7 +27,7 @@ export function registerGetEvent(app: App) {
 
   app.get("/v1/events/:id", requireKey({ scope: "events:read" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const row = await findEvent(c.var.db, { workspaceId: workspace.id, mode }, id);
     if (!row) throw new ApiError("not_found", `No event ${id}`);
     return c.json(EventEnvelope.parse(envelopeOf(row)));

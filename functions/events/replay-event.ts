@@ -4,6 +4,7 @@ import { prepareReplay, replayTargets } from "../../db/queries/webhook-deliverie
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
 import { limitBody } from "../lib/body.ts";
+import { loggable } from "../lib/log-error.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
@@ -37,7 +38,7 @@ export function registerReplayEvent(app: App) {
   app.post("/v1/events/:id/replay", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", ReplayRequest), async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const { endpoint_id: endpointId } = c.req.valid("json");
     const event = await findEvent(c.var.db, owner, id);
     if (!event) throw new ApiError("not_found", `No event ${id}`);
@@ -54,7 +55,7 @@ export function registerReplayEvent(app: App) {
     const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id } satisfies WebhookMessage, contentType: "json" as const }));
     // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
     for (let i = 0; i < messages.length; i += 100) {
-      await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, err));
+      await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));
     }
     return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
   });

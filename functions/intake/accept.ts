@@ -7,6 +7,7 @@ import type { ConsentInput } from "../../schemas/compliance.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
 import { factsFrom } from "../compliance/facts.ts";
 import { ApiError } from "../lib/errors.ts";
+import { loggable } from "../lib/log-error.ts";
 import { newId } from "../lib/ids.ts";
 import { hashKey } from "../lib/keys.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
@@ -139,7 +140,7 @@ function requireConsent(context: IntakeContext, consent: Intake["consent"]): voi
 function startDialling(c: Context<AppEnv>, callbackId: string, nextAttemptAt: string): void {
   const at = new Date(nextAttemptAt);
   const work = at.getTime() <= Date.now() + 1000 ? dialCallback(c.env, c.executionCtx, callbackId) : queueDial(c.env, callbackId, at);
-  c.executionCtx.waitUntil(work.catch((err) => console.error(`dialler: callback ${callbackId} could not start; the cron will retry`, err)));
+  c.executionCtx.waitUntil(work.catch((err) => console.error(`dialler: callback ${callbackId} could not start; the cron will retry`, loggable(err))));
 }
 
 function normalise(raw: string, country: string | null, field: string): string {

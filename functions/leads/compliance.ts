@@ -38,7 +38,7 @@ export function registerLeadCompliance(app: App) {
 
   app.get("/v1/leads/:id/compliance", requireKey({ scope: "leads:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const found = isId("lead", id) ? await complianceOf(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
     if (!found) throw new ApiError("not_found", `No lead ${id}`);
     return c.json(

@@ -31,7 +31,7 @@ export function registerGetLead(app: App) {
 
   app.get("/v1/leads/:id", requireKey({ scope: "leads:read" }), rateLimit(), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const lead = isId("lead", id) ? await findLead(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
     if (!lead) throw new ApiError("not_found", `No lead ${id}`);
     return c.json(Lead.parse(lead));

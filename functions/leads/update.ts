@@ -49,7 +49,7 @@ export function registerUpdateLead(app: App) {
     validate("json", UpdateLead),
     async (c) => {
       const { workspace, mode } = c.var.caller;
-      const id = c.req.param("id");
+      const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       if (!isId("lead", id)) throw new ApiError("not_found", `No lead ${id}`);
       const eventId = newId("event");

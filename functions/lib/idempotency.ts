@@ -3,15 +3,17 @@ import type { AppEnv } from "../context.ts";
 import { claimKey, releaseKey, storeResponse } from "../../db/queries/idempotency.ts";
 import { ApiError } from "./errors.ts";
 import { hashKey } from "./keys.ts";
+import { loggable } from "./log-error.ts";
 
 // Idempotency-Key on any POST. The first response is stored for 24 hours and replayed byte for
 // byte; the same key with another body is refused (422), and a repeat while the first is still
 // running gets 409. Keys are scoped to the workspace and mode.
 //
 // The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429) are
-// not remembered. If the process dies between the write and storing its response, the claim is
-// taken over by a retry after a minute (db/queries/idempotency.ts); the write it repeats is
-// idempotent for leads and de-duplicated for callbacks, but a call log would be stored twice.
+// not remembered. If the process dies between the write and storing its response, or storing it
+// fails, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the write
+// it repeats is idempotent for leads and de-duplicated for callbacks, but a call log would be
+// stored twice.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 const replayedHeaders = ["content-type", "location"];
@@ -48,6 +50,12 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
       return;
     }
     const headers = Object.fromEntries(replayedHeaders.flatMap((name) => (c.res.headers.has(name) ? [[name, c.res.headers.get(name)!]] : [])));
-    await storeResponse(c.var.db, scope, c.res.status, headers, await c.res.clone().text());
+    try {
+      await storeResponse(c.var.db, scope, c.res.status, headers, await c.res.clone().text());
+    } catch (err) {
+      // The handler's write has committed: a 503 now would ask for a retry of what already
+      // happened. The client gets its answer; the claim stays as a crash would leave it.
+      console.error(`idempotency: the response to ${c.req.method} ${url.pathname} (${c.res.status}) was sent but not stored`, loggable(err));
+    }
   };
 }

@@ -6,6 +6,7 @@ import type { EventEnvelope, EventType } from "../../schemas/events.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "./db.ts";
 import { newId } from "./ids.ts";
+import { loggable } from "./log-error.ts";
 import type { Mode } from "./keys.ts";
 
 // The outbox. A handler builds its events with newEvent(), inserts them in the same db.batch as
@@ -51,7 +52,7 @@ export async function enqueue(env: Env, rows: { id: string }[]): Promise<void> {
 export function publishAfterCommit(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, rows: { id: string }[]): void {
   ctx.waitUntil(
     enqueue(env, rows).catch((err) => {
-      console.error(`outbox: enqueueing ${rows.length} event(s) failed; the sweeper will send them`, err);
+      console.error(`outbox: enqueueing ${rows.length} event(s) failed; the sweeper will send them`, loggable(err));
     }),
   );
 }

@@ -2,6 +2,7 @@ import type { DeadLetter } from "../../db/queries/dead-letters.ts";
 import { recordDeadLetters } from "../../db/queries/dead-letters.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
+import { loggable } from "../lib/log-error.ts";
 
 /** A dead letter for a message: its body kept as JSON whatever it was, and the event it names, if any. */
 export function deadLetterOf(queue: string, message: Message<unknown>, reason: string): DeadLetter {
@@ -21,7 +22,7 @@ export async function recordQueueDeadLetters(batch: MessageBatch<unknown>, env: 
   try {
     await recordDeadLetters(httpDb(env), letters);
   } catch (err) {
-    console.error(`dead letters: recording ${letters.length} message(s) from ${batch.queue} failed; retrying`, err);
+    console.error(`dead letters: recording ${letters.length} message(s) from ${batch.queue} failed; retrying`, loggable(err));
     batch.retryAll({ delaySeconds: 60 });
     return;
   }

@@ -4,6 +4,7 @@ import type { Env } from "../env.ts";
 import { deadLetterOf } from "./dead-letters.ts";
 import { recordDeadLetters } from "../../db/queries/dead-letters.ts";
 import { httpDb } from "../lib/db.ts";
+import { loggable } from "../lib/log-error.ts";
 
 /**
  * The `calls` consumer: each message names a callback to dial now. The claim inside
@@ -23,7 +24,7 @@ export async function dialCalls(batch: MessageBatch<unknown>, env: Env, ctx: Exe
         await dialCallback(env, ctx, parsed.data.callback_id);
         message.ack();
       } catch (err) {
-        console.error(`calls: dialling ${parsed.data.callback_id} failed; retrying`, err);
+        console.error(`calls: dialling ${parsed.data.callback_id} failed; retrying`, loggable(err));
         message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
       }
     }),

@@ -25,7 +25,7 @@ export function registerDeleteEndpoint(app: App) {
 
   app.delete("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     if (!(await deleteEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id))) {
       throw new ApiError("not_found", `No webhook endpoint ${id}`);
     }

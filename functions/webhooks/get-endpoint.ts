@@ -26,7 +26,7 @@ export function registerGetEndpoint(app: App) {
 
   app.get("/v1/webhook_endpoints/:id", requireKey({ scope: "webhooks:read" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const row = await findEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id);
     if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
     return c.json(Endpoint.parse(endpointJson(row)));

@@ -3,6 +3,7 @@ import { findEndpoint, rotateSecret } from "../../db/queries/webhook-endpoints.t
 import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { describeRoute } from "../lib/openapi.ts";
+import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
 import { validate } from "../lib/validate.ts";
 import { IdParam } from "../../schemas/common.ts";
@@ -16,7 +17,9 @@ export function registerRotateSecret(app: App) {
     summary: "Rotate a webhook endpoint's secret",
     description:
       "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
-      "then carries two signatures, separated by a space, so a receiver still on the old secret keeps verifying.",
+      "then carries two signatures, separated by a space, so a receiver still on the old secret keeps verifying. " +
+      "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
+      "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
     tags: ["webhooks"],
     auth: "key",
     responses: {
@@ -31,22 +34,38 @@ export function registerRotateSecret(app: App) {
   app.post("/v1/webhook_endpoints/:id/rotate_secret", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const keyring = c.env.SECRETS_KEYS;
     // The current secret moves to previous_secret, whose seal is bound to that column: it is
     // opened and sealed again, and written only if no other rotation came in between.
     for (let attempt = 1; ; attempt++) {
       const endpoint = await findEndpoint(c.var.db, owner, id);
       if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-      const previous = await keyring.open(endpoint.secret, { column: "webhook_endpoints.secret", id });
+      const previous = await openCurrent(keyring, endpoint.secret, id);
       const secret = newWebhookSecret();
       const row = await rotateSecret(c.var.db, owner, id, {
         was: endpoint.secret,
         secret: await keyring.seal(secret, { column: "webhook_endpoints.secret", id }),
-        previousSecret: await keyring.seal(previous, { column: "webhook_endpoints.previous_secret", id }),
+        previousSecret: previous === null ? null : await keyring.seal(previous, { column: "webhook_endpoints.previous_secret", id }),
       });
-      if (row) return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: row.previousSecretExpiresAt!.toISOString() }));
+      if (row) {
+        // Without a previous secret, the old one stopped signing at the rotation itself.
+        const expiresAt = row.previousSecretExpiresAt ?? row.updatedAt;
+        return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: expiresAt.toISOString() }));
+      }
       if (attempt === 3) throw new ApiError("conflict", "The secret was rotated by another request meanwhile; try again");
     }
   });
+}
+
+// A current secret that does not open signs no delivery already; refusing to rotate it would leave
+// the endpoint without a way back to signed deliveries. The log says why, never the value.
+async function openCurrent(keyring: Keyring, stored: string, id: string): Promise<string | null> {
+  try {
+    return await keyring.open(stored, { column: "webhook_endpoints.secret", id });
+  } catch (err) {
+    if (!(err instanceof SealedSecretError)) throw err;
+    console.error(`webhooks: rotating the secret of ${id} without keeping the old one: ${err.message}`);
+    return null;
+  }
 }

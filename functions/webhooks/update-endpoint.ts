@@ -30,7 +30,7 @@ export function registerUpdateEndpoint(app: App) {
 
   app.patch("/v1/webhook_endpoints/:id", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", UpdateEndpoint), async (c) => {
     const { workspace, mode } = c.var.caller;
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     if (body.url !== undefined) assertDeliverableUrl(c.env, body.url);
     const row = await updateEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id, {

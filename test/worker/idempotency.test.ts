@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { Callback } from "../../schemas/callbacks.ts";
 import { call, json, makeDomain, tenant } from "./fixtures.ts";
 import { countWritten, rowsOf } from "./rows.ts";
 
@@ -79,5 +80,31 @@ describe("Idempotency-Key", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "Idempotency-Key must be 1 to 255 visible ASCII characters" });
     expect(await countWritten(workspace.id)).toBe(0);
+  });
+
+  // test/setup/faults.ts: storing the response to a fail-store- key fails as a lost connection.
+  it("answers with the handler's response when storing it fails after the write, and logs no lead data", async () => {
+    const { live, workspace } = await setup();
+    const lead = { phone: "+14155550123", name: "Dana Lead", email: "dana.lead@example.com", agent_phone: "+14155550100", scheduled_at: new Date(Date.now() + 48 * 3_600_000).toISOString() };
+    const init = () => json(live.key, lead, { "Idempotency-Key": "fail-store-callback" });
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const res = await call("/v1/callbacks", init());
+      expect(res.status).toBe(201);
+      const created = Callback.parse(await res.json());
+      expect(created).toMatchObject({ phone: lead.phone, email: lead.email });
+      expect((await rowsOf(workspace.id)).callbacks.map((row) => row.id)).toEqual([created.id]);
+
+      // The failure is logged, naming the statement and its SQLSTATE, without its parameters.
+      const logged = errors.mock.calls.flat().map(String).join("\n");
+      expect(logged).not.toMatch(/dana\.lead@example\.com|Dana Lead|4155550123|params:/);
+      expect(logged).toMatch(/update "idempotency_keys"[\s\S]*SQLSTATE 08006/);
+    } finally {
+      errors.mockRestore();
+    }
+    // The claim stays as a crash would leave it: a retry within the minute is told to wait, not run twice.
+    const again = await call("/v1/callbacks", init());
+    expect(again.status).toBe(409);
+    expect((await rowsOf(workspace.id)).callbacks).toHaveLength(1);
   });
 });

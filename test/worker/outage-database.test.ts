@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { sql } from "drizzle-orm";
+import { NeonDbError } from "@neondatabase/serverless";
+import { DrizzleQueryError, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index.ts";
 import type { Bindings } from "../../functions/env.ts";
@@ -60,6 +61,9 @@ describe.each([
   ["the server is starting up (57P03)", neonError({ code: "57P03", message: "the database system is starting up" }), 503],
   ["the connection failed (08006)", neonError({ code: "08006", message: "connection failure" }), 503],
   ["no connection slots are left (53300)", neonError({ code: "53300", message: "sorry, too many clients already" }), 503],
+  ["a transaction lost to a concurrent one (40001)", neonError({ code: "40001", message: "could not serialize access due to concurrent update" }), 503],
+  ["a transaction was chosen to break a deadlock (40P01)", neonError({ code: "40P01", message: "deadlock detected" }), 503],
+  ["a statement came with the wrong number of parameters (08P01: a bug, though class 08)", neonError({ code: "08P01", message: 'bind message supplies 1 parameters, but prepared statement "" requires 2' }), 500],
   ["a column does not exist (42703: a bug)", neonError({ code: "42703", message: 'column "x" does not exist' }), 500],
   ["a statement timed out (57014: a slow query is a bug, not an outage)", neonError({ code: "57014", message: "canceling statement due to statement timeout" }), 500],
   ["bad input syntax that is not about text (22P02)", neonError({ code: "22P02", message: 'invalid input syntax for type integer: "x"' }), 500],
@@ -75,7 +79,7 @@ describe.each([
     const res = await withSqlEndpoint(sqlEndpoint.url, path, init);
     const body = await expectRefusal(res, route.dialect, status);
     expect(res.headers.get("retry-after")).toBe(status === 503 ? "10" : null);
-    expect(JSON.stringify(body)).not.toMatch(/0x00|byte sequence|low surrogate|column|compute|Gateway|\b(22021|22P0[25]|42703|57014)\b/);
+    expect(JSON.stringify(body)).not.toMatch(/0x00|byte sequence|low surrogate|column|compute|Gateway|serialize|deadlock|bind message|\b(22021|22P0[25]|42703|57014|40001|40P01|08P01)\b/);
   });
 });
 
@@ -94,6 +98,8 @@ describe("how PostgreSQL's own refusals are read", () => {
     ["a missing column", sql`select no_such_column`],
     ["a malformed number", sql`select ${"x"}::integer`],
     ["a malformed json", sql`select ${"{"}::jsonb`],
+    // The protocol violation 08P01 ("bind message supplies 1 parameters, but … requires 2").
+    ["a statement with fewer parameters than placeholders", sql`select ${"a"}::text, $2::text`],
   ])("%s is a bug, not an outage", async (_name, query) => {
     expect(databaseFailure(await refusal(query))).toBeNull();
   });
@@ -103,6 +109,16 @@ describe("how PostgreSQL's own refusals are read", () => {
       .execute(sql`select 1`)
       .then(() => expect.unreachable("nothing listens there"), (e: unknown) => e);
     expect(databaseFailure(err)).toBe("outage");
+  });
+
+  it("the Worker's subrequest limit is a bug, not an outage, though the driver's fetch failed", () => {
+    // As the Neon HTTP driver reports a fetch that throws, wrapped as drizzle wraps it.
+    const limit = new Error("Too many subrequests.");
+    const failed = Object.assign(new NeonDbError(`Error connecting to database: ${limit}`), { sourceError: limit });
+    expect(databaseFailure(new DrizzleQueryError("select 1", [], failed))).toBeNull();
+    const refused = new TypeError("fetch failed");
+    const down = Object.assign(new NeonDbError(`Error connecting to database: ${refused}`), { sourceError: refused });
+    expect(databaseFailure(new DrizzleQueryError("select 1", [], down))).toBe("outage");
   });
 
   it("an error that is not the database's is nobody's", () => {

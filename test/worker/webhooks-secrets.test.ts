@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { agents, webhookEndpoints } from "../../db/schema/index.ts";
 import worker from "../../functions/index.ts";
 import { parseEnv, type Bindings } from "../../functions/env.ts";
@@ -123,6 +123,44 @@ describe("plaintext secrets from before sealing", () => {
     await deliver(owner, "post_call", postCall(agentId));
     expect((await r.requests()).map((q) => q.verdicts)).toEqual([verified, verified]);
     expect((await agentReceiver.requests()).map((q) => q.verdicts.calldock)).toEqual([true, true]);
+  });
+});
+
+describe("rotating a secret that does not open", () => {
+  const unheldKey = () => Keyring.parse(`gone:${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`);
+  it.each([
+    ["sealed under a key SECRETS_KEYS no longer holds", (id: string) => unheldKey().seal(newWebhookSecret(), secretOf(id)), /sealed under key "gone", which SECRETS_KEYS does not hold/],
+    ["altered", async (id: string) => (await endpointRow(id)).secret.replace(/.{4}$/, "AAAA"), /does not open under key/],
+  ])("rotates when it is %s: only the new secret signs, and the log says why without a secret", async (_name, stored, reason) => {
+    const { workspace, live } = await tenant();
+    const { r, endpoint } = await endpointWith(live);
+    const unopenable = await stored(endpoint.id);
+    await db().update(webhookEndpoints).set({ secret: unopenable }).where(eq(webhookEndpoints.id, endpoint.id));
+
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    let res: Response;
+    try {
+      res = await call(`/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, { method: "POST", headers: bearer(live.key) });
+      expect(res.status).toBe(200);
+      const logged = errors.mock.calls.flat().map(String).join("\n");
+      expect(logged).toMatch(reason);
+      expect(logged).not.toContain(unopenable.split(":").slice(3).join(":"));
+      expect(logged).not.toContain(endpoint.secret);
+    } finally {
+      errors.mockRestore();
+    }
+    const rotated = RotatedSecret.parse(await res.json());
+    // The old secret signed nothing already: it ends at the rotation, not 24 h later.
+    expect(Date.parse(rotated.previous_secret_expires_at)).toBeLessThanOrEqual(Date.now());
+    const row = await endpointRow(endpoint.id);
+    expect({ previousSecret: row.previousSecret, previousSecretExpiresAt: row.previousSecretExpiresAt }).toEqual({ previousSecret: null, previousSecretExpiresAt: null });
+    expect(await keyring().open(row.secret, secretOf(endpoint.id))).toBe(rotated.secret);
+
+    await r.configure({ secrets: [rotated.secret], hexSecret: rotated.secret });
+    await deliver({ workspaceId: workspace.id, mode: "live" }, "lead.updated", samplePayloads["lead.updated"]);
+    const [request] = await r.requests();
+    expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(request!.verdicts).toEqual({ standard: { [rotated.secret]: true }, ringbackHex: true, calldock: null });
   });
 });
 
