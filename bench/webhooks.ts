@@ -36,7 +36,7 @@ const wrangler = startWrangler({
   vars: { ...stack.bindings, ENVIRONMENT: "development", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
   varsFile: `${scratch}/vars`,
   persistTo: `${scratch}/wrangler`,
-  quiet: true,
+  quiet: process.env.BENCH_VERBOSE !== "1",
 });
 const pool = new pg.Pool({ connectionString: postgres.url });
 

@@ -35,6 +35,8 @@ const Settings = z
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number").optional(),
     TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default("https://api.twilio.com"),
+    // How long the fast webhook lane waits for a receiver before handing it to the slow lane.
+    WEBHOOKS_FAST_TIMEOUT_MS: z.coerce.number().int().min(100).max(15_000).default(1_000),
     // The keyring that seals webhook and agent secrets at rest (lib/secrets.ts). Required in every
     // environment: there is no plaintext mode to fall back to. An issue names the entry at fault,
     // never a key.

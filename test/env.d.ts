@@ -13,6 +13,7 @@ declare namespace Cloudflare {
     UPSTASH_REDIS_REST_TOKEN: string;
     REDIS_PREFIX: string;
     WEBHOOKS_ALLOW_LOOPBACK_HTTP: string;
+    WEBHOOKS_FAST_TIMEOUT_MS: string;
     SECRETS_KEYS: string;
   }
 }

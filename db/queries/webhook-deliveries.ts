@@ -50,7 +50,8 @@ export async function replayTargets(db: Db, event: typeof events.$inferSelect): 
  */
 export async function prepareReplay(db: Db, event: { id: string; workspaceId: string; mode: Owner["mode"] }, targets: ReplayTarget[]) {
   if (targets.length === 0) return [];
-  const reset = { status: "pending" as const, attemptCount: 0, nextAttemptAt: watchdog, updatedAt: sql`now()` };
+  // An attempt under way loses its lease: its result is not written over the replay's.
+  const reset = { status: "pending" as const, attemptCount: 0, nextAttemptAt: watchdog, leasedUntil: null, leaseToken: null, updatedAt: sql`now()` };
   const base = { workspaceId: event.workspaceId, mode: event.mode, eventId: event.id, nextAttemptAt: watchdog };
   const endpointIds = targets.flatMap((t) => ("endpointId" in t ? [t.endpointId] : []));
   const agentIds = targets.flatMap((t) => ("agentId" in t ? [t.agentId] : []));
@@ -89,39 +90,55 @@ export async function prepareReplay(db: Db, event: { id: string; workspaceId: st
 
 // ---- the cron ----
 
+export type DueDelivery = { id: string; event_id: string; attempt_count: number };
+
 /**
  * Pending deliveries whose next_attempt_at has passed: long waits that are due, and any the queue
  * lost. Claimed in one statement (locked, skipping rows another run holds) by moving
- * next_attempt_at on by the watchdog period, so a claim whose message never arrives comes due again.
- *
- * A paused endpoint's backlog is not due while the pause lasts; once it ends, one delivery goes
- * first as a probe (its oldest). Its success lifts the pause and the next run sends the rest; its
- * failure pauses the endpoint again, for longer. So a dead endpoint costs one attempt per pause,
- * whatever its backlog.
+ * next_attempt_at on by the watchdog period, so a claim whose message never arrives comes due
+ * again. Parked deliveries have no next_attempt_at: the due index does not hold them, and a
+ * paused endpoint's backlog costs the cron nothing, however large.
  */
-export async function claimDueDeliveries(db: Db, limit: number): Promise<{ id: string; event_id: string }[]> {
-  const { rows } = await db.execute<{ id: string; event_id: string }>(sql`
+export async function claimDueDeliveries(db: Db, limit: number): Promise<DueDelivery[]> {
+  const { rows } = await db.execute<DueDelivery>(sql`
     UPDATE webhook_deliveries SET next_attempt_at = ${watchdog}, updated_at = now()
     WHERE id IN (
-      SELECT d.id FROM webhook_deliveries d
-      LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id
-      WHERE d.status = 'pending' AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= now()
-        AND (e.paused_until IS NULL OR (
-          e.paused_until <= now()
-          -- the probe: its oldest due delivery,
-          AND d.id = (
-            SELECT p.id FROM webhook_deliveries p
-            WHERE p.endpoint_id = e.id AND p.status = 'pending' AND p.next_attempt_at <= now()
-            ORDER BY p.next_attempt_at, p.id LIMIT 1)
-          -- unless one is already under way: claimed since the pause ended, and not yet lapsed.
-          AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries f
-            WHERE f.endpoint_id = e.id AND f.status = 'pending' AND f.next_attempt_at > now() AND f.updated_at > e.paused_until)))
-      ORDER BY d.next_attempt_at
+      SELECT id FROM webhook_deliveries
+      WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
       LIMIT ${limit}
-      FOR UPDATE OF d SKIP LOCKED
+      FOR UPDATE SKIP LOCKED
     )
     AND next_attempt_at <= now()
-    RETURNING id, event_id`);
+    RETURNING id, event_id, attempt_count`);
+  return rows;
+}
+
+/**
+ * Paused endpoints whose pause is over: each sends one parked delivery as its probe. The endpoint
+ * stays paused for the watchdog period meanwhile, its other deliveries parked, so one attempt
+ * decides: success lets the backlog go, failure pauses it again (webhook-work.ts). A probe whose
+ * message is lost is replaced by another when the watchdog period ends.
+ */
+export async function claimProbes(db: Db, limit: number): Promise<DueDelivery[]> {
+  const { rows } = await db.execute<DueDelivery>(sql`
+    WITH due AS (
+      SELECT e.id AS endpoint_id, p.id AS delivery_id
+      FROM webhook_endpoints e
+      CROSS JOIN LATERAL (
+        SELECT d.id FROM webhook_deliveries d
+        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+        LIMIT 1
+      ) p
+      WHERE e.paused_until IS NOT NULL AND e.paused_until <= now() AND e.enabled
+      LIMIT ${limit}
+      FOR UPDATE OF e SKIP LOCKED
+    ), probing AS (
+      UPDATE webhook_endpoints e SET paused_until = ${watchdog}, probe_delivery_id = due.delivery_id
+      FROM due WHERE e.id = due.endpoint_id
+    )
+    UPDATE webhook_deliveries d SET next_attempt_at = ${watchdog}, updated_at = now()
+    FROM due WHERE d.id = due.delivery_id
+    RETURNING d.id, d.event_id, d.attempt_count`);
   return rows;
 }

@@ -33,13 +33,16 @@ export const webhookDeliveries = pgTable(
     // `attempts` keeps every attempt of every run.
     attemptCount: integer("attempt_count").notNull().default(0),
     attempts: jsonb("attempts").$type<DeliveryAttempt[]>().notNull().default([]),
-    // Set on every pending delivery: when the cron must send it if nothing else has. For waits
-    // over 12 h it is the due time; for a queue-held retry or an attempt in flight it is a
-    // deadline past which the queue is presumed to have lost the message.
+    // Set on every pending delivery but a parked one: when the cron must send it if nothing else
+    // has. For waits over 12 h it is the due time; for a queue-held retry or an attempt in flight
+    // it is a deadline past which the queue is presumed to have lost the message. Null on a
+    // pending delivery: parked, waiting for its paused endpoint to answer again.
     nextAttemptAt: at("next_attempt_at"),
     // An attempt in flight: another consumer (a duplicate message, the cron, a replay) leaves the
-    // delivery alone until this passes, so one delivery is not sent twice at once.
+    // delivery alone until this passes, so one delivery is not sent twice at once. The token is
+    // the holder's: its writes count only while it still holds the lease.
     leasedUntil: at("leased_until"),
+    leaseToken: text("lease_token"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -54,9 +57,11 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NOT NULL`),
-    // A paused endpoint's oldest due delivery: the probe sent when its pause ends.
+    // A paused endpoint's parked deliveries: its probe, and the backlog released when it answers.
     index("webhook_deliveries_endpoint_due_idx")
       .on(t.endpointId, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
+    // The consumer's fan-out claim, and the cascade when an event goes.
+    index("webhook_deliveries_event_idx").on(t.eventId),
   ],
 );

@@ -22,12 +22,22 @@ export const webhookEndpoints = pgTable(
     disabledReason: text("disabled_reason"),
     // Its health, so that it costs only itself: an endpoint that did not answer within the fast
     // lane's second is served by the slow lane until it answers fast again; one that has failed
-    // several times running is paused (its deliveries wait as its own backlog) until paused_until.
+    // several times running is paused, its deliveries parked as its own backlog. When the pause
+    // ends one of them goes first as the probe; its success releases the rest, its failure
+    // pauses the endpoint again, for twice as long (pause_count pauses so far in this episode).
     slowUntil: at("slow_until"),
     pausedUntil: at("paused_until"),
     failureStreak: integer("failure_streak").notNull().default(0),
+    pauseCount: integer("pause_count").notNull().default(0),
+    probeDeliveryId: text("probe_delivery_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode)],
+  (t) => [
+    index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode),
+    // The cron's look for paused endpoints whose pause is over.
+    index("webhook_endpoints_paused_idx")
+      .on(t.pausedUntil)
+      .where(sql`${t.pausedUntil} IS NOT NULL`),
+  ],
 );

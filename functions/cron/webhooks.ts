@@ -1,5 +1,5 @@
 import { claimUnfannedEvents, markEnqueued, releaseClaims } from "../../db/queries/events.ts";
-import { claimDueDeliveries } from "../../db/queries/webhook-deliveries.ts";
+import { claimDueDeliveries, claimProbes, type DueDelivery } from "../../db/queries/webhook-deliveries.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
@@ -25,13 +25,19 @@ export async function sweepOutbox(env: Env): Promise<number> {
   return ids.length;
 }
 
-/** Deliveries whose next_attempt_at has come: waits too long for the queue, and any it lost. */
+/**
+ * Deliveries whose next_attempt_at has come (waits too long for the queue, and any it lost), and
+ * one probe per paused endpoint whose pause is over.
+ */
 export async function sendDueDeliveries(env: Env): Promise<number> {
-  const due = await claimDueDeliveries(httpDb(env), perRun);
+  const db = httpDb(env);
+  const due = [...(await claimDueDeliveries(db, perRun)), ...(await claimProbes(db, perRun))];
   // A failed send leaves the claim to lapse: the rows come due again after the watchdog period.
-  await sendAll(env, due.map((d) => ({ event_id: d.event_id, delivery_id: d.id })));
+  await sendAll(env, due.map(messageOf));
   return due.length;
 }
+
+const messageOf = (d: DueDelivery): WebhookMessage => ({ event_id: d.event_id, delivery_id: d.id, attempt: d.attempt_count });
 
 async function sendAll(env: Env, bodies: WebhookMessage[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 100) {

@@ -52,7 +52,7 @@ export function registerReplayEvent(app: App) {
       targets = await replayTargets(c.var.db, event);
     }
     const deliveries = await prepareReplay(c.var.db, event, targets);
-    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id } satisfies WebhookMessage, contentType: "json" as const }));
+    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 } satisfies WebhookMessage, contentType: "json" as const }));
     // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
     for (let i = 0; i < messages.length; i += 100) {
       await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));

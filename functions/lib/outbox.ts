@@ -25,8 +25,10 @@ export function newEvent(owner: { workspaceId: string; mode: Mode }, type: Event
 }
 
 /**
- * The body of a message on the `webhooks` queue. `{event_id}` alone fans the event out to its
- * subscribers; with `delivery_id` it is one delivery's retry, replay or cron pick-up.
+ * The body of a message on the webhook queues. `{event_id}` alone fans the event out to its
+ * subscribers; with `delivery_id` it is one delivery's retry, replay or cron pick-up, and
+ * `attempt` the delivery's attempt count when it was sent, so a late duplicate of a message
+ * whose attempt was made already is not a second one.
  */
 export const WebhookMessage = z.strictObject({
   event_id: z.string().regex(/^evt_[0-9a-z]{26}$/),
@@ -34,6 +36,7 @@ export const WebhookMessage = z.strictObject({
     .string()
     .regex(/^whd_[0-9a-z]{26}$/)
     .optional(),
+  attempt: z.number().int().min(0).optional(),
 });
 export type WebhookMessage = z.infer<typeof WebhookMessage>;
 

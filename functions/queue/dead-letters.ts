@@ -14,6 +14,10 @@ export function deadLetterOf(queue: string, message: Message<unknown>, reason: s
 /**
  * The dead-letter consumer (webhooks-dlq, calls-dlq): every message a queue gave up on is recorded in
  * Postgres. Nothing is acknowledged until it is written; a failed write retries the batch.
+ *
+ * Recording is all it needs to do: what a dead webhook message carried is sent again by the cron,
+ * an event because it is not fanned out once its lease is over, a delivery because it is pending
+ * with a next_attempt_at; a dead dial job's callback is still due, and the cron dials it.
  */
 export async function recordQueueDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // webhooks-dlq, or webhooks-dlq-staging: recorded under the queue the messages came from.

@@ -1,6 +1,6 @@
 import { recordDeadLetters, type DeadLetter } from "../../db/queries/dead-letters.ts";
-import { claimWork, deferDelivery, fanOut, loadFanout, recordAttempt, releaseLeases, watchdogMinutes } from "../../db/queries/webhook-work.ts";
-import type { Health, WorkItem } from "../../db/queries/webhook-work.ts";
+import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, recordAttempt, releaseLeases, watchdogMinutes } from "../../db/queries/webhook-work.ts";
+import type { Health, Named, Recorded, WorkItem } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import { WebhookMessage } from "../lib/outbox.ts";
@@ -13,21 +13,21 @@ import { buildWebhookRequest } from "./webhook-request.ts";
 // The webhook consumers: one per lane, so that a slow or failing endpoint costs only itself.
 //
 // - The fast lane (`webhooks`) fans events out and attempts every delivery at once, giving each
-//   receiver a second to answer. One that does not is marked slow, and that delivery, and the
-//   endpoint's others, go to the slow lane, so a hanging endpoint never holds the fast lane for
-//   more than a second, and holds it once.
-// - The slow lane (`webhooks-slow`) gives each attempt the full 15 s. An endpoint that times out
-//   there, or fails several times running, is paused: its deliveries wait as its own backlog,
-//   which the cron sends when the pause ends, one backoff step longer each time.
+//   receiver a second (WEBHOOKS_FAST_TIMEOUT_MS) to answer. One that does not is marked slow, and
+//   that delivery, and the endpoint's others, go to the slow lane: a hanging endpoint holds the
+//   fast lane for a second, once per batch, and then not at all while it is marked slow.
+// - The slow lane (`webhooks-slow`) gives each attempt the full 15 s, an endpoint's deliveries one
+//   at a time. An endpoint that times out there, or fails several times running, is paused: its
+//   deliveries are parked as its own backlog. When the pause ends the cron sends one of them as
+//   a probe; its success lets the backlog go, its failure pauses the endpoint again, for longer.
 //
-// Each attempt is recorded the moment it ends, and each message acknowledged once its deliveries
-// are done or handed on; a pending delivery always has a next_attempt_at, so whatever a lane or
-// the queue loses, the cron sends again.
+// Each attempt is made under a lease renewed for it, recorded the moment it ends, and each
+// message acknowledged once its deliveries are done or handed on. A pending delivery always has
+// a next_attempt_at or is parked, so whatever a lane or the queue loses, the cron sends again.
 
 export type Lane = "fast" | "slow";
 
-/** How long each lane waits for a receiver's answer. */
-export const laneTimeoutMs: Record<Lane, number> = { fast: 1_000, slow: 15_000 };
+const slowTimeoutMs = 15_000;
 
 // Workers allow six connections open at once; more would queue inside fetch.
 const concurrency = 6;
@@ -63,85 +63,102 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
     ...endpointPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, endpointId: r.endpointId })),
     ...agentPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, agentId: r.agentId })),
   ]);
-  const named = [...new Set(parsed.flatMap((p) => (p.body.delivery_id ? [p.body.delivery_id] : [])))];
-  const work = await claimWork(db, fannedOut, named);
+  const named: Named[] = parsed.flatMap((p) => (p.body.delivery_id ? [{ id: p.body.delivery_id, attempt: p.body.attempt }] : []));
+  const run: Run = { env, lane, token: crypto.randomUUID(), claimedAt: Date.now(), learned: { slow: new Set(), paused: new Map() } };
+  const work = await claimWork(db, fannedOut, named, run.token);
 
   const handOff: Record<Lane, MessageSendRequest<WebhookMessage>[]> = { fast: [], slow: [] };
-  const learned: Learned = { slow: new Set(), paused: new Map() };
+  const unattempted: string[] = [];
   // On the slow lane an endpoint's deliveries go one at a time: a hanging one holds one of the
-  // lane's connections for 15 s, is paused, and its others wait instead of hanging alongside.
+  // lane's connections for 15 s, is paused, and its others are parked instead of hanging alongside.
   const queues = lane === "slow" ? byReceiver(work) : work.map((item) => [item]);
   await pool(queues, concurrency, async (items) => {
     for (const item of items) {
-      const next = await handle(item, env, lane, learned);
-      if (next) handOff[next.lane].push({ body: { event_id: item.event.id, delivery_id: item.delivery.id }, contentType: "json", delaySeconds: next.delaySeconds });
+      const next = await handle(item, run);
+      if (!next) continue;
+      handOff[next.lane].push({ body: { event_id: item.event.id, delivery_id: item.delivery.id, attempt: next.attempt }, contentType: "json", delaySeconds: next.delaySeconds });
+      if (next.unattempted) unattempted.push(item.delivery.id);
     }
   });
-  // Handed from the fast lane to the slow one: let go, so the slow lane can claim them at once.
-  if (lane === "fast") await releaseLeases(db, handOff.slow.map((m) => m.body.delivery_id ?? ""));
+  // Handed on without an attempt: let go, so the other lane can claim them at once.
+  await releaseLeases(db, unattempted, run.token);
   await send(env, "fast", handOff.fast);
   await send(env, "slow", handOff.slow);
   for (const message of batch.messages) message.ack();
 }
 
+/** One consumer invocation: its lane, its lease token, and what it has learnt of endpoints. */
+type Run = { env: Env; lane: Lane; token: string; claimedAt: number; learned: Learned };
+
 /**
  * What this batch has learnt of its endpoints since they were loaded, so an endpoint's later
  * deliveries in the batch follow at once: found slow (they go to the slow lane), or paused
- * (they wait with its backlog).
+ * (they are parked with its backlog).
  */
 type Learned = { slow: Set<string>; paused: Map<string, Date> };
 
+type Next = { lane: Lane; delaySeconds: number; attempt: number; unattempted?: boolean };
+
 /** Attempts one delivery, records it, and says where its next attempt goes, if it is the queue's. */
-async function handle(item: WorkItem, env: Env, lane: Lane, learned: Learned): Promise<{ lane: Lane; delaySeconds: number } | null> {
+async function handle(item: WorkItem, run: Run): Promise<Next | null> {
+  const { env, lane, token, learned } = run;
   const db = httpDb(env);
-  const { endpoint } = item;
+  const { endpoint, delivery } = item;
   const now = Date.now();
   const key = receiverKey(item);
   const pausedUntil = learned.paused.get(key) ?? (endpoint?.pausedUntil && endpoint.pausedUntil.getTime() > now ? endpoint.pausedUntil : null);
-  if (pausedUntil) {
-    await deferDelivery(db, item.delivery.id, pausedUntil);
+  if (pausedUntil && endpoint?.probeDeliveryId !== delivery.id) {
+    await park(db, delivery.id, token);
     return null;
   }
-  const slow = learned.slow.has(key) || (endpoint?.slowUntil !== null && endpoint?.slowUntil !== undefined && endpoint.slowUntil.getTime() > now);
-  if (lane === "fast" && slow) return { lane: "slow", delaySeconds: 0 };
+  const slow = learned.slow.has(key) || (endpoint?.slowUntil != null && endpoint.slowUntil.getTime() > now);
+  if (lane === "fast" && slow) return { lane: "slow", delaySeconds: 0, attempt: delivery.attemptCount, unattempted: true };
 
+  const record = (r: Omit<Recorded, "deliveryId" | "token">) => recordAttempt(db, { ...r, deliveryId: delivery.id, token });
   const refused = await refusal(item, env);
   if (refused) {
-    await recordAttempt(db, { deliveryId: item.delivery.id, endpointId: endpoint?.id ?? null, attempt: refused, status: "failed", cronAfterSeconds: null, health: null });
+    await record({ attempt: refused, counts: true, status: "failed", cronAfterSeconds: null, health: null });
     return null;
   }
   const request = await buildWebhookRequest(item, env.SECRETS_KEYS);
-  if ("error" in request) {
-    const attempt = { at: new Date().toISOString(), status_code: null, latency_ms: 0, response_body: null, error: request.error };
-    await recordAttempt(db, { deliveryId: item.delivery.id, endpointId: endpoint?.id ?? null, attempt, status: "failed", cronAfterSeconds: null, health: null });
-    return null;
-  }
-  const sent = await sendWebhook(request, laneTimeoutMs[lane]);
+  const timeoutMs = lane === "fast" ? env.WEBHOOKS_FAST_TIMEOUT_MS : slowTimeoutMs;
+  // A lease as long as this attempt, unless the claim's is still good for it.
+  const leaseLeft = run.claimedAt + claimSecondsMs - Date.now();
+  if (leaseLeft < timeoutMs + 5_000 && !(await leaseFor(db, delivery.id, token, Math.ceil(timeoutMs / 1000) + 30))) return null;
+  const sent: SendResult =
+    "error" in request
+      ? { attempt: { at: new Date().toISOString(), status_code: null, latency_ms: 0, response_body: null, error: request.error }, retryAfterSeconds: null, abort: !request.retryable, timedOut: false }
+      : await sendWebhook(request, timeoutMs);
 
   if (sent.timedOut && lane === "fast") {
-    // No answer within the fast lane's second: an attempt of its own, tried again at once on the
-    // slow lane with the full timeout. The receiver may have got the first; webhook-id dedupes.
+    // No answer within the fast lane's deadline: tried again at once on the slow lane with the
+    // full timeout, as the same attempt of the schedule. The receiver may have got the first;
+    // webhook-id dedupes.
     learned.slow.add(key);
-    sent.attempt.error = `no answer within ${laneTimeoutMs.fast / 1000} s on the fast lane; tried again at once on the slow lane`;
-    await recordAttempt(db, { deliveryId: item.delivery.id, endpointId: endpoint?.id ?? null, attempt: sent.attempt, status: "pending", cronAfterSeconds: graceSeconds, health: { kind: "slow" } });
-    return { lane: "slow", delaySeconds: 0 };
+    sent.attempt.error = `no answer within ${timeoutMs / 1000} s on the fast lane; tried again at once on the slow lane`;
+    const { recorded } = await record({ attempt: sent.attempt, counts: false, status: "pending", cronAfterSeconds: graceSeconds, health: { kind: "slow" } });
+    return recorded ? { lane: "slow", delaySeconds: 0, attempt: delivery.attemptCount } : null;
   }
 
-  const outcome = decideOutcome(sent, item.delivery.attemptCount + 1, endpoint?.failingSince ?? null);
-  const health = healthOf(sent, outcome, lane);
+  const attempts = delivery.attemptCount + 1;
+  const outcome = decideOutcome(sent, attempts, endpoint?.failingSince ?? null);
+  // An attempt that never reached the receiver says nothing of its health.
+  const health = "error" in request ? null : healthOf(sent, outcome, lane, env.WEBHOOKS_FAST_TIMEOUT_MS);
   const wait = outcome.status === "pending" ? outcome.waitSeconds : null;
   const queued = wait === null ? null : queueDelay(wait);
   const cronAfterSeconds = wait === null ? null : queued === null ? wait : wait + graceSeconds;
-  const paused = await recordAttempt(db, { deliveryId: item.delivery.id, endpointId: endpoint?.id ?? null, attempt: sent.attempt, status: outcome.status, cronAfterSeconds, health });
+  const { recorded, pausedUntil: paused } = await record({ attempt: sent.attempt, counts: true, status: outcome.status, cronAfterSeconds, health });
+  if (!recorded) return null;
   if (paused) {
-    // Paused by this failure: its next attempt, and its other deliveries in this batch, wait for
-    // the pause to end with the rest of its backlog.
+    // Paused, by this failure or another: the retry, and the endpoint's other deliveries in this
+    // batch, are parked with its backlog.
     learned.paused.set(key, paused);
-    if (wait !== null) await deferDelivery(db, item.delivery.id, new Date(Math.max(paused.getTime(), now + wait * 1000)));
     return null;
   }
-  return queued === null ? null : { lane: slow || lane === "slow" ? "slow" : "fast", delaySeconds: queued };
+  return queued === null ? null : { lane: slow || lane === "slow" ? "slow" : "fast", delaySeconds: queued, attempt: attempts };
 }
+
+const claimSecondsMs = claimSeconds * 1000;
 
 const receiverKey = (item: WorkItem) => item.endpoint?.id ?? `agent:${item.delivery.agentId}`;
 
@@ -161,12 +178,12 @@ async function refusal(item: WorkItem, env: Env) {
   return verdict.ok ? null : fail(`refused to send: the URL ${verdict.reason}`);
 }
 
-function healthOf(sent: SendResult, outcome: ReturnType<typeof decideOutcome>, lane: Lane): Health | null {
+function healthOf(sent: SendResult, outcome: ReturnType<typeof decideOutcome>, lane: Lane, fastTimeoutMs: number): Health | null {
   if (outcome.disable) return { kind: "disable", reason: outcome.disable };
-  if (outcome.health === "up") return { kind: "up", fast: sent.attempt.latency_ms < laneTimeoutMs.fast };
+  if (outcome.health === "up") return { kind: "up", fast: sent.attempt.latency_ms < fastTimeoutMs };
   if (outcome.health !== "down") return null;
   // A slow-lane timeout costs 15 s of the lane: pause at once rather than after a streak.
-  return { kind: "down", pauseAt: sent.timedOut && lane === "slow" ? 1 : pauseAfterFailures, pauseSeconds: firstPauseSeconds };
+  return { kind: "down", pauseAt: sent.timedOut && lane === "slow" ? 1 : pauseAfterFailures, pauseSeconds: firstPauseSeconds, retryAfterSeconds: sent.retryAfterSeconds };
 }
 
 async function send(env: Env, lane: Lane, messages: MessageSendRequest<WebhookMessage>[]): Promise<void> {

@@ -20,17 +20,22 @@ export type WebhookRequest = { url: string; headers: Record<string, string>; bod
  * The secrets are stored sealed (lib/secrets.ts) and opened here, for this request only. One that
  * does not open is an error of this delivery: nothing is sent.
  */
-export async function buildWebhookRequest(item: WorkItem, keyring: Keyring, now = new Date()): Promise<WebhookRequest | { error: string }> {
+export async function buildWebhookRequest(item: WorkItem, keyring: Keyring, now = new Date()): Promise<WebhookRequest | Unsendable> {
   try {
     return await signedRequest(item, keyring, now);
   } catch (err) {
     if (!(err instanceof SealedSecretError)) throw err;
+    // The reason (which key, which column) is for the operator's log, not the customer's delivery
+    // log. Retried on the schedule: during a key rollout an isolate may not hold the key yet.
     console.error(`webhooks: delivery ${item.delivery.id} not sent: ${err.message}`);
-    return { error: `the signing secret cannot be opened: ${err.message}` };
+    return { error: "the signing secret could not be opened; Ringback's operators have the details", retryable: true };
   }
 }
 
-async function signedRequest(item: WorkItem, keyring: Keyring, now: Date): Promise<WebhookRequest | { error: string }> {
+/** Why a delivery cannot be sent, and whether trying again later may do. */
+export type Unsendable = { error: string; retryable: boolean };
+
+async function signedRequest(item: WorkItem, keyring: Keyring, now: Date): Promise<WebhookRequest | Unsendable> {
   const { delivery, event, endpoint, agent } = item;
   const type = event.type as EventType;
   const payload = eventPayloads[type]?.schema.safeParse(event.data);
@@ -77,5 +82,5 @@ async function signedRequest(item: WorkItem, keyring: Keyring, now: Date): Promi
     headers["x-calldock-signature"] = hex;
     return { url: agent.webhookUrl, headers, body };
   }
-  return { error: delivery.agentId ? "the agent has no post-call webhook URL and secret" : "the endpoint no longer exists" };
+  return { error: delivery.agentId ? "the agent has no post-call webhook URL and secret" : "the endpoint no longer exists", retryable: false };
 }

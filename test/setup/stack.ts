@@ -7,7 +7,7 @@ import { startLocalStack, type LocalBindings } from "../../dev/stack.ts";
 import { installFaults } from "./faults.ts";
 
 export type TestStack = {
-  bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true"; DIALLER_ENABLED: "false" };
+  bindings: LocalBindings & { ENVIRONMENT: "test"; WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true"; WEBHOOKS_FAST_TIMEOUT_MS: string; DIALLER_ENABLED: "false" };
   databaseUrl: string;
   redisUrl: string | undefined;
   sources: { postgres: string; redis: string };
@@ -47,7 +47,9 @@ export default async function setup(project: TestProject) {
 
   project.provide("stack", {
     // Webhook tests deliver to receivers on 127.0.0.1 (test/setup/webhook-lab.ts).
-    bindings: { ...stack.bindings, ENVIRONMENT: "test", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", DIALLER_ENABLED: "false" },
+    // The fast lane's deadline is 5 s here, not 1 s: a loopback receiver on a busy two-core
+    // machine may take over a second, and a test of a healthy delivery must not see it as slow.
+    bindings: { ...stack.bindings, ENVIRONMENT: "test", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", WEBHOOKS_FAST_TIMEOUT_MS: "5000", DIALLER_ENABLED: "false" },
     databaseUrl: postgres.url,
     redisUrl: redis.url,
     sources: { postgres: postgres.source, redis: redis.source },

@@ -7,7 +7,7 @@ import { deadLetters, events, idempotencyKeys, leads, webhookDeliveries, webhook
 import { sendDueDeliveries, sweepOutbox } from "../../functions/cron/webhooks.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import { newEvent, publishAfterCommit } from "../../functions/lib/outbox.ts";
-import { db, makeWorkspace, tenant, testEnv } from "./fixtures.ts";
+import { bearer, call, db, makeWorkspace, tenant, testEnv } from "./fixtures.ts";
 import { runUnderChaos, seeded } from "./webhooks-chaos.ts";
 import { bindings, createEndpoint, deliveriesOf, insertEvent, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";
 
@@ -16,7 +16,7 @@ async function setup() {
   const r = await receiver();
   const endpoint = await createEndpoint(live.key, { url: r.url });
   await r.configure({ secrets: [endpoint.secret], hexSecret: endpoint.secret });
-  return { r, endpoint, owner: { workspaceId: workspace.id, mode: "live" as const } };
+  return { r, endpoint, owner: { workspaceId: workspace.id, mode: "live" as const }, key: live.key };
 }
 
 const poll = { timeout: 15_000, interval: 100 };
@@ -136,8 +136,8 @@ describe("a consumer that throws mid-batch", () => {
     await db().update(webhookDeliveries).set({ leasedUntil: new Date(Date.now() - 1000), nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, stuck!.id));
     const cron = recordingQueue();
     await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cron.queue });
-    expect(cron.sent.map((m) => m.body)).toContainEqual({ event_id: doomed.id, delivery_id: stuck!.id });
-    await runQueue("webhooks", [{ event_id: doomed.id, delivery_id: stuck!.id }], { bindings: { WEBHOOKS: queue.queue } });
+    expect(cron.sent.map((m) => m.body)).toContainEqual({ event_id: doomed.id, delivery_id: stuck!.id, attempt: 0 });
+    await runQueue("webhooks", [{ event_id: doomed.id, delivery_id: stuck!.id, attempt: 0 }], { bindings: { WEBHOOKS: queue.queue } });
 
     const requests = await r.requests();
     expect(requests).toHaveLength(6);
@@ -244,7 +244,7 @@ describe("the cron", () => {
     await db().update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(webhookDeliveries.id, delivery!.id));
     const cronQueue = recordingQueue();
     await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cronQueue.queue });
-    expect(cronQueue.sent.map((m) => m.body)).toContainEqual({ event_id: event.id, delivery_id: delivery!.id });
+    expect(cronQueue.sent.map((m) => m.body)).toContainEqual({ event_id: event.id, delivery_id: delivery!.id, attempt: 8 });
     const [claimed] = await deliveriesOf(event.id);
     expect(claimed!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000); // the claim's lease
     await runQueue("webhooks", [{ event_id: event.id, delivery_id: delivery!.id }], { bindings: { WEBHOOKS: queue.queue } });
@@ -262,33 +262,71 @@ describe("the cron", () => {
     expect(failed).toMatchObject({ status: "failed", attemptCount: 10, nextAttemptAt: null });
   });
 
-  it("holds a paused endpoint's backlog, sends one delivery as a probe when the pause ends, and the rest once it succeeds", async () => {
-    const { r, endpoint, owner } = await setup();
-    const backlog = [];
-    for (let i = 0; i < 4; i++) backlog.push(await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]));
-    const ids = backlog.map((e) => e.id);
-    await runQueue("webhooks", ids.map((id) => ({ event_id: id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
-    const rows = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids)).orderBy(webhookDeliveries.id);
-    // As if they had failed three times running: a backlog, all due, behind a pause.
-    const due = new Date(Date.now() - 60_000);
-    await db().update(webhookDeliveries).set({ status: "pending", nextAttemptAt: due, attemptCount: 3 }).where(inArray(webhookDeliveries.eventId, ids));
-    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000), failureStreak: 3 }).where(eq(webhookEndpoints.id, endpoint.id));
-    const sent = async () => {
-      const cron = recordingQueue();
-      await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cron.queue });
-      return cron.sent.map((m) => m.body.delivery_id).filter((id) => rows.some((d) => d.id === id));
-    };
-    expect(await sent()).toEqual([]);
+  describe("a paused endpoint's backlog", () => {
+    /** Four deliveries parked behind a pause that ends now, as if the endpoint had failed three times running. */
+    async function parkedBacklog() {
+      const { r, endpoint, owner, key } = await setup();
+      const ids = [];
+      for (let i = 0; i < 4; i++) ids.push((await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"])).id);
+      await runQueue("webhooks", ids.map((id) => ({ event_id: id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
+      const rows = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids));
+      await db().update(webhookDeliveries).set({ status: "pending", nextAttemptAt: null, attemptCount: 3 }).where(inArray(webhookDeliveries.eventId, ids));
+      await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000), failureStreak: 3, pauseCount: 1 }).where(eq(webhookEndpoints.id, endpoint.id));
+      const ours = (id: string | undefined) => rows.some((d) => d.id === id);
+      /** What a cron run sends of this backlog. */
+      const cronSends = async () => {
+        const cron = recordingQueue();
+        await sendDueDeliveries({ ...testEnv(), WEBHOOKS: cron.queue });
+        return cron.sent.map((m) => m.body).filter((b) => ours(b.delivery_id));
+      };
+      return { r, endpoint, rows, cronSends, key };
+    }
 
-    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
-    const probe = await sent();
-    expect(probe).toHaveLength(1);
-    expect(await sent()).toEqual([]); // the probe is claimed; the rest still wait behind it
+    it("costs the cron nothing while paused, sends one probe when the pause ends, and the rest once it succeeds", async () => {
+      const { r, endpoint, rows, cronSends } = await parkedBacklog();
+      expect(await cronSends()).toEqual([]);
 
-    await runQueue("webhooks", [{ event_id: rows.find((d) => d.id === probe[0])!.eventId, delivery_id: probe[0] }], { bindings: { WEBHOOKS: recordingQueue().queue } });
-    expect((await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id)))[0]).toMatchObject({ pausedUntil: null, failureStreak: 0 });
-    expect((await sent()).sort()).toEqual(rows.map((d) => d.id).filter((id) => id !== probe[0]).sort());
-    expect(await r.requests()).toHaveLength(4 + 1);
+      await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
+      const [probe, ...others] = await cronSends();
+      expect(others).toEqual([]);
+      expect(probe).toMatchObject({ attempt: 3 });
+      expect(await endpointRow(endpoint.id)).toMatchObject({ probeDeliveryId: probe!.delivery_id });
+      expect(await cronSends()).toEqual([]); // the probe is under way; the rest wait behind it
+
+      await runQueue("webhooks", [probe!], { bindings: { WEBHOOKS: recordingQueue().queue } });
+      expect(await endpointRow(endpoint.id)).toMatchObject({ pausedUntil: null, failureStreak: 0, pauseCount: 0, probeDeliveryId: null });
+      const released = await cronSends();
+      expect(released.map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).filter((id) => id !== probe!.delivery_id).sort());
+      await runQueue("webhooks", released, { bindings: { WEBHOOKS: recordingQueue().queue } });
+      const after = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, rows.map((d) => d.id)));
+      expect(after.every((d) => d.status === "succeeded")).toBe(true);
+      expect(await r.requests()).toHaveLength(4 + 4);
+    });
+
+    it("is let go at once when the endpoint gets a new URL, which starts its health afresh", async () => {
+      const { endpoint, rows, cronSends, key } = await parkedBacklog();
+      const other = await receiver();
+      const res = await call(`/v1/webhook_endpoints/${endpoint.id}`, { method: "PATCH", headers: { ...bearer(key), "Content-Type": "application/json" }, body: JSON.stringify({ url: other.url }) });
+      expect(res.status).toBe(200);
+      expect(await endpointRow(endpoint.id)).toMatchObject({ pausedUntil: null, failureStreak: 0, pauseCount: 0 });
+      expect((await cronSends()).map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).sort());
+    });
+
+    it("pauses the endpoint again, for twice as long, when the probe fails, and keeps the rest parked", async () => {
+      const { r, endpoint, cronSends } = await parkedBacklog();
+      await r.configure({ responses: [{ status: 503 }] });
+      await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
+      const [probe] = await cronSends();
+      await runQueue("webhooks", [probe!], { bindings: { WEBHOOKS: recordingQueue().queue } });
+      const paused = await endpointRow(endpoint.id);
+      expect(paused).toMatchObject({ failureStreak: 4, pauseCount: 2, probeDeliveryId: null });
+      const seconds = (paused.pausedUntil!.getTime() - Date.now()) / 1000;
+      expect(seconds).toBeGreaterThan(110);
+      expect(seconds).toBeLessThanOrEqual(120);
+      const [tried] = await deliveriesOf(probe!.event_id);
+      expect(tried).toMatchObject({ status: "pending", attemptCount: 4, nextAttemptAt: null }); // parked again
+      expect(await cronSends()).toEqual([]);
+    });
   });
 });
 
