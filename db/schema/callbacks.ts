@@ -60,6 +60,10 @@ export const callbacks = pgTable(
     index("callbacks_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} IN ('scheduled', 'retry_scheduled')`),
+    // The cron's look for callbacks whose call went silent: only those in play.
+    index("callbacks_in_play_idx")
+      .on(t.updatedAt)
+      .where(sql`${t.status} IN ('dialing', 'connected')`),
     index("callbacks_list_idx").on(t.workspaceId, t.mode, t.id),
     index("callbacks_lead_idx").on(t.leadId),
     index("callbacks_fingerprint_idx").on(t.workspaceId, t.mode, t.fingerprint, t.createdAt),

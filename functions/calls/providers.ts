@@ -9,3 +9,8 @@ type Ctx = { waitUntil(promise: Promise<unknown>): void };
 export function telephonyFor(env: Env, ctx: Ctx, mode: "live" | "test"): Telephony {
   return mode === "test" ? sandboxTelephony(env, ctx) : twilioTelephony(env);
 }
+
+/** The provider a call was placed with, by the name stored on its attempt. */
+export function telephonyNamed(env: Env, ctx: Ctx, name: "twilio" | "sandbox"): Telephony {
+  return name === "sandbox" ? sandboxTelephony(env, ctx) : twilioTelephony(env);
+}

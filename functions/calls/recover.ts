@@ -1,8 +1,9 @@
-import { currentLeg, legState, touchLeg } from "../../db/queries/call-status.ts";
+import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/call-status.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
-import { telephonyFor } from "./providers.ts";
+import { telephonyNamed } from "./providers.ts";
 import { applyStatus, retryOrEnd, settle } from "./status.ts";
+import type { AttemptStatus } from "./telephony.ts";
 
 // A callback whose call went silent: in dialing or connected, and no word about its current call
 // for a quarter of an hour (a dialler that died after its claim, a status callback that never
@@ -11,6 +12,8 @@ import { applyStatus, retryOrEnd, settle } from "./status.ts";
 // already talked.
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
+
+const ended = new Set<string>(["completed", "busy", "failed", "no-answer", "canceled"]);
 
 export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: string): Promise<void> {
   const db = httpDb(env);
@@ -24,30 +27,41 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
   await settle(env, ctx, leg.id);
   if (!(await stillInPlay(env, leg.id))) return;
 
-  // Then, what the provider says of the call.
-  const failed = { attemptId: leg.id, leg: "agent" as const, callId: leg.provider_call_id ?? `failed-${leg.id}`, status: "failed" as const, sequence: null };
-  if (!leg.provider_call_id) {
-    // The create-call never came back: no call exists to ask about.
-    await applyStatus(env, ctx, failed);
+  // Then, what the provider says of the call. The sandbox keeps nothing to ask (its call died
+  // with the isolate that played it), and a call with no id never reached the provider: both
+  // ended without a word.
+  const asked = leg.provider_call_id && leg.provider === "twilio" ? await telephonyNamed(env, ctx, leg.provider).callState(leg.provider_call_id) : "ended";
+  if (asked === null) {
+    // Twilio did not answer: look again in a quarter of an hour.
+    await touchLeg(db, leg.id);
     return;
   }
-  const telephony = telephonyFor(env, ctx, leg.mode);
-  const state = await telephony.callState(leg.provider_call_id);
-  if (!state) {
-    // The sandbox keeps nothing to ask: its call died with the isolate that played it. Twilio
-    // not answering is another matter: ask again at the next run.
-    if (telephony.name === "sandbox") await applyStatus(env, ctx, failed);
-    return;
+  if (asked !== "ended") {
+    if (asked.lead) {
+      await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: asked.lead.callId, status: asked.lead.status, sequence: null, durationSeconds: asked.lead.durationSeconds });
+    }
+    await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId: leg.provider_call_id!, status: asked.agent.status, sequence: null, durationSeconds: asked.agent.durationSeconds });
+    // Still ringing or talking, by the provider's word: looked at again in a quarter of an hour.
+    if (!ended.has(asked.agent.status)) {
+      if (await stillInPlay(env, leg.id)) await touchLeg(db, leg.id);
+      return;
+    }
   }
-  if (state.lead) {
-    await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: state.lead.callId, status: state.lead.status, sequence: null, durationSeconds: state.lead.durationSeconds });
+  // The agent's call is over. A lead's leg with no final word ended with it: if the lead had
+  // answered, they talked (the callback completes); if not, the lead was not reached (a miss).
+  const now = await legState(db, leg.id);
+  if (!now || !now.current) return;
+  if (now.lead_status !== null && !ended.has(now.lead_status)) {
+    const status: AttemptStatus = now.lead_status === "in-progress" ? "completed" : "failed";
+    await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: now.lead_call_id ?? `lost-${leg.id}`, status, sequence: null });
   }
-  await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId: leg.provider_call_id, status: state.agent.status, sequence: null, durationSeconds: state.agent.durationSeconds });
-  // Still ringing or talking, by the provider's word: looked at again in a quarter of an hour.
+  if (!ended.has(now.status)) {
+    await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId: leg.provider_call_id ?? `failed-${leg.id}`, status: "failed", sequence: null });
+  }
   if (await stillInPlay(env, leg.id)) await touchLeg(db, leg.id);
 }
 
 async function stillInPlay(env: Env, attemptId: string): Promise<boolean> {
-  const leg = await legState(httpDb(env), attemptId);
+  const leg: LegState | null = await legState(httpDb(env), attemptId);
   return leg !== null && leg.current && ["dialing", "connected"].includes(leg.callback_status);
 }

@@ -9,6 +9,7 @@ import { newId } from "../lib/ids.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { retryDue } from "../lib/schedule.ts";
 import { placeLeg } from "./dial.ts";
+import { telephonyNamed } from "./providers.ts";
 import { queueDial } from "./queue-dial.ts";
 import type { StatusUpdate } from "./telephony.ts";
 
@@ -46,6 +47,17 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
   } else if (lead !== null && ended.has(lead)) {
     await attemptMissed(env, ctx, leg, lead);
   } else if (lead === null && ended.has(leg.status)) {
+    // The agent's call ended with no word of the lead's. If the agent had answered, the lead's
+    // statuses may only be lost: Twilio is asked before the lead counts as not reached (a lead
+    // who talked is never rung again). If it cannot say, the cron's recovery asks again later.
+    if (leg.status === "completed" && leg.provider === "twilio" && leg.provider_call_id) {
+      const state = await telephonyNamed(env, ctx, "twilio").callState(leg.provider_call_id);
+      if (!state) return;
+      if (state.lead) {
+        await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: state.lead.callId, status: state.lead.status, sequence: null, durationSeconds: state.lead.durationSeconds });
+        return;
+      }
+    }
     // The agent's call ended without ever reaching the lead: ring the next agent, if any.
     await nextAgentOrMiss(env, ctx, leg, leg.status === "completed" ? "agent-hung-up" : `agent-${leg.status}`);
   }
@@ -62,12 +74,17 @@ async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegState, reason: string
   const { tried, legs } = await agentsTried(db, leg.callback_id, leg.attempt_number);
   if (leg.leg !== legs - 1) return;
   const fixed = cb.agent_override !== null || cb.agent_id !== null;
-  if (!fixed) {
+  // The next agent rings the lead too: only if the lead may still be called now. A status that
+  // came late, or the cron's recovery, may find the window closed, a cap reached or the number
+  // put on the do-not-call list since the attempt was decided; the miss then retries through the
+  // dialler's whole decision.
+  const lawful = !cb.on_dnc && !cb.opted_out && !schedule(factsOf(cb, null), new Date()).hold;
+  if (!fixed && lawful) {
     const placed = await placeLeg(env, ctx, cb, { leg: legs, tried });
     // "raced": the same status, settled twice at once, and the other placed the next leg.
     if (placed !== "no_agent") return;
   }
-  await attemptMissed(env, ctx, leg, fixed ? reason : "no-agent-answered");
+  await attemptMissed(env, ctx, leg, fixed ? reason : lawful ? "no-agent-answered" : "next-agent-not-lawful-now");
 }
 
 /** The attempt is over without a conversation: call.missed, and a retry or the end, in one statement. */

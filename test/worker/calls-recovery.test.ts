@@ -3,12 +3,12 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { silentCallbacks } from "../../db/queries/call-attempts.ts";
 import { advanceLeg } from "../../db/queries/call-status.ts";
-import { callAttempts, callbacks } from "../../db/schema/index.ts";
+import { callAttempts, callbacks, leads } from "../../db/schema/index.ts";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { recoverSilentCallback } from "../../functions/calls/recover.ts";
 import type { Env } from "../../functions/env.ts";
 import type { CallStateRequest, ReadyRequest } from "../setup/fake-twilio-types.ts";
-import { db, testEnv } from "./fixtures.ts";
+import { db, makeAgent, testEnv, zoneAtHour } from "./fixtures.ts";
 import { attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadStatusCallback, recordedCalls, statusCallbacks, twimlRequest, written } from "./telephony-helpers.ts";
 
 // Calls that always finish: a process that dies between a call's status and the callback's
@@ -153,13 +153,15 @@ describe("a call whose status callbacks never came", () => {
     expect(await silentCallbacks(db(), 10_000)).not.toContain(dialed.callbackId);
   });
 
-  it("is left as it is while Twilio cannot be reached, and settled once it can", async () => {
+  it("is left as it is while Twilio cannot be reached, looked at again in 15 minutes, and settled once it can", async () => {
     const dialed = await dialedCallback();
     await silentFor(dialed.callbackId, 16);
     const before = await written(dialed.workspace.id, dialed.attemptId);
     await recover(dialed.callbackId, twilioDown());
-    expect(await written(dialed.workspace.id, dialed.attemptId)).toEqual(before);
-    expect(await silentCallbacks(db(), 10_000)).toContain(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect({ ...after, attempt: { ...after.attempt, updatedAt: null } }).toEqual({ ...before, attempt: { ...before.attempt, updatedAt: null } });
+    expect(await silentCallbacks(db(), 10_000)).not.toContain(dialed.callbackId); // not asked again every minute
+    await silentFor(dialed.callbackId, 16);
     await setCallState({ callSid: dialed.callSid, status: "busy" });
     await recover(dialed.callbackId);
     expect((await written(dialed.workspace.id, dialed.attemptId)).callbacks[0]!.status).toBe("retry_scheduled");
@@ -197,6 +199,78 @@ describe("a call whose status callbacks never came", () => {
     const [cb] = await db().select().from(callbacks).where(eq(callbacks.id, due.callbackId));
     expect(cb).toMatchObject({ status: "retry_scheduled", attemptCount: 1 });
     expect(cb!.nextAttemptAt).not.toBeNull();
+  });
+});
+
+describe("a silent call whose provider has no final word", () => {
+  /** The lead's leg got as far as `statuses`, then nothing more came. */
+  async function leadGotAsFar(statuses: string[]) {
+    const dialed = await dialedCallback();
+    const { lead, leadCallSid } = await agentAnswered(dialed);
+    await deliverAll(lead.filter((r) => statuses.includes(r.status!)));
+    await silentFor(dialed.callbackId, 16);
+    return { dialed, leadCallSid };
+  }
+
+  it("completes the callback when the lead had answered and Twilio no longer knows the call", async () => {
+    const { dialed } = await leadGotAsFar(["initiated", "ringing", "in-progress"]);
+    await recover(dialed.callbackId); // the fake Twilio answers 404: no record of the call
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt).toMatchObject({ status: "failed", leadStatus: "completed" });
+    expect(after.callbacks[0]).toMatchObject({ status: "completed", endedReason: "answered" });
+    expect(after.callLogs).toHaveLength(1);
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+  });
+
+  it("counts a miss when the lead's call was still ringing", async () => {
+    const { dialed } = await leadGotAsFar(["initiated", "ringing"]);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt).toMatchObject({ leadStatus: "failed" });
+    expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled" });
+    expect(after.events.filter((e) => e === "call.missed")).toHaveLength(1);
+  });
+
+  it("settles a sandbox call, which keeps nothing to ask, from what is stored", async () => {
+    const { dialed } = await leadGotAsFar(["initiated", "ringing", "in-progress"]);
+    await db().update(callAttempts).set({ provider: "sandbox" }).where(eq(callAttempts.id, dialed.attemptId));
+    await recover(dialed.callbackId);
+    expect((await written(dialed.workspace.id, dialed.attemptId)).callbacks[0]).toMatchObject({ status: "completed" });
+  });
+});
+
+describe("an agent's call that ended with no word of the lead's", () => {
+  it("asks Twilio before counting the lead as not reached, and completes the callback if they talked", async () => {
+    const dialed = await dialedCallback();
+    const agent = (await statusCallbacks({ attempt: dialed.attemptId, leg: "agent", order: "in-order" })).requests;
+    // The lead's status callbacks were lost; Twilio's record says the lead talked.
+    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 90, child: { callSid: `CA${"3".repeat(32)}`, status: "completed", duration: 75 } });
+    await deliverAll(agent);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt).toMatchObject({ leadStatus: "completed", durationSeconds: 75 });
+    expect(after.callbacks[0]).toMatchObject({ status: "completed" });
+    expect(after.events).not.toContain("call.missed");
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+  });
+});
+
+describe("the next agent in round robin", () => {
+  it("is not rung when the lead may no longer be called: the attempt is a miss, retried at the next lawful moment", async () => {
+    const due = await dueCallback();
+    await makeAgent(due.workspace.id);
+    await db().update(callbacks).set({ agentId: null }).where(eq(callbacks.id, due.callbackId));
+    const ctx = createExecutionContext();
+    expect(await dialCallback(testEnv(), ctx, due.callbackId)).toBe("dialed");
+    await waitOnExecutionContext(ctx);
+    const [first] = await attemptsOf(due.callbackId);
+    // The first agent does not answer, at an hour the lead may no longer be called.
+    await db().update(leads).set({ timezone: zoneAtHour(23) }).where(eq(leads.id, due.leadId));
+    await deliverAll((await statusCallbacks({ attempt: first!.id, leg: "agent", statuses: ["initiated", "ringing", "no-answer"] })).requests);
+    expect(await attemptsOf(due.callbackId)).toHaveLength(1);
+    const after = await written(due.workspace.id, first!.id);
+    expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled", hold: { reason: "calling_hours" } });
+    const missed = (await db().execute(sql`SELECT data->>'reason' AS reason FROM events WHERE workspace_id = ${due.workspace.id} AND type = 'call.missed'`)).rows;
+    expect(missed).toEqual([{ reason: "next-agent-not-lawful-now" }]);
   });
 });
 

@@ -94,5 +94,6 @@ export function zoneAtHour(hour: number, now = new Date()): string {
   let offset = hour - now.getUTCHours(); // the zone's offset from UTC, in hours
   if (offset > 14) offset -= 24;
   if (offset < -12) offset += 24;
-  return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+  // UTC, not Etc/GMT, for offset 0: the name Intl (and so Ringback) gives that zone back.
+  return offset === 0 ? "UTC" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "callbacks_in_play_idx" ON "callbacks" USING btree ("updated_at") WHERE "callbacks"."status" IN ('dialing', 'connected');
