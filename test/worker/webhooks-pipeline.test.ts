@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { describe, expect, it } from "vitest";
 import { eq, inArray, sql } from "drizzle-orm";
 import worker from "../../functions/index.ts";
+import type { Bindings } from "../../functions/env.ts";
 import { claimUnfannedEvents } from "../../db/queries/events.ts";
 import { deadLetters, events, idempotencyKeys, leads, webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
 import { sendDueDeliveries, sweepOutbox } from "../../functions/cron/webhooks.ts";
@@ -55,6 +56,30 @@ describe("outbox to queue to receiver", () => {
     expect(JSON.parse((await r.requests())[0]!.body)).toMatchObject({ id: event.id, event: "form_response.created" });
     const [row] = await db().select().from(events).where(eq(events.id, event.id));
     expect(row!.enqueuedAt).toBeInstanceOf(Date);
+  });
+
+  it("answers an intake whose queue send throws after the commit, and the sweeper delivers its events", async () => {
+    const { r, owner, key } = await setup();
+    const broken = { send: () => Promise.reject(new Error("queue unavailable")), sendBatch: () => Promise.reject(new Error("queue unavailable")) };
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("https://ringback.test/v1/callbacks", { method: "POST", headers: { ...bearer(key), "Content-Type": "application/json" }, body: JSON.stringify({ phone: "+14155550123" }) }),
+      { ...bindings, WEBHOOKS: broken } as unknown as Bindings,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(201);
+    const written = await db().select().from(events).where(eq(events.workspaceId, owner.workspaceId));
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.every((e) => e.enqueuedAt === null && e.fannedOutAt === null)).toBe(true);
+
+    // Half a minute on, the cron sends them through the real queue.
+    await db().update(events).set({ createdAt: new Date(Date.now() - 31_000) }).where(eq(events.workspaceId, owner.workspaceId));
+    const cron = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), bindings, cron);
+    await waitOnExecutionContext(cron);
+    await expect.poll(async () => (await r.requests()).length, poll).toBe(written.length);
+    expect(new Set((await r.requests()).map((q) => JSON.parse(q.body).id))).toEqual(new Set(written.map((e) => e.id)));
   });
 
   it("leaves an event younger than 30 s to the fast path", async () => {
