@@ -5,7 +5,7 @@
 // Run: npm run bench:isolation [-- <intake requests per workspace and phase>]
 import { addDomain, createWorkspace } from "../db/admin/commands.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
-import { percentile, startBench } from "./harness.ts";
+import { percentile, startBench, until } from "./harness.ts";
 
 const requests = Number(process.argv[2] ?? 150);
 // The dialler is off: the events are intake's (three per request), nothing else.
@@ -63,12 +63,4 @@ try {
 } finally {
   await receivers.close();
   await bench.stop();
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for deliveries");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

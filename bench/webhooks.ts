@@ -17,6 +17,7 @@ import { startLocalStack } from "../dev/stack.ts";
 import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
 import { newId } from "../functions/lib/ids.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
+import { until } from "./harness.ts";
 
 const burst = Number(process.argv[2] ?? 1000);
 const intakeRequests = Number(process.argv[3] ?? 300);
@@ -105,12 +106,4 @@ try {
   await receivers.close();
   await stack.close();
   await postgres.stop();
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for deliveries");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -32,18 +32,6 @@ export function chaosQueue(mine: Set<string>) {
   return { queues, take: () => held.splice(0, held.length) };
 }
 
-/** A seeded generator (mulberry32), so a failing run can be repeated. */
-export function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Two hours pass for these events, their deliveries and endpoints: every lease, pause and retry wait is over. */
 export async function timePasses(eventIds: string[], endpointIds: string[]) {
   const back = (column: string) => sql.raw(`${column} = ${column} - interval '2 hours'`);

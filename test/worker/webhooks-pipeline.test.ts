@@ -9,7 +9,8 @@ import { sendDueDeliveries, sweepOutbox } from "../../functions/cron/webhooks.ts
 import { newId } from "../../functions/lib/ids.ts";
 import { newEvent, publishAfterCommit } from "../../functions/lib/outbox.ts";
 import { bearer, call, db, makeWorkspace, tenant, testEnv } from "./fixtures.ts";
-import { runUnderChaos, seeded } from "./webhooks-chaos.ts";
+import { runUnderChaos } from "./webhooks-chaos.ts";
+import { rng } from "../setup/random-json.ts";
 import { bindings, createEndpoint, deliveriesOf, insertEvent, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";
 
 async function setup() {
@@ -359,7 +360,7 @@ describe("the cron", () => {
 // and the sweeper tests above must not race it for theirs.
 describe("under chaos: messages dropped, dead-lettered, consumers killed mid-batch", () => {
   it("every committed event reaches every subscribed receiver, once per webhook-id after de-duplication", async () => {
-    const random = seeded(20261201);
+    const random = rng(20261201);
     const types = ["lead.updated", "callback.scheduled", "call.connected"] as const;
     const one = await tenant("Chaos one");
     const two = await tenant("Chaos two");
