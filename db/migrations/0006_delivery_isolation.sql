@@ -4,6 +4,7 @@ ALTER TABLE "webhook_endpoints" ADD COLUMN "paused_until" timestamp with time zo
 ALTER TABLE "webhook_endpoints" ADD COLUMN "failure_streak" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "webhook_endpoints" ADD COLUMN "pause_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "webhook_endpoints" ADD COLUMN "probe_delivery_id" text;--> statement-breakpoint
+ALTER TABLE "webhook_endpoints" ADD COLUMN "has_parked" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "sends" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 -- Events from before this migration count as fanned out ('-infinity': done, time unknown). A
 -- constant default is only recorded, not written to each row, so this takes no time however
@@ -12,7 +13,7 @@ ALTER TABLE "events" ADD COLUMN "fanned_out_at" timestamp with time zone DEFAULT
 ALTER TABLE "events" ALTER COLUMN "fanned_out_at" DROP DEFAULT;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD COLUMN "leased_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD COLUMN "lease_token" text;--> statement-breakpoint
-CREATE INDEX "webhook_endpoints_paused_idx" ON "webhook_endpoints" USING btree ("paused_until") WHERE "webhook_endpoints"."paused_until" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "webhook_endpoints_parked_idx" ON "webhook_endpoints" USING btree ("paused_until") WHERE "webhook_endpoints"."has_parked";--> statement-breakpoint
 CREATE INDEX "events_unfanned_idx" ON "events" USING btree ("created_at") WHERE "events"."fanned_out_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_endpoint_due_idx" ON "webhook_deliveries" USING btree ("endpoint_id","next_attempt_at") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_event_idx" ON "webhook_deliveries" USING btree ("event_id");--> statement-breakpoint

@@ -3,7 +3,7 @@ import type { Db } from "../../functions/lib/db.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import { events, webhookDeliveries } from "../schema/index.ts";
 import type { Owner } from "./webhook-endpoints.ts";
-import { loadFanout, watchdog } from "./webhook-work.ts";
+import { loadFanout, releasedPerSuccess, watchdog, type DueDelivery } from "./webhook-work.ts";
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect & { eventType: string };
 
@@ -90,8 +90,6 @@ export async function prepareReplay(db: Db, event: { id: string; workspaceId: st
 
 // ---- the cron ----
 
-export type DueDelivery = { id: string; event_id: string; attempt_count: number };
-
 /**
  * Pending deliveries whose next_attempt_at has passed: long waits that are due, and any the queue
  * lost. Claimed in one statement (locked, skipping rows another run holds) by moving
@@ -115,30 +113,70 @@ export async function claimDueDeliveries(db: Db, limit: number): Promise<DueDeli
 }
 
 /**
- * Paused endpoints whose pause is over: each sends one parked delivery as its probe. The endpoint
- * stays paused for the watchdog period meanwhile, its other deliveries parked, so one attempt
- * decides: success lets the backlog go, failure pauses it again (webhook-work.ts). A probe whose
- * message is lost is replaced by another when the watchdog period ends.
+ * Paused endpoints with a parked backlog whose pause is over: each sends one parked delivery as
+ * its probe. The endpoint stays paused for the watchdog period meanwhile, its other deliveries
+ * parked, so one attempt decides: success lets the backlog go, failure pauses it again
+ * (webhook-work.ts). A probe whose message is lost is replaced when the watchdog period ends. An
+ * endpoint marked as having a backlog that has none left is unmarked.
  */
 export async function claimProbes(db: Db, limit: number): Promise<DueDelivery[]> {
+  const [probes] = await db.batch([
+    db.execute<DueDelivery>(sql`
+      WITH due AS (
+        SELECT e.id AS endpoint_id, p.id AS delivery_id
+        FROM webhook_endpoints e
+        CROSS JOIN LATERAL (
+          SELECT d.id FROM webhook_deliveries d
+          WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+          LIMIT 1
+        ) p
+        WHERE e.has_parked AND e.paused_until <= now() AND e.enabled
+        LIMIT ${limit}
+        FOR UPDATE OF e SKIP LOCKED
+      ), probing AS (
+        UPDATE webhook_endpoints e SET paused_until = ${watchdog}, probe_delivery_id = due.delivery_id
+        FROM due WHERE e.id = due.endpoint_id
+      )
+      UPDATE webhook_deliveries d SET next_attempt_at = ${watchdog}, updated_at = now()
+      FROM due WHERE d.id = due.delivery_id
+      RETURNING d.id, d.event_id, d.attempt_count`),
+    db.execute(sql`
+      UPDATE webhook_endpoints e SET has_parked = false
+      WHERE e.has_parked AND e.paused_until <= now()
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at IS NULL)`),
+  ]);
+  return probes.rows;
+}
+
+/**
+ * Endpoints with a parked backlog that are no longer paused (a success ended the pause but the
+ * backlog it let go stopped short, a new URL, a manual enable) or are disabled: up to a hundred of
+ * each one's parked deliveries go each minute, for the consumer to send (or refuse). An endpoint
+ * left with none is unmarked.
+ */
+export async function claimParkedBacklogs(db: Db, endpoints: number): Promise<DueDelivery[]> {
   const { rows } = await db.execute<DueDelivery>(sql`
-    WITH due AS (
-      SELECT e.id AS endpoint_id, p.id AS delivery_id
-      FROM webhook_endpoints e
-      CROSS JOIN LATERAL (
-        SELECT d.id FROM webhook_deliveries d
-        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at IS NULL
-        LIMIT 1
-      ) p
-      WHERE e.paused_until IS NOT NULL AND e.paused_until <= now() AND e.enabled
-      LIMIT ${limit}
-      FOR UPDATE OF e SKIP LOCKED
-    ), probing AS (
-      UPDATE webhook_endpoints e SET paused_until = ${watchdog}, probe_delivery_id = due.delivery_id
-      FROM due WHERE e.id = due.endpoint_id
+    WITH picked AS (
+      SELECT e.id FROM webhook_endpoints e
+      WHERE e.has_parked AND (e.paused_until IS NULL OR NOT e.enabled)
+      LIMIT ${endpoints}
+      FOR UPDATE SKIP LOCKED
+    ), freed AS (
+      UPDATE webhook_deliveries d SET next_attempt_at = ${watchdog}, updated_at = now()
+      FROM (
+        SELECT q.id FROM picked
+        CROSS JOIN LATERAL (
+          SELECT p.id FROM webhook_deliveries p
+          WHERE p.endpoint_id = picked.id AND p.status = 'pending' AND p.next_attempt_at IS NULL
+          LIMIT ${releasedPerSuccess}
+        ) q
+      ) f
+      WHERE d.id = f.id
+      RETURNING d.id, d.event_id, d.attempt_count, d.endpoint_id
+    ), unmarked AS (
+      UPDATE webhook_endpoints e SET has_parked = false
+      FROM picked WHERE e.id = picked.id AND (SELECT count(*) FROM freed WHERE freed.endpoint_id = picked.id) < ${releasedPerSuccess}
     )
-    UPDATE webhook_deliveries d SET next_attempt_at = ${watchdog}, updated_at = now()
-    FROM due WHERE d.id = due.delivery_id
-    RETURNING d.id, d.event_id, d.attempt_count`);
+    SELECT id, event_id, attempt_count FROM freed`);
   return rows;
 }

@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../functions/lib/db.ts";
 import type { Mode } from "../../functions/lib/keys.ts";
-import { webhookDeliveries, webhookEndpoints } from "../schema/index.ts";
+import { webhookEndpoints } from "../schema/index.ts";
 
 export type Owner = { workspaceId: string; mode: Mode };
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -32,20 +32,15 @@ export type EndpointChanges = Partial<Pick<EndpointRow, "url" | "events" | "desc
 
 export async function updateEndpoint(db: Db, owner: Owner, id: string, changes: EndpointChanges): Promise<EndpointRow | null> {
   // Enabling by hand, or a new URL, starts afresh: the reason it was disabled, its failing
-  // streak, its pause and its slowness go, and its parked backlog is let go to the new start.
+  // streak, its pause and its slowness go. A parked backlog is let go by the cron and by the
+  // endpoint's successes, a hundred at a time (webhook-work.ts).
   const fresh = changes.enabled === true || changes.url !== undefined;
   const health = fresh ? { disabledReason: null, failingSince: null, failureStreak: 0, pausedUntil: null, pauseCount: 0, probeDeliveryId: null, slowUntil: null } : {};
-  const d = webhookDeliveries;
-  const update = db
+  const [row] = await db
     .update(webhookEndpoints)
     .set({ ...changes, ...health, updatedAt: sql`now()` })
     .where(and(owned(owner), eq(webhookEndpoints.id, id)))
     .returning();
-  const release = db
-    .update(d)
-    .set({ nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(d.endpointId, id), eq(d.workspaceId, owner.workspaceId), eq(d.mode, owner.mode), eq(d.status, "pending"), isNull(d.nextAttemptAt)));
-  const [[row]] = fresh ? await db.batch([update, release]) : [await update];
   return row ?? null;
 }
 

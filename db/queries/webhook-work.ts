@@ -154,54 +154,59 @@ export type Recorded = {
   health: Health | null;
 };
 
-/** Parked backlog released by each success of its endpoint: the backlog flows as fast as it answers. */
-const releasedPerSuccess = 100;
-
 /**
  * Writes one attempt and what it taught about its endpoint, in one statement, if the lease is
  * still `token`'s (else nothing: another consumer has the delivery). A pending delivery whose
- * endpoint is paused (by this failure or another) is parked with the endpoint's backlog.
+ * endpoint is paused (by this failure or another) is parked with the endpoint's backlog, and
+ * the endpoint marked as having one.
  */
 export async function recordAttempt(db: Db, r: Recorded): Promise<{ recorded: boolean; pausedUntil: Date | null }> {
+  const pending = sql`${r.status} = 'pending'`;
   const health = r.health ? endpointHealth(r.health, r.deliveryId) : null;
+  // With news of its health the endpoint is updated (unless nothing changes); without, only to
+  // mark that this delivery is being parked behind its pause.
+  const endpoint = health
+    ? sql`UPDATE webhook_endpoints e SET ${health.set}, has_parked = e.has_parked OR (${pending} AND coalesce(${health.pausedUntil} > now(), false))
+          FROM held WHERE e.id = held.endpoint_id AND ${health.changes} RETURNING e.paused_until`
+    : sql`UPDATE webhook_endpoints e SET has_parked = true
+          FROM held WHERE e.id = held.endpoint_id AND ${pending} AND e.paused_until > now() RETURNING e.paused_until`;
   const cron = sql`CASE WHEN ${r.cronAfterSeconds}::double precision IS NULL THEN NULL ELSE now() + make_interval(secs => ${r.cronAfterSeconds}::double precision) END`;
   const { rows } = await db.execute<{ recorded: number; paused_until: string | null }>(sql`
     WITH held AS (
       SELECT id, endpoint_id FROM webhook_deliveries
       WHERE id = ${r.deliveryId} AND lease_token = ${r.token} AND status = 'pending'
       FOR UPDATE
-    ), e AS (
-      ${health ? sql`UPDATE webhook_endpoints e SET ${health.set} FROM held WHERE e.id = held.endpoint_id RETURNING e.paused_until` : sql`SELECT e.paused_until FROM webhook_endpoints e JOIN held ON e.id = held.endpoint_id`}
-    ), d AS (
+    ), e AS (${endpoint}), d AS (
       UPDATE webhook_deliveries d SET
         status = ${r.status}::delivery_status,
         attempt_count = d.attempt_count + ${r.attempt && r.counts ? 1 : 0},
         attempts = CASE WHEN ${r.attempt !== null} THEN d.attempts || jsonb_build_array(${JSON.stringify(r.attempt)}::jsonb) ELSE d.attempts END,
-        next_attempt_at = CASE WHEN ${r.status} = 'pending' AND (SELECT paused_until FROM e) > now() THEN NULL ELSE ${cron} END,
+        next_attempt_at = CASE WHEN ${pending} AND (SELECT paused_until FROM e) > now() THEN NULL ELSE ${cron} END,
         leased_until = NULL, lease_token = NULL, updated_at = now()
       FROM held WHERE d.id = held.id
       RETURNING d.id
-    )${health?.release ? sql`, released AS (${health.release})` : sql``}
+    )
     SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT paused_until FROM e WHERE paused_until > now()) AS paused_until`);
   const row = rows[0]!;
   return { recorded: row.recorded > 0, pausedUntil: row.paused_until === null ? null : new Date(row.paused_until) };
 }
 
-/** The endpoint's new health (SET list), and the parked deliveries it lets go, if any. */
-function endpointHealth(health: Health, deliveryId: string): { set: SQL; release?: SQL } {
-  const parked = sql`SELECT q.id FROM webhook_deliveries q, held WHERE q.endpoint_id = held.endpoint_id AND q.status = 'pending' AND q.next_attempt_at IS NULL`;
-  const release = (limit: SQL) => sql`UPDATE webhook_deliveries p SET next_attempt_at = now(), updated_at = now() WHERE p.id IN (${parked} ${limit})`;
+/** The endpoint's new health: its SET list, the paused_until it leaves, and when it changes anything. */
+function endpointHealth(health: Health, deliveryId: string): { set: SQL; pausedUntil: SQL; changes: SQL } {
   switch (health.kind) {
-    case "up":
-      // The episode is over: its backlog is let go, a hundred rows per success.
+    case "up": {
+      // The episode is over. A healthy endpoint's success changes nothing, and writes nothing.
+      const slowEnds = sql`(${health.fast} AND e.slow_until IS NOT NULL)`;
       return {
         set: sql`failure_streak = 0, failing_since = NULL, paused_until = NULL, pause_count = 0, probe_delivery_id = NULL,
                  slow_until = CASE WHEN ${health.fast} THEN NULL ELSE e.slow_until END`,
-        release: release(sql`LIMIT ${releasedPerSuccess}`),
+        pausedUntil: sql`NULL::timestamptz`,
+        changes: sql`(e.failure_streak <> 0 OR e.failing_since IS NOT NULL OR e.paused_until IS NOT NULL OR e.pause_count <> 0 OR ${slowEnds})`,
       };
+    }
     case "slow":
       // Served by the slow lane until an attempt there answers within the fast lane's deadline.
-      return { set: sql`slow_until = now() + interval '1 day'` };
+      return { set: sql`slow_until = now() + interval '1 day'`, pausedUntil: sql`e.paused_until`, changes: sql`true` };
     case "down": {
       // A pause starts once it has failed `pauseAt` times running, and again on any failure once
       // paused (the probe's, or one after the pause ended) until a success ends the episode. Each
@@ -209,32 +214,75 @@ function endpointHealth(health: Health, deliveryId: string): { set: SQL; release
       // to a day). Attempts that were under way when the pause started do not lengthen it.
       const starts = sql`((e.paused_until IS NULL AND e.failure_streak + 1 >= ${health.pauseAt})
         OR (e.paused_until IS NOT NULL AND (e.paused_until <= now() OR e.probe_delivery_id = ${deliveryId})))`;
-      return {
-        set: sql`failure_streak = e.failure_streak + 1, failing_since = coalesce(e.failing_since, now()),
-                 paused_until = CASE WHEN ${starts} THEN now() + make_interval(secs => greatest(
+      const pausedUntil = sql`(CASE WHEN ${starts} THEN now() + make_interval(secs => greatest(
                    least(${health.pauseSeconds}::double precision * power(2, e.pause_count), 3600),
-                   least(coalesce(${health.retryAfterSeconds}::double precision, 0), 86400))) ELSE e.paused_until END,
+                   least(coalesce(${health.retryAfterSeconds}::double precision, 0), 86400))) ELSE e.paused_until END)`;
+      return {
+        set: sql`failure_streak = e.failure_streak + 1, failing_since = coalesce(e.failing_since, now()), paused_until = ${pausedUntil},
                  pause_count = CASE WHEN ${starts} THEN e.pause_count + 1 ELSE e.pause_count END,
                  probe_delivery_id = CASE WHEN ${starts} THEN NULL ELSE e.probe_delivery_id END`,
+        pausedUntil,
+        changes: sql`true`,
       };
     }
     case "disable":
-      // Nothing more will be sent to it: its parked deliveries go through to be refused.
+      // Nothing more will be sent to it: the cron lets its parked deliveries go, to be refused.
       return {
         set: sql`enabled = false, disabled_reason = ${health.reason}, paused_until = NULL, probe_delivery_id = NULL, updated_at = now()`,
-        release: release(sql``),
+        pausedUntil: sql`NULL::timestamptz`,
+        changes: sql`true`,
       };
   }
 }
 
-/** Parks a delivery whose endpoint is paused: it waits, unattempted, with the endpoint's backlog. */
-export async function park(db: Db, deliveryId: string, token: string): Promise<void> {
-  const d = webhookDeliveries;
-  await db
-    .update(d)
-    .set({ nextAttemptAt: null, leasedUntil: null, leaseToken: null, updatedAt: sql`now()` })
-    .where(and(eq(d.id, deliveryId), eq(d.leaseToken, token), eq(d.status, "pending")));
+/**
+ * Parks a delivery behind its endpoint's pause: it waits, unattempted, with the backlog. Only if
+ * the endpoint is still paused, checked under a lock on it, so a success that ends the pause is
+ * never passed by a park it would not see; false if it is not (the caller attempts it).
+ */
+export async function park(db: Db, deliveryId: string, token: string): Promise<boolean> {
+  const { rows } = await db.execute<{ parked: number }>(sql`
+    WITH p AS (
+      UPDATE webhook_deliveries d SET next_attempt_at = NULL, leased_until = NULL, lease_token = NULL, updated_at = now()
+      WHERE d.id = ${deliveryId} AND d.lease_token = ${token} AND d.status = 'pending'
+        AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled AND e.paused_until > now() FOR SHARE)
+      RETURNING d.endpoint_id
+    ), marked AS (
+      UPDATE webhook_endpoints e SET has_parked = true FROM p WHERE e.id = p.endpoint_id AND NOT e.has_parked
+    )
+    SELECT count(*)::int AS parked FROM p`);
+  return rows[0]!.parked > 0;
 }
+
+/** Parked deliveries let go by each success of their endpoint: the backlog flows as fast as it answers. */
+export const releasedPerSuccess = 100;
+
+/**
+ * Lets go of up to `limit` of an endpoint's parked deliveries, if it is not paused (or is
+ * disabled, so they are refused), for the caller to put on the queue; once none are left, the
+ * endpoint is no longer marked as having a backlog.
+ */
+export async function releaseParked(db: Db, endpointId: string, limit: number): Promise<DueDelivery[]> {
+  const [released] = await db.batch([
+    db.execute<DueDelivery>(sql`
+      UPDATE webhook_deliveries d SET next_attempt_at = ${watchdog}, updated_at = now()
+      WHERE d.id IN (
+        SELECT q.id FROM webhook_deliveries q JOIN webhook_endpoints e ON e.id = q.endpoint_id
+        WHERE q.endpoint_id = ${endpointId} AND q.status = 'pending' AND q.next_attempt_at IS NULL
+          AND (e.paused_until IS NULL OR NOT e.enabled)
+        LIMIT ${limit}
+        FOR UPDATE OF q SKIP LOCKED)
+      RETURNING d.id, d.event_id, d.attempt_count`),
+    db.execute(sql`
+      UPDATE webhook_endpoints e SET has_parked = false
+      WHERE e.id = ${endpointId} AND e.has_parked AND (e.paused_until IS NULL OR NOT e.enabled)
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries q WHERE q.endpoint_id = e.id AND q.status = 'pending' AND q.next_attempt_at IS NULL)`),
+  ]);
+  return released.rows;
+}
+
+/** A delivery the cron (or a success) hands to the queue, and the attempt it is sent for. */
+export type DueDelivery = { id: string; event_id: string; attempt_count: number };
 
 /** Lets go of deliveries handed to the other lane, so its consumer can claim them at once. */
 export async function releaseLeases(db: Db, deliveryIds: string[], token: string): Promise<void> {

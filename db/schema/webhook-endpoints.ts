@@ -30,14 +30,17 @@ export const webhookEndpoints = pgTable(
     failureStreak: integer("failure_streak").notNull().default(0),
     pauseCount: integer("pause_count").notNull().default(0),
     probeDeliveryId: text("probe_delivery_id"),
+    // Some of its deliveries are parked: the cron probes it when its pause ends, and lets the
+    // rest go once it is not paused, should no success of its own do so.
+    hasParked: boolean("has_parked").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode),
-    // The cron's look for paused endpoints whose pause is over.
-    index("webhook_endpoints_paused_idx")
+    // The cron's look for endpoints with parked deliveries: to probe, or to let them go.
+    index("webhook_endpoints_parked_idx")
       .on(t.pausedUntil)
-      .where(sql`${t.pausedUntil} IS NOT NULL`),
+      .where(sql`${t.hasParked}`),
   ],
 );

@@ -1,5 +1,6 @@
 import { claimUnfannedEvents, markEnqueued, releaseClaims } from "../../db/queries/events.ts";
-import { claimDueDeliveries, claimProbes, type DueDelivery } from "../../db/queries/webhook-deliveries.ts";
+import { claimDueDeliveries, claimParkedBacklogs, claimProbes } from "../../db/queries/webhook-deliveries.ts";
+import type { DueDelivery } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
@@ -26,12 +27,12 @@ export async function sweepOutbox(env: Env): Promise<number> {
 }
 
 /**
- * Deliveries whose next_attempt_at has come (waits too long for the queue, and any it lost), and
- * one probe per paused endpoint whose pause is over.
+ * Deliveries whose next_attempt_at has come (waits too long for the queue, and any it lost), one
+ * probe per paused endpoint whose pause is over, and a hundred of each backlog no pause holds.
  */
 export async function sendDueDeliveries(env: Env): Promise<number> {
   const db = httpDb(env);
-  const due = [...(await claimDueDeliveries(db, perRun)), ...(await claimProbes(db, perRun))];
+  const due = [...(await claimDueDeliveries(db, perRun)), ...(await claimProbes(db, perRun)), ...(await claimParkedBacklogs(db, 100))];
   // A failed send leaves the claim to lapse: the rows come due again after the watchdog period.
   await sendAll(env, due.map(messageOf));
   return due.length;

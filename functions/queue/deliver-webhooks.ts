@@ -1,5 +1,5 @@
 import { recordDeadLetters, type DeadLetter } from "../../db/queries/dead-letters.ts";
-import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, recordAttempt, releaseLeases, watchdogMinutes } from "../../db/queries/webhook-work.ts";
+import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, recordAttempt, releaseLeases, releaseParked, releasedPerSuccess, watchdogMinutes } from "../../db/queries/webhook-work.ts";
 import type { Health, Named, Recorded, WorkItem } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
@@ -64,7 +64,7 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
     ...agentPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, agentId: r.agentId })),
   ]);
   const named: Named[] = parsed.flatMap((p) => (p.body.delivery_id ? [{ id: p.body.delivery_id, attempt: p.body.attempt }] : []));
-  const run: Run = { env, lane, token: crypto.randomUUID(), claimedAt: Date.now(), learned: { slow: new Set(), paused: new Map() } };
+  const run: Run = { env, lane, token: crypto.randomUUID(), claimedAt: Date.now(), learned: { slow: new Set(), paused: new Map() }, released: [] };
   const work = await claimWork(db, fannedOut, named, run.token);
 
   const handOff: Record<Lane, MessageSendRequest<WebhookMessage>[]> = { fast: [], slow: [] };
@@ -82,13 +82,13 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
   });
   // Handed on without an attempt: let go, so the other lane can claim them at once.
   await releaseLeases(db, unattempted, run.token);
-  await send(env, "fast", handOff.fast);
+  await send(env, "fast", [...handOff.fast, ...run.released]);
   await send(env, "slow", handOff.slow);
   for (const message of batch.messages) message.ack();
 }
 
 /** One consumer invocation: its lane, its lease token, and what it has learnt of endpoints. */
-type Run = { env: Env; lane: Lane; token: string; claimedAt: number; learned: Learned };
+type Run = { env: Env; lane: Lane; token: string; claimedAt: number; learned: Learned; released: MessageSendRequest<WebhookMessage>[] };
 
 /**
  * What this batch has learnt of its endpoints since they were loaded, so an endpoint's later
@@ -106,20 +106,18 @@ async function handle(item: WorkItem, run: Run): Promise<Next | null> {
   const { endpoint, delivery } = item;
   const now = Date.now();
   const key = receiverKey(item);
-  const pausedUntil = learned.paused.get(key) ?? (endpoint?.pausedUntil && endpoint.pausedUntil.getTime() > now ? endpoint.pausedUntil : null);
-  if (pausedUntil && endpoint?.probeDeliveryId !== delivery.id) {
-    await park(db, delivery.id, token);
-    return null;
-  }
-  const slow = learned.slow.has(key) || (endpoint?.slowUntil != null && endpoint.slowUntil.getTime() > now);
-  if (lane === "fast" && slow) return { lane: "slow", delaySeconds: 0, attempt: delivery.attemptCount, unattempted: true };
-
   const record = (r: Omit<Recorded, "deliveryId" | "token">) => recordAttempt(db, { ...r, deliveryId: delivery.id, token });
   const refused = await refusal(item, env);
   if (refused) {
     await record({ attempt: refused, counts: true, status: "failed", cronAfterSeconds: null, health: null });
     return null;
   }
+  const pausedUntil = learned.paused.get(key) ?? (endpoint?.pausedUntil && endpoint.pausedUntil.getTime() > now ? endpoint.pausedUntil : null);
+  // Parked unless it is the probe, or the pause has ended since the endpoint was read.
+  if (pausedUntil && endpoint?.probeDeliveryId !== delivery.id && (await park(db, delivery.id, token))) return null;
+  const slow = learned.slow.has(key) || (endpoint?.slowUntil != null && endpoint.slowUntil.getTime() > now);
+  if (lane === "fast" && slow) return { lane: "slow", delaySeconds: 0, attempt: delivery.attemptCount, unattempted: true };
+
   const request = await buildWebhookRequest(item, env.SECRETS_KEYS);
   const timeoutMs = lane === "fast" ? env.WEBHOOKS_FAST_TIMEOUT_MS : slowTimeoutMs;
   // A lease as long as this attempt, unless the claim's is still good for it.
@@ -149,6 +147,10 @@ async function handle(item: WorkItem, run: Run): Promise<Next | null> {
   const cronAfterSeconds = wait === null ? null : queued === null ? wait : wait + graceSeconds;
   const { recorded, pausedUntil: paused } = await record({ attempt: sent.attempt, counts: true, status: outcome.status, cronAfterSeconds, health });
   if (!recorded) return null;
+  if (health?.kind === "up" && endpoint?.hasParked) {
+    // Its backlog, parked while it was paused, follows this success onto the fast lane.
+    for (const d of await releaseParked(db, endpoint.id, releasedPerSuccess)) run.released.push({ body: { event_id: d.event_id, delivery_id: d.id, attempt: d.attempt_count }, contentType: "json" });
+  }
   if (paused) {
     // Paused, by this failure or another: the retry, and the endpoint's other deliveries in this
     // batch, are parked with its backlog.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
-import { claimWork, leaseFor, recordAttempt } from "../../db/queries/webhook-work.ts";
+import { claimWork, leaseFor, park, recordAttempt } from "../../db/queries/webhook-work.ts";
 import { newId } from "../../functions/lib/ids.ts";
 import { bearer, call, db, tenant } from "./fixtures.ts";
 import { randomJson, randomString, rng } from "../setup/random-json.ts";
@@ -125,13 +125,13 @@ describe("retries", () => {
     const [parked] = await deliveriesOf(event.id);
     expect(parked).toMatchObject({ status: "pending", attemptCount: 3, nextAttemptAt: null });
 
-    // A late duplicate of attempt 3's message is not a fourth attempt.
+    // The pause ends. A late duplicate of attempt 3's message is not a fourth attempt.
+    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
     await run(lastSent().body);
     expect(await r.requests()).toHaveLength(3);
 
-    // Attempt 4, once the pause is over, as the cron's probe (webhooks-pipeline tests the cron's
-    // part): it succeeds, and ends the episode.
-    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    // Attempt 4, as the cron's probe sends it (webhooks-pipeline tests the cron's part): it
+    // succeeds, and ends the episode.
     await sleep(1100);
     const fourth = await run({ event_id: event.id, delivery_id: delivery!.id, attempt: 3 });
     expect(fourth.result.explicitAcks).toHaveLength(1);
@@ -330,6 +330,20 @@ describe("leases", () => {
     const owned = await recordAttempt(db(), { deliveryId: id, token: "second", attempt: attempt(200), counts: true, status: "succeeded", cronAfterSeconds: null, health: { kind: "up", fast: true } });
     expect(owned.recorded).toBe(true);
     expect((await deliveriesOf(event.id))[0]).toMatchObject({ status: "succeeded", attemptCount: 1, leaseToken: null });
+  });
+
+  it("parks a delivery only while its endpoint is paused, and marks the endpoint as having a backlog", async () => {
+    const { endpoint, owner } = await setup();
+    const event = await insertEvent(owner, "lead.updated", samplePayloads["lead.updated"]);
+    const id = newId("webhookDelivery");
+    await db().insert(webhookDeliveries).values({ id, ...owner, eventId: event.id, endpointId: endpoint.id, nextAttemptAt: new Date() });
+    await claimWork(db(), [], [{ id }], "mine");
+    expect(await park(db(), id, "mine")).toBe(false); // not paused: the caller attempts it
+    expect((await deliveriesOf(event.id))[0]!.nextAttemptAt).not.toBeNull();
+    await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000) }).where(eq(webhookEndpoints.id, endpoint.id));
+    expect(await park(db(), id, "mine")).toBe(true);
+    expect((await deliveriesOf(event.id))[0]).toMatchObject({ status: "pending", nextAttemptAt: null, leaseToken: null });
+    expect(await endpointRow(endpoint.id)).toMatchObject({ hasParked: true });
   });
 
   it("claims a named delivery only at the attempt its message was sent for", async () => {

@@ -297,7 +297,7 @@ describe("the cron", () => {
       await runQueue("webhooks", ids.map((id) => ({ event_id: id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
       const rows = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids));
       await db().update(webhookDeliveries).set({ status: "pending", nextAttemptAt: null, attemptCount: 3 }).where(inArray(webhookDeliveries.eventId, ids));
-      await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000), failureStreak: 3, pauseCount: 1 }).where(eq(webhookEndpoints.id, endpoint.id));
+      await db().update(webhookEndpoints).set({ pausedUntil: new Date(Date.now() + 60_000), failureStreak: 3, pauseCount: 1, hasParked: true }).where(eq(webhookEndpoints.id, endpoint.id));
       const ours = (id: string | undefined) => rows.some((d) => d.id === id);
       /** What a cron run sends of this backlog. */
       const cronSends = async () => {
@@ -319,10 +319,13 @@ describe("the cron", () => {
       expect(await endpointRow(endpoint.id)).toMatchObject({ probeDeliveryId: probe!.delivery_id });
       expect(await cronSends()).toEqual([]); // the probe is under way; the rest wait behind it
 
-      await runQueue("webhooks", [probe!], { bindings: { WEBHOOKS: recordingQueue().queue } });
-      expect(await endpointRow(endpoint.id)).toMatchObject({ pausedUntil: null, failureStreak: 0, pauseCount: 0, probeDeliveryId: null });
-      const released = await cronSends();
+      // The probe succeeds: the backlog follows it onto the fast lane, sent by the consumer itself.
+      const next = recordingQueue();
+      await runQueue("webhooks", [probe!], { bindings: { WEBHOOKS: next.queue } });
+      expect(await endpointRow(endpoint.id)).toMatchObject({ pausedUntil: null, failureStreak: 0, pauseCount: 0, probeDeliveryId: null, hasParked: false });
+      const released = next.sent.map((m) => m.body);
       expect(released.map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).filter((id) => id !== probe!.delivery_id).sort());
+      expect(await cronSends()).toEqual([]);
       await runQueue("webhooks", released, { bindings: { WEBHOOKS: recordingQueue().queue } });
       const after = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, rows.map((d) => d.id)));
       expect(after.every((d) => d.status === "succeeded")).toBe(true);
@@ -336,6 +339,26 @@ describe("the cron", () => {
       expect(res.status).toBe(200);
       expect(await endpointRow(endpoint.id)).toMatchObject({ pausedUntil: null, failureStreak: 0, pauseCount: 0 });
       expect((await cronSends()).map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).sort());
+    });
+
+    it("is let go by the cron, to be refused, when the endpoint is disabled by hand", async () => {
+      const { endpoint, rows, cronSends, key } = await parkedBacklog();
+      const res = await call(`/v1/webhook_endpoints/${endpoint.id}`, { method: "PATCH", headers: { ...bearer(key), "Content-Type": "application/json" }, body: JSON.stringify({ enabled: false }) });
+      expect(res.status).toBe(200);
+      const sent = await cronSends();
+      expect(sent.map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).sort());
+      await runQueue("webhooks", sent, { bindings: { WEBHOOKS: recordingQueue().queue } });
+      const after = await db().select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, rows.map((d) => d.id)));
+      expect(after.map((d) => [d.status, d.attempts.at(-1)?.error])).toEqual(rows.map(() => ["failed", "the endpoint is disabled"]));
+      expect(await endpointRow(endpoint.id)).toMatchObject({ hasParked: false });
+    });
+
+    it("is let go by the cron when a success ended the pause but the deliveries it released ended without one", async () => {
+      const { endpoint, rows, cronSends } = await parkedBacklog();
+      // Not paused any more, and nothing of the backlog's own doing to let the rest go.
+      await db().update(webhookEndpoints).set({ pausedUntil: null, failureStreak: 0, pauseCount: 0 }).where(eq(webhookEndpoints.id, endpoint.id));
+      expect((await cronSends()).map((m) => m.delivery_id).sort()).toEqual(rows.map((d) => d.id).sort());
+      expect(await endpointRow(endpoint.id)).toMatchObject({ hasParked: false });
     });
 
     it("pauses the endpoint again, for twice as long, when the probe fails, and keeps the rest parked", async () => {
