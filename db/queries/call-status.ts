@@ -106,13 +106,15 @@ export type LegState = LegRow & {
   provider_call_id: string | null;
   lead_call_id: string | null;
   callback_status: string;
+  /** When the callback last changed: how long it has been in play without news. */
+  callback_updated_at: string;
   current: boolean;
 };
 
 const legStateOf = (where: SQL) => sql`
   SELECT a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
          ${isoSql(sql`a.answered_at`)} AS answered_at, a.provider, a.provider_call_id, a.lead_call_id,
-         c.status AS callback_status, (${isCurrentLeg}) AS current
+         c.status AS callback_status, ${isoSql(sql`c.updated_at`)} AS callback_updated_at, (${isCurrentLeg}) AS current
   FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id
   WHERE ${where}`;
 
@@ -188,10 +190,15 @@ export function saveRecordingUrl(db: Db, attemptId: string, url: string) {
   ]);
 }
 
-/** Agents already rung in this attempt, so the next leg tries someone else. */
-export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number }> {
+/**
+ * Agents already rung in this attempt, so the next leg tries someone else, and when the attempt
+ * began, as recent_attempts writes it (dial-context.ts), so a decision about its next leg does not
+ * count the attempt against the lead's caps.
+ */
+export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number; started: string | null }> {
   const { rows } = await db.execute(sql`
-    SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs
+    SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs,
+           to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started
     FROM call_attempts WHERE callback_id = ${callbackId} AND attempt_number = ${attemptNumber}`);
-  return rows[0] as { tried: string[]; legs: number };
+  return rows[0] as { tried: string[]; legs: number; started: string | null };
 }

@@ -2,7 +2,7 @@ import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/
 import type { Env } from "../env.ts";
 import { httpDb } from "../lib/db.ts";
 import { telephonyNamed } from "./providers.ts";
-import { applyStatus, retryOrEnd, settle } from "./status.ts";
+import { applyStatus, attemptMissed, retryOrEnd, settle } from "./status.ts";
 import type { AttemptStatus } from "./telephony.ts";
 
 // A callback whose call went silent: in dialing or connected, and no word about its current call
@@ -14,6 +14,8 @@ import type { AttemptStatus } from "./telephony.ts";
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 const ended = new Set<string>(["completed", "busy", "failed", "no-answer", "canceled"]);
+/** How long the cron keeps asking a Twilio that cannot say, before settling from what is stored. */
+const giveUpAskingMs = 24 * 3600_000;
 
 export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: string): Promise<void> {
   const db = httpDb(env);
@@ -28,15 +30,18 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
   if (!(await stillInPlay(env, leg.id))) return;
 
   // Then, what the provider says of the call. The sandbox keeps nothing to ask (its call died
-  // with the isolate that played it), and a call with no id never reached the provider: both
-  // ended without a word.
-  const asked = leg.provider_call_id && leg.provider === "twilio" ? await telephonyNamed(env, ctx, leg.provider).callState(leg.provider_call_id) : "ended";
+  // with the isolate that played it), a call with no id never reached the provider, and one
+  // Twilio has no record of is no better known: all ended without a word.
+  const asked = leg.provider_call_id && leg.provider === "twilio" ? await telephonyNamed(env, ctx, leg.provider).callState(leg.provider_call_id) : "unknown";
   if (asked === null) {
-    // Twilio did not answer: look again in a quarter of an hour.
-    await touchLeg(db, leg.id);
-    return;
+    // Twilio did not answer: look again in a quarter of an hour, for a day; then the call is
+    // long over, and the callback is settled from what is stored (below).
+    if (Date.now() - Date.parse(leg.callback_updated_at) < giveUpAskingMs) {
+      await touchLeg(db, leg.id);
+      return;
+    }
   }
-  if (asked !== "ended") {
+  if (asked !== null && asked !== "unknown") {
     if (asked.lead) {
       await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: asked.lead.callId, status: asked.lead.status, sequence: null, durationSeconds: asked.lead.durationSeconds });
     }
@@ -54,6 +59,12 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
   if (now.lead_status !== null && !ended.has(now.lead_status)) {
     const status: AttemptStatus = now.lead_status === "in-progress" ? "completed" : "failed";
     await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: now.lead_call_id ?? `lost-${leg.id}`, status, sequence: null });
+  } else if (now.lead_status === null && now.status === "in-progress") {
+    // The agent had answered, and nothing is known of the lead's call: it may have happened with
+    // its statuses lost. The attempt ends as a miss, retried through the dialler's whole decision,
+    // rather than ringing the next agent (and with them, perhaps, the lead) now.
+    await attemptMissed(env, ctx, now, "call-lost");
+    return;
   }
   if (!ended.has(now.status)) {
     await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId: leg.provider_call_id ?? `failed-${leg.id}`, status: "failed", sequence: null });

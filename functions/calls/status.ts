@@ -53,7 +53,7 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
     if (leg.status === "completed" && leg.provider === "twilio" && leg.provider_call_id) {
       const state = await telephonyNamed(env, ctx, "twilio").callState(leg.provider_call_id);
       if (!state) return;
-      if (state.lead) {
+      if (state !== "unknown" && state.lead) {
         await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: state.lead.callId, status: state.lead.status, sequence: null, durationSeconds: state.lead.durationSeconds });
         return;
       }
@@ -71,14 +71,16 @@ async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegState, reason: string
   const db = httpDb(env);
   const cb = await loadContext(db, leg.callback_id);
   if (!cb || cb.attempt_count !== leg.attempt_number) return;
-  const { tried, legs } = await agentsTried(db, leg.callback_id, leg.attempt_number);
+  const { tried, legs, started } = await agentsTried(db, leg.callback_id, leg.attempt_number);
   if (leg.leg !== legs - 1) return;
   const fixed = cb.agent_override !== null || cb.agent_id !== null;
+  // The next leg is this attempt's, not a new call to the lead: it does not count against a cap.
+  const others = { ...cb, recent_attempts: cb.recent_attempts.filter((at) => at !== started) };
   // The next agent rings the lead too: only if the lead may still be called now. A status that
   // came late, or the cron's recovery, may find the window closed, a cap reached or the number
   // put on the do-not-call list since the attempt was decided; the miss then retries through the
   // dialler's whole decision.
-  const lawful = !cb.on_dnc && !cb.opted_out && !schedule(factsOf(cb, null), new Date()).hold;
+  const lawful = !cb.on_dnc && !cb.opted_out && !schedule(factsOf(others, null), new Date()).hold;
   if (!fixed && lawful) {
     const placed = await placeLeg(env, ctx, cb, { leg: legs, tried });
     // "raced": the same status, settled twice at once, and the other placed the next leg.

@@ -27,10 +27,12 @@ export type StatusUpdate = {
 };
 
 /** What the provider says of a call now: the agent's call, and the lead's call it bridged, if any. */
-export type CallState = {
-  agent: { status: AttemptStatus; durationSeconds: number | null };
-  lead: { callId: string; status: AttemptStatus; durationSeconds: number | null } | null;
-};
+export type CallState =
+  | {
+      agent: { status: AttemptStatus; durationSeconds: number | null };
+      lead: { callId: string; status: AttemptStatus; durationSeconds: number | null } | null;
+    }
+  | "unknown"; // the provider has no record of the call
 
 export interface Telephony {
   readonly name: "twilio" | "sandbox";
@@ -39,8 +41,9 @@ export interface Telephony {
   /** Hangs up a call in progress (and with it the lead it bridged), or stops it ringing. */
   endCall(callId: string): Promise<void>;
   /**
-   * Asks the provider how a call went, for a call whose status callbacks went silent; null when
-   * the provider cannot say (it has no such call, did not answer, or keeps no state).
+   * Asks the provider how a call went, for a call whose status callbacks went silent: "unknown"
+   * when it has no record of the call, null when it cannot say (it did not answer, or keeps no
+   * state).
    */
   callState(callId: string): Promise<CallState | null>;
 }

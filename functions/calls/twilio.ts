@@ -106,8 +106,8 @@ type TwilioCall = { sid?: unknown; status?: unknown; duration?: unknown };
 /**
  * How a call went, by Twilio's own record: the agent's call (GET …/Calls/{sid}.json) and the
  * lead's, the call it spawned through <Dial> (GET …/Calls.json?ParentCallSid={sid}). A 404 for a
- * call Twilio gave us the sid of means it never went anywhere: failed. Anything else short of an
- * answer (an outage, a timeout) is null, and the cron asks again at its next run.
+ * call Twilio gave us the sid of is "unknown": no word on how it went. Anything else short of an
+ * answer (an outage, a timeout) is null, and the cron asks again later.
  * https://www.twilio.com/docs/voice/api/call-resource#fetch-a-call-resource
  */
 async function callState(env: Env, callId: string): Promise<CallState | null> {
@@ -123,7 +123,7 @@ async function callState(env: Env, callId: string): Promise<CallState | null> {
     }
   };
   const [agent, children] = await Promise.all([get(`${base}/Calls/${encodeURIComponent(callId)}.json`), get(`${base}/Calls.json?${new URLSearchParams({ ParentCallSid: callId })}`)]);
-  if (agent?.status === 404) return { agent: { status: "failed", durationSeconds: null }, lead: null };
+  if (agent?.status === 404) return "unknown";
   const call = agent?.body as TwilioCall | null | undefined;
   const agentStatus = typeof call?.status === "string" ? attemptStatusOf(call.status) : null;
   const spawned = (children?.body as { calls?: unknown } | null | undefined)?.calls;

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { silentCallbacks } from "../../db/queries/call-attempts.ts";
 import { advanceLeg } from "../../db/queries/call-status.ts";
-import { callAttempts, callbacks, leads } from "../../db/schema/index.ts";
+import { callAttempts, callbacks, domains, leads } from "../../db/schema/index.ts";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { recoverSilentCallback } from "../../functions/calls/recover.ts";
 import type { Env } from "../../functions/env.ts";
@@ -239,6 +239,31 @@ describe("a silent call whose provider has no final word", () => {
   });
 });
 
+describe("an agent who answered, and no word of the lead's call at all", () => {
+  it("ends the attempt as a miss, retried by the dialler, rather than ringing another agent now", async () => {
+    const dialed = await dialedCallback();
+    await agentAnswered(dialed); // the lead's statuses never come
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId); // Twilio has no record of the call
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled" });
+    expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+    const missed = (await db().execute(sql`SELECT data->>'reason' AS reason FROM events WHERE workspace_id = ${dialed.workspace.id} AND type = 'call.missed'`)).rows;
+    expect(missed).toEqual([{ reason: "call-lost" }]);
+  });
+});
+
+describe("a call Twilio cannot say anything of for a day", () => {
+  it("is settled from what is stored", async () => {
+    const dialed = await dialedCallback();
+    const { lead } = await agentAnswered(dialed);
+    await deliverAll(lead.filter((r) => r.status !== "completed")); // the lead talked; its end never came
+    await silentFor(dialed.callbackId, 25 * 60);
+    await recover(dialed.callbackId, twilioDown());
+    expect((await written(dialed.workspace.id, dialed.attemptId)).callbacks[0]).toMatchObject({ status: "completed" });
+  });
+});
+
 describe("an agent's call that ended with no word of the lead's", () => {
   it("asks Twilio before counting the lead as not reached, and completes the callback if they talked", async () => {
     const dialed = await dialedCallback();
@@ -271,6 +296,24 @@ describe("the next agent in round robin", () => {
     expect(after.callbacks[0]).toMatchObject({ status: "retry_scheduled", hold: { reason: "calling_hours" } });
     const missed = (await db().execute(sql`SELECT data->>'reason' AS reason FROM events WHERE workspace_id = ${due.workspace.id} AND type = 'call.missed'`)).rows;
     expect(missed).toEqual([{ reason: "next-agent-not-lawful-now" }]);
+  });
+});
+
+describe("the next agent in round robin, on the lead's last call the caps allow today", () => {
+  it("is still rung: the attempt under way is one call, not two", async () => {
+    const due = await dueCallback();
+    await makeAgent(due.workspace.id);
+    await db().update(callbacks).set({ agentId: null }).where(eq(callbacks.id, due.callbackId));
+    const [cb] = await db().select().from(callbacks).where(eq(callbacks.id, due.callbackId));
+    await db().update(domains).set({ dailyAttemptCap: 1 }).where(eq(domains.id, cb!.domainId!));
+    const ctx = createExecutionContext();
+    expect(await dialCallback(testEnv(), ctx, due.callbackId)).toBe("dialed");
+    await waitOnExecutionContext(ctx);
+    const [first] = await attemptsOf(due.callbackId);
+    await deliverAll((await statusCallbacks({ attempt: first!.id, leg: "agent", statuses: ["initiated", "ringing", "no-answer"] })).requests);
+    const legs = await attemptsOf(due.callbackId);
+    expect(legs).toHaveLength(2);
+    expect(legs[1]).toMatchObject({ attemptNumber: 1, leg: 1 });
   });
 });
 
