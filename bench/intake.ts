@@ -1,7 +1,7 @@
 // Intake benchmark: round trips per request, counted at the local servers, and the latency of
 // POST /api/v1/form_responses beside GET /health, alternating in one run so both see the same
 // machine. Run: npm run bench:intake [-- <requests>]
-import { addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { addDomain, createWorkspace } from "../admin/commands.ts";
 import { percentile, startBench } from "./harness.ts";
 
 const samples = Number(process.argv[2] ?? 500);

@@ -2,7 +2,7 @@
 // on loopback receiving the create-call request, over many callbacks. LimeCall's page claims
 // under 500 ms. Run: npm run bench:trigger [-- <callbacks>]
 import { createServer } from "node:http";
-import { addAgent, addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { addAgent, addDomain, createWorkspace } from "../admin/commands.ts";
 import { freePort } from "../dev/postgres.ts";
 import * as schema from "../db/schema/index.ts";
 import { percentile, startBench } from "./harness.ts";

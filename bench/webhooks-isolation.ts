@@ -3,7 +3,7 @@
 // load with neither, in one run. The Worker runs under `wrangler dev` with its real local queues
 // and the production consumers; the fast lane's deadline is its default (1 s).
 // Run: npm run bench:isolation [-- <intake requests per workspace and phase>]
-import { addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { addDomain, createWorkspace } from "../admin/commands.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
 import { percentile, startBench, until } from "./harness.ts";
 

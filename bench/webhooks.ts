@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { addDomain, createWorkspace } from "../admin/commands.ts";
 import { applyMigrations } from "../db/migrate.ts";
 import * as schema from "../db/schema/index.ts";
 import { freePort, resolvePostgres, throwawayName } from "../dev/postgres.ts";
 import { resolveRedis } from "../dev/redis.ts";
 import { startLocalStack } from "../dev/stack.ts";
 import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
-import { newId } from "../functions/lib/ids.ts";
+import { newId } from "../schemas/ids.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
 import { until } from "./harness.ts";
 

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import pg from "pg";
 import * as schema from "../db/schema/index.ts";
-import { addAgent, addDomain, createWorkspace } from "../db/admin/commands.ts";
+import { addAgent, addDomain, createWorkspace } from "../admin/commands.ts";
 
 export type Demo = {
   workspace_id: string;

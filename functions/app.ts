@@ -5,7 +5,7 @@ import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
 import { ApiError } from "./lib/errors.ts";
 import { loggable } from "./lib/log-error.ts";
 import { errorResponse } from "./lib/respond-error.ts";
-import { httpDb } from "./lib/db.ts";
+import { httpDb } from "../db/client.ts";
 import { openApiDocument } from "./lib/openapi.ts";
 import { registerHealth } from "./system/health.ts";
 import { registerOpenApi } from "./system/openapi.ts";

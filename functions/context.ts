@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import type { Env } from "./env.ts";
 import type { ErrorRenderer } from "./lib/errors.ts";
-import type { Db } from "./lib/db.ts";
+import type { Db } from "../db/client.ts";
 import type { Caller } from "./lib/auth.ts";
 
 /** What every handler sees: parsed settings as bindings, and per-request variables. */

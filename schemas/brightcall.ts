@@ -1,7 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
-import type { Issue } from "../functions/lib/errors.ts";
-import { countryCode } from "../functions/lib/phone.ts";
+import type { Issue } from "./problem.ts";
+import { countryCode } from "./phone.ts";
 import { Hold } from "./compliance.ts";
 
 // Seed 003 (Brightcall): GET or POST /rest/v1/ext/add_call_api/. The parameter names are the

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toE164 } from "../functions/lib/phone.ts";
+import { toE164 } from "./phone.ts";
 import { Mode } from "./account.ts";
 import { instantOf, InternationalPhone, OffsetTime, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
 import { ConsentInput, Hold } from "./compliance.ts";

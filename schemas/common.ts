@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { isId, type IdKind } from "../functions/lib/ids.ts";
-import { toE164 } from "../functions/lib/phone.ts";
+import { isId, type IdKind } from "./ids.ts";
+import { toE164 } from "./phone.ts";
 
 // Pieces every native endpoint shares: times, time zones, phones, whole numbers, and cursor
 // pages. Schemas only validate; handlers normalise (E.164, canonical zone names), so every

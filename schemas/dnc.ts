@@ -1,6 +1,6 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
-import { countryCode, toE164 } from "../functions/lib/phone.ts";
+import { countryCode, toE164 } from "./phone.ts";
 import { encodeCursor, page, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per

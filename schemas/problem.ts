@@ -17,3 +17,6 @@ export const Problem = z
   .meta({ id: "Problem" });
 
 export type Problem = z.infer<typeof Problem>;
+
+/** One bad field of a request. `missing` tells "is required" from "is invalid", which some seed error bodies distinguish. */
+export type Issue = { path: string; message: string; missing?: boolean };

@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** A key's kind and mode, read from its prefix (rb_live_…, rb_pk_test_…). Every row carries a mode. */
+export type KeyKind = "secret" | "publishable";
+export type Mode = "live" | "test";
+
 // What a key may do. Secret keys get every scope unless made narrower; publishable keys, which
 // sit in web pages, can only send leads in.
 export const scopes = [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attemptStatusOf, type AttemptStatus } from "../functions/calls/telephony.ts";
+import { attemptStatusOf, type AttemptStatus } from "./telephony.ts";
 
 // What Twilio sends our three telephony routes. The query is ours (we wrote it into the URLs we
 // gave Twilio, and Twilio signs it); the form fields are Twilio's, named as Twilio names them.

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
 import { recentAttemptCountOf } from "./dial-context.ts";

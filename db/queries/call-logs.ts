@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import { callLogs } from "../schema/index.ts";
 
 // callvine's call logs (seed 001). A call log is a record of a call that already happened, not

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import type { StatusUpdate } from "../../functions/calls/telephony.ts";
+import type { Db } from "../client.ts";
+import type { StatusUpdate } from "../../schemas/telephony.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { isCurrentLeg } from "./call-attempts.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import type { Mode } from "../../functions/lib/keys.ts";
+import type { Db } from "../client.ts";
+import type { Mode } from "../../schemas/scopes.ts";
 import { callbackJson } from "./resources.ts";
 
 // Reads and the cancel of callbacks on the native API. Every query is scoped to the caller's

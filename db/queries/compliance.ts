@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import { isoSql } from "./resources.ts";
 
 // Dial decisions and consent records. A decision is written by the same statement as the state

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import type { Db } from "../client.ts";
+import { newId } from "../../schemas/ids.ts";
 import { deadLetters } from "../schema/index.ts";
 
 export type DeadLetter = { queue: string; messageId: string; attempts: number; body: unknown; eventId: string | null; reason: string };

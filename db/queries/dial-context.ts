@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import type { BusinessHours } from "../schema/domains.ts";
 
 // What the dialler knows of a callback when it decides: the callback, its lead, its domain's

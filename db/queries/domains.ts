@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import { domains } from "../schema/index.ts";
 
 type Owner = { workspaceId: string; mode: "live" | "test" };

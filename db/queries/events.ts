@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import type { Owner } from "./webhook-endpoints.ts";
 import { events } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import { idempotencyKeys } from "../schema/index.ts";
 
 type Scope = { workspaceId: string; mode: "live" | "test"; key: string };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import { type DomainSettings, recentAttemptsOf } from "./dial-context.ts";
 
 // What intake must know before it writes, to schedule a callback at its first lawful moment (so

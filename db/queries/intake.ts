@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
+import type { Db } from "../client.ts";
 import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 

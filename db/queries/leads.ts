@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import type { Mode } from "../../functions/lib/keys.ts";
+import type { Db } from "../client.ts";
+import type { Mode } from "../../schemas/scopes.ts";
 import { leadJson } from "./resources.ts";
 
 // Reads and updates of leads on the native API, scoped to the caller's workspace and mode, each

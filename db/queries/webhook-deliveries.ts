@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, lt, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import type { Db } from "../client.ts";
+import { newId } from "../../schemas/ids.ts";
 import { events, webhookDeliveries } from "../schema/index.ts";
 import type { Owner } from "./webhook-endpoints.ts";
 import { loadFanout, releasedPerSuccess, watchdog, type DueDelivery } from "./webhook-work.ts";

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import type { Mode } from "../../functions/lib/keys.ts";
+import type { Db } from "../client.ts";
+import type { Mode } from "../../schemas/scopes.ts";
 import { webhookEndpoints } from "../schema/index.ts";
 
 export type Owner = { workspaceId: string; mode: Mode };

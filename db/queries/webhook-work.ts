@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../../functions/lib/db.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import type { Db } from "../client.ts";
+import { newId } from "../../schemas/ids.ts";
 import { agents, events, webhookDeliveries, webhookEndpoints, type DeliveryAttempt } from "../schema/index.ts";
 import type { Owner } from "./webhook-endpoints.ts";
 

@@ -5,7 +5,7 @@ import { requireKey } from "../lib/auth.ts";
 import { limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { idempotent } from "../lib/idempotency.ts";
-import { isId, newId } from "../lib/ids.ts";
+import { isId, newId } from "../../schemas/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { rateLimit } from "../lib/ratelimit.ts";

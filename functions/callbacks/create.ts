@@ -5,7 +5,7 @@ import { jsonBody, limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { idempotent } from "../lib/idempotency.ts";
 import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../lib/phone.ts";
+import { toE164 } from "../../schemas/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { Callback, CreateCallback } from "../../schemas/callbacks.ts";

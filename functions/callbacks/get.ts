@@ -2,7 +2,7 @@ import type { App } from "../context.ts";
 import { findCallback } from "../../db/queries/callbacks.ts";
 import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
-import { isId } from "../lib/ids.ts";
+import { isId } from "../../schemas/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";

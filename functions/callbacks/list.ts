@@ -2,7 +2,7 @@ import type { App } from "../context.ts";
 import { listCallbacks } from "../../db/queries/callbacks.ts";
 import { requireKey } from "../lib/auth.ts";
 import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../lib/phone.ts";
+import { toE164 } from "../../schemas/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { CallbackList, CallbackListQuery } from "../../schemas/callbacks.ts";

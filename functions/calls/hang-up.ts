@@ -1,6 +1,6 @@
 import { liveCalls } from "../../db/queries/call-attempts.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { telephonyFor } from "./providers.ts";
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };

@@ -1,9 +1,9 @@
 import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/call-status.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { telephonyNamed } from "./providers.ts";
 import { applyStatus, attemptMissed, retryOrEnd, settle } from "./status.ts";
-import type { AttemptStatus } from "./telephony.ts";
+import type { AttemptStatus } from "../../schemas/telephony.ts";
 
 // A callback whose call went silent: in dialing or connected, and no word about its current call
 // for a quarter of an hour (a dialler that died after its claim, a status callback that never

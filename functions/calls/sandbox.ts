@@ -1,7 +1,8 @@
 import type { Env } from "../env.ts";
 import { loggable } from "../lib/log-error.ts";
 import { applyStatus } from "./status.ts";
-import type { AttemptStatus, Leg, PlaceCall, Telephony } from "./telephony.ts";
+import type { PlaceCall, Telephony } from "./telephony.ts";
+import type { AttemptStatus, Leg } from "../../schemas/telephony.ts";
 
 // The sandbox provider, for test keys. It makes no network calls: the lead's number decides how
 // the call goes (README, "Sandbox numbers"), and the status updates it makes up pass through the

@@ -4,14 +4,14 @@ import { loadContext } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
 import { factsOf } from "../compliance/facts.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
+import { httpDb } from "../../db/client.ts";
+import { newId } from "../../schemas/ids.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { retryDue } from "../lib/schedule.ts";
 import { placeLeg } from "./dial.ts";
 import { telephonyNamed } from "./providers.ts";
 import { queueDial } from "./queue-dial.ts";
-import type { StatusUpdate } from "./telephony.ts";
+import type { StatusUpdate } from "../../schemas/telephony.ts";
 
 // The call state machine, fed by Twilio's status callbacks and by the sandbox alike. An update
 // first moves its leg forward (or is dropped as late or repeated); then the callback is settled

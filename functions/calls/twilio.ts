@@ -1,5 +1,6 @@
 import type { Env } from "../env.ts";
-import { attemptStatusOf, type CallState, type PlaceCall, type Telephony } from "./telephony.ts";
+import { type PlaceCall, type Telephony } from "./telephony.ts";
+import { attemptStatusOf, type CallState } from "../../schemas/telephony.ts";
 
 // Twilio through its REST API and fetch: the Node SDK does not run in a Worker, and one form POST
 // is all a call takes. https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource

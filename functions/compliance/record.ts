@@ -1,6 +1,6 @@
 import type { NewDecision } from "../../db/queries/compliance.ts";
 import type { DialContext } from "../../db/queries/dial-context.ts";
-import { newId } from "../lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { localTimes, type Verdict } from "./decide.ts";
 
 // A dial decision as it is kept: what was decided and why, the lead's local time and the zones

@@ -1,7 +1,7 @@
 import { dueCallbacks, silentCallbacks } from "../../db/queries/call-attempts.ts";
 import { recoverSilentCallback } from "../calls/recover.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { lt, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 import { resealSecrets } from "../lib/reseal.ts";
 import { dispatchDueCallbacks, recoverSilentCallbacks } from "./calls.ts";

@@ -2,7 +2,7 @@ import { claimUnfannedEvents, markEnqueued, releaseClaims } from "../../db/queri
 import { claimDueDeliveries, claimParkedBacklogs, claimProbes } from "../../db/queries/webhook-deliveries.ts";
 import type { DueDelivery } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
 
 // The outbox's safety nets, run every minute by the cron.

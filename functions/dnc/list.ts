@@ -2,7 +2,7 @@ import type { App } from "../context.ts";
 import { listDncNumbers } from "../../db/queries/dnc.ts";
 import { requireKey } from "../lib/auth.ts";
 import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../lib/phone.ts";
+import { toE164 } from "../../schemas/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { decodeDncCursor, DncList, DncListQuery, dncPageOf } from "../../schemas/dnc.ts";

@@ -1,4 +1,5 @@
-import type { ApiError, Issue, RenderedError } from "../lib/errors.ts";
+import type { ApiError, RenderedError } from "../lib/errors.ts";
+import type { Issue } from "../../schemas/problem.ts";
 import type { CalldockErrorCode } from "../../schemas/calldock.ts";
 
 // Every error of POST /v1/make-call: {"success": false, "error": {"code", "message"}}, with the

@@ -1,4 +1,5 @@
-import type { ApiError, ErrorCode, Issue, RenderedError } from "../lib/errors.ts";
+import type { ApiError, ErrorCode, RenderedError } from "../lib/errors.ts";
+import type { Issue } from "../../schemas/problem.ts";
 import { callLogMessages, requiredCallLogFields } from "../../schemas/callvine.ts";
 
 // Seed 001's error bodies, {"error", "message"} plus the seed's extra fields, with the seed's

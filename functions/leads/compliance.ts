@@ -4,7 +4,7 @@ import { verifyChain } from "../compliance/chain.ts";
 import { requireKey } from "../lib/auth.ts";
 import { isoSeconds } from "../lib/zoned-time.ts";
 import { ApiError } from "../lib/errors.ts";
-import { isId } from "../lib/ids.ts";
+import { isId } from "../../schemas/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";

@@ -2,7 +2,7 @@ import type { App } from "../context.ts";
 import { listLeads } from "../../db/queries/leads.ts";
 import { requireKey } from "../lib/auth.ts";
 import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../lib/phone.ts";
+import { toE164 } from "../../schemas/phone.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import { validate } from "../lib/validate.ts";
 import { LeadList, LeadListQuery } from "../../schemas/leads.ts";

@@ -3,7 +3,8 @@ import type { AppEnv } from "../context.ts";
 import { findKey, touchKey } from "../../db/queries/api-keys.ts";
 import type { Scope } from "../../schemas/scopes.ts";
 import { ApiError } from "./errors.ts";
-import { constantTimeEqual, hashKey, parseKey, type KeyKind, type Mode } from "./keys.ts";
+import { constantTimeEqual, hashKey, parseKey } from "./keys.ts";
+import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 
 // Where a route lets a key come from. Query and body keys exist for plain GET links and form
 // posts (Brightcall); routes opt into them one by one.

@@ -1,4 +1,4 @@
-import type { Problem } from "../../schemas/problem.ts";
+import type { Issue, Problem } from "../../schemas/problem.ts";
 
 // One error model: every failure is an ApiError with a code from this table. The native API
 // renders it as application/problem+json; a compatibility endpoint installs a renderer that
@@ -35,8 +35,6 @@ const titles: Record<ErrorCode, string> = {
   unavailable: "Service unavailable",
 };
 
-// `missing` tells "is required" from "is invalid", which some seed error bodies distinguish.
-export type Issue = { path: string; message: string; missing?: boolean };
 
 export type ApiErrorOptions = {
   issues?: Issue[];

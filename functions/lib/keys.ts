@@ -2,8 +2,7 @@
 // ones for browsers. The body is 32 base62 characters (~190 bits). Only the sha256 of a key is
 // stored; the key itself is shown once, when it is made.
 
-export type KeyKind = "secret" | "publishable";
-export type Mode = "live" | "test";
+import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const bodyLength = 32;

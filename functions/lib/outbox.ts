@@ -4,10 +4,10 @@ import type { events } from "../../db/schema/index.ts";
 import { eventPayloads } from "../../schemas/event-payloads.ts";
 import type { EventEnvelope, EventType } from "../../schemas/events.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "./db.ts";
-import { newId } from "./ids.ts";
+import { httpDb } from "../../db/client.ts";
+import { newId } from "../../schemas/ids.ts";
 import { loggable } from "./log-error.ts";
-import type { Mode } from "./keys.ts";
+import type { Mode } from "../../schemas/scopes.ts";
 
 // The outbox. A handler builds its events with newEvent(), inserts them in the same db.batch as
 // the change they describe, and after the commit hands them to publishAfterCommit(). An event is

@@ -3,7 +3,8 @@ import type { ValidationTargets } from "hono";
 import type { z } from "zod";
 import type { MiddlewareHandler } from "hono";
 import { checkValue, isJsonType } from "./body.ts";
-import { ApiError, type Issue } from "./errors.ts";
+import { ApiError } from "./errors.ts";
+import type { Issue } from "../../schemas/problem.ts";
 
 /** Every issue of a failed parse, each with its dotted field path. */
 export function issuesOf(error: { issues: readonly z.core.$ZodIssue[] }): Issue[] {

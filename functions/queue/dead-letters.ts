@@ -1,7 +1,7 @@
 import type { DeadLetter } from "../../db/queries/dead-letters.ts";
 import { recordDeadLetters } from "../../db/queries/dead-letters.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 
 /** A dead letter for a message: its body kept as JSON whatever it was, and the event it names, if any. */

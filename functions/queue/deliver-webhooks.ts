@@ -2,7 +2,7 @@ import { recordDeadLetters, type DeadLetter } from "../../db/queries/dead-letter
 import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, recordAttempt, releaseLeases, releaseParked, releasedPerSuccess, watchdogMinutes } from "../../db/queries/webhook-work.ts";
 import type { Health, Named, Recorded, WorkItem } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { WebhookMessage } from "../lib/outbox.ts";
 import { checkWebhookUrl } from "../lib/ssrf.ts";
 import { deadLetterOf } from "./dead-letters.ts";

@@ -3,7 +3,7 @@ import { DialMessage } from "../calls/queue-dial.ts";
 import type { Env } from "../env.ts";
 import { deadLetterOf } from "./dead-letters.ts";
 import { recordDeadLetters } from "../../db/queries/dead-letters.ts";
-import { httpDb } from "../lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 
 /**

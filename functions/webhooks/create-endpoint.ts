@@ -2,7 +2,7 @@ import type { App } from "../context.ts";
 import { insertEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { requireKey } from "../lib/auth.ts";
 import { limitBody } from "../lib/body.ts";
-import { newId } from "../lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { describeRoute } from "../lib/openapi.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
 import { validate } from "../lib/validate.ts";

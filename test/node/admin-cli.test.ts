@@ -18,7 +18,7 @@ async function admin(...args: string[]) {
 
 async function adminWith(env: Env, ...args: string[]): Promise<{ code: number; json: Record<string, any>; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "db/admin/cli.ts", ...args, "--json"], {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "admin/cli.ts", ...args, "--json"], {
       env: { ...process.env, DATABASE_URL: databaseUrl, SECRETS_KEYS: bindings.SECRETS_KEYS, WEBHOOKS_ALLOW_LOOPBACK_HTTP: undefined, ...env },
     });
     return { code: 0, json: JSON.parse(stdout), stdout };

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { agents, callbacks } from "../../db/schema/index.ts";
 import { db, json, call, makeDomain, tenant, testEnv, zoneAtHour } from "./fixtures.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 
 const allWeek = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]] as [string, string][]]));
 

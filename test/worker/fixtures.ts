@@ -3,9 +3,10 @@ import { exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { agents, apiKeys, domains, workspaces } from "../../db/schema/index.ts";
 import { parseEnv, type Bindings, type Env } from "../../functions/env.ts";
-import { httpDb } from "../../functions/lib/db.ts";
-import { newId } from "../../functions/lib/ids.ts";
-import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
+import { httpDb } from "../../db/client.ts";
+import { newId } from "../../schemas/ids.ts";
+import { describeKey, generateKey, hashKey } from "../../functions/lib/keys.ts";
+import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 import { defaultScopes, type Scope } from "../../schemas/scopes.ts";
 
 // Fixtures for Worker tests: real rows in this run's database, written through the same

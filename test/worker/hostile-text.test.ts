@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { call } from "./fixtures.ts";
 import { countWritten } from "./rows.ts";
 import { callLog, type Dialect, expectRefusal, type Fixture, fixture, send } from "./route-families.ts";

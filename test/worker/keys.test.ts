@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual, generateKey, hashKey, parseKey } from "../../functions/lib/keys.ts";
-import { isId, newId } from "../../functions/lib/ids.ts";
+import { isId, newId } from "../../schemas/ids.ts";
 
 describe("API keys", () => {
   it.each([

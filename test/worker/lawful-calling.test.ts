@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { agents, callbacks, dialDecisions, domains } from "../../db/schema/index.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { addDays, wallTime, zonedInstant } from "../../functions/lib/zoned-time.ts";
 import { Callback } from "../../schemas/callbacks.ts";
 import { callbackRow, dial, makeDue } from "./dialler-helpers.ts";

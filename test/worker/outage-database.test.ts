@@ -4,7 +4,7 @@ import { DrizzleQueryError, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index.ts";
 import type { Bindings } from "../../functions/env.ts";
-import { httpDb } from "../../functions/lib/db.ts";
+import { httpDb } from "../../db/client.ts";
 import { databaseFailure } from "../../functions/lib/db-errors.ts";
 import type { ScriptedResponse } from "../setup/webhook-types.ts";
 import { db, incoming, testEnv } from "./fixtures.ts";

@@ -3,7 +3,7 @@ import { BrightcallError } from "../../schemas/brightcall.ts";
 import { CalldockError } from "../../schemas/calldock.ts";
 import { CallMeBackError } from "../../schemas/callmeback.ts";
 import { CallvineError } from "../../schemas/callvine.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
 

@@ -5,7 +5,7 @@ import { expect, inject } from "vitest";
 import { callAttempts, callbacks, leads } from "../../db/schema/index.ts";
 import type { BusinessHours } from "../../db/schema/domains.ts";
 import { dialCallback } from "../../functions/calls/dial.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import type { CallbacksRequest, Failure, ReadyRequest, RecordedCall } from "../setup/fake-twilio-types.ts";
 import { db, makeAgent, makeDomain, makeWorkspace, testEnv, zoneAtHour } from "./fixtures.ts";
 import { rowsOf } from "./rows.ts";

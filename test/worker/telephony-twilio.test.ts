@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { TwilioError, twilioTelephony } from "../../functions/calls/twilio.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import type { CallbackOrder, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { call as callWorker, makeKey, testEnv } from "./fixtures.ts";
 import {

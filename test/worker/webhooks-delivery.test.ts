@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
 import { claimWork, leaseFor, park, recordAttempt } from "../../db/queries/webhook-work.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { bearer, call, db, tenant } from "./fixtures.ts";
 import { randomJson, randomString, rng } from "../setup/random-json.ts";
 import { agentWithWebhook, createEndpoint, deliveriesOf, insertEvent, postCall, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { webhookEndpoints } from "../../db/schema/index.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { EventEnvelope, EventList, ReplayResult, eventTypes } from "../../schemas/events.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { DeliveryList } from "../../schemas/webhooks.ts";

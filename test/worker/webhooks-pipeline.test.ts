@@ -6,7 +6,7 @@ import type { Bindings } from "../../functions/env.ts";
 import { claimUnfannedEvents } from "../../db/queries/events.ts";
 import { deadLetters, events, idempotencyKeys, leads, webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
 import { sendDueDeliveries, sweepOutbox } from "../../functions/cron/webhooks.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { newEvent, publishAfterCommit } from "../../functions/lib/outbox.ts";
 import { bearer, call, db, makeWorkspace, tenant, testEnv } from "./fixtures.ts";
 import { runUnderChaos } from "./webhooks-chaos.ts";

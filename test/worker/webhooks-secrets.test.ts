@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { agents, webhookEndpoints } from "../../db/schema/index.ts";
 import worker from "../../functions/index.ts";
 import { parseEnv, type Bindings } from "../../functions/env.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { resealSecrets } from "../../functions/lib/reseal.ts";
 import { Keyring, type SecretSlot } from "../../functions/lib/secrets.ts";
 import { newWebhookSecret } from "../../functions/lib/signing.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it, inject } from "vitest";
 import { webhookEndpoints } from "../../db/schema/index.ts";
 import { parseEnv, type Bindings } from "../../functions/env.ts";
-import { newId } from "../../functions/lib/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { Problem } from "../../schemas/problem.ts";
 import "../setup/webhook-types.ts";
 import { bearer, call, db, tenant } from "./fixtures.ts";

@@ -1,18 +1,19 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { newId } from "../../functions/lib/ids.ts";
-import { describeKey, generateKey, hashKey, type KeyKind, type Mode } from "../../functions/lib/keys.ts";
-import { toE164 } from "../../functions/lib/phone.ts";
-import { resealSecrets } from "../../functions/lib/reseal.ts";
-import type { Keyring } from "../../functions/lib/secrets.ts";
-import { newWebhookSecret } from "../../functions/lib/signing.ts";
-import { checkWebhookUrl, type UrlPolicy } from "../../functions/lib/ssrf.ts";
-import { canonicalTimeZone, isTimeZone } from "../../schemas/common.ts";
-import { defaultScopes, Scope } from "../../schemas/scopes.ts";
-import * as schema from "../schema/index.ts";
+import { newId } from "../schemas/ids.ts";
+import { describeKey, generateKey, hashKey } from "../functions/lib/keys.ts";
+import type { KeyKind, Mode } from "../schemas/scopes.ts";
+import { toE164 } from "../schemas/phone.ts";
+import { resealSecrets } from "../functions/lib/reseal.ts";
+import type { Keyring } from "../functions/lib/secrets.ts";
+import { newWebhookSecret } from "../functions/lib/signing.ts";
+import { checkWebhookUrl, type UrlPolicy } from "../functions/lib/ssrf.ts";
+import { canonicalTimeZone, isTimeZone } from "../schemas/common.ts";
+import { defaultScopes, Scope } from "../schemas/scopes.ts";
+import * as schema from "../db/schema/index.ts";
 
-// The admin operations, shared by the CLI (db/admin/cli.ts) and `npm run dev`'s demo workspace.
+// The admin operations, shared by the CLI (admin/cli.ts) and `npm run dev`'s demo workspace.
 // They run in Node against DATABASE_URL over a plain PostgreSQL connection.
 export type AdminDb = NodePgDatabase<typeof schema>;
 

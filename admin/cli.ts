@@ -1,8 +1,8 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { Keyring, KeyringError } from "../../functions/lib/secrets.ts";
-import * as schema from "../schema/index.ts";
+import { Keyring, KeyringError } from "../functions/lib/secrets.ts";
+import * as schema from "../db/schema/index.ts";
 import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, rotateSecrets, type AdminDb, type WebhookSettings } from "./commands.ts";
 
 const usage = `npm run admin -- <command> [options] [--json]

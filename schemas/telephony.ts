@@ -1,0 +1,31 @@
+// What a call is and how it went, as providers report it and the database stores it.
+
+export type AttemptStatus = "queued" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled";
+
+/** The two calls of an attempt: to the agent first, then, once the agent answers, to the lead. */
+export type Leg = "agent" | "lead";
+
+export type StatusUpdate = {
+  attemptId: string;
+  leg: Leg;
+  callId: string; // the provider's id of this leg's call (Twilio's CallSid)
+  status: AttemptStatus;
+  sequence: number | null; // Twilio's SequenceNumber; null when the provider has none
+  durationSeconds?: number | null;
+  recordingUrl?: string | null;
+};
+
+/** What the provider says of a call now: the agent's call, and the lead's call it bridged, if any. */
+export type CallState =
+  | {
+      agent: { status: AttemptStatus; durationSeconds: number | null };
+      lead: { callId: string; status: AttemptStatus; durationSeconds: number | null } | null;
+    }
+  | "unknown"; // the provider has no record of the call
+
+/** Twilio's CallStatus values, including "initiated", which is an early "queued". */
+export function attemptStatusOf(callStatus: string): AttemptStatus | null {
+  if (callStatus === "initiated") return "queued";
+  const known: AttemptStatus[] = ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
+  return (known as string[]).includes(callStatus) ? (callStatus as AttemptStatus) : null;
+}
