@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import type { telephonyProvider } from "../schema/call-attempts.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
 import { recentAttemptCountOf } from "./dial-context.ts";
@@ -8,6 +9,9 @@ import { callbackJson, callJson } from "./resources.ts";
 // The dialler's statements. Each state change of a callback is a conditional UPDATE (only from
 // the states it may leave), and the events it emits are inserted by the same statement, from
 // the rows it returned: a change and its events commit together, exactly once.
+
+/** The name of the provider that placed a call, as stored: the keys of functions/calls/providers.ts. */
+export type StoredProvider = (typeof telephonyProvider.enumValues)[number];
 
 /** The attempt `a` is its callback `c`'s latest call: the current attempt, and its last leg. */
 export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
@@ -75,7 +79,7 @@ export type NewLeg = {
   leg: number;
   agentId: string | null;
   agentPhone: string;
-  provider: "twilio" | "sandbox";
+  provider: StoredProvider;
   eventId: string;
   /** The dialler's decision, for an attempt's first leg, and how many recent calls it counted. */
   decision: { record: NewDecision; leadAttemptsSeen: number } | null;
@@ -173,12 +177,12 @@ export async function attemptForTwiml(db: Db, attemptId: string) {
   return (rows[0] as { leadPhone: string; leadName: string | null; record: boolean } | undefined) ?? null;
 }
 
-/** The calls of a callback still ringing or talking: what a cancel must hang up. */
-export async function liveCalls(db: Db, callbackId: string): Promise<string[]> {
+/** The calls of a callback still ringing or talking, and who placed each: what a cancel must hang up. */
+export async function liveCalls(db: Db, callbackId: string): Promise<{ provider: StoredProvider; callId: string }[]> {
   const { rows } = await db.execute(sql`
-    SELECT provider_call_id FROM call_attempts
+    SELECT provider, provider_call_id AS "callId" FROM call_attempts
     WHERE callback_id = ${callbackId} AND provider_call_id IS NOT NULL AND status IN ('queued', 'ringing', 'in-progress')`);
-  return rows.map((r) => (r as { provider_call_id: string }).provider_call_id);
+  return rows as { provider: StoredProvider; callId: string }[];
 }
 
 /**

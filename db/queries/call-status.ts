@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { StatusUpdate } from "../../schemas/telephony.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
-import { isCurrentLeg } from "./call-attempts.ts";
+import { isCurrentLeg, type StoredProvider } from "./call-attempts.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";
 
 export type LegRow = {
@@ -102,7 +102,7 @@ export function missAttempt(db: Db, attemptId: string, reason: string, after: Af
 }
 
 export type LegState = LegRow & {
-  provider: "twilio" | "sandbox";
+  provider: StoredProvider;
   provider_call_id: string | null;
   lead_call_id: string | null;
   callback_status: string;
@@ -141,12 +141,12 @@ export type CompletionIds = { callCompleted: string; postCall: string; callbackC
  * The lead and agent talked and hung up: the callback is completed, with call.completed, the
  * agent's post_call (seed 002's payload), callback.completed, and a call log in seed 001's shape.
  */
-export function complete(db: Db, attemptId: string, defaultCallerId: string | null, ids: CompletionIds) {
+export function complete(db: Db, attemptId: string, providerCallerId: string | null, ids: CompletionIds) {
   const end = sql`coalesce(a.ended_at, now())`;
   const duration = sql`coalesce(a.duration_seconds, greatest(0, extract(epoch FROM (${end} - a.answered_at))::int))`;
   const handledBy = sql`coalesce(ag.name, a.agent_phone)`;
-  // The number the call came from: the workspace's caller id, else the deployment's.
-  const from = sql`coalesce(a.workspace_caller_id, ${defaultCallerId}::text, a.agent_phone)`;
+  // The number the call came from: the workspace's caller id, else its provider's (Telephony.callerId).
+  const from = sql`coalesce(a.workspace_caller_id, ${providerCallerId}::text, a.agent_phone)`;
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks c SET status = 'completed', ended_reason = 'answered', completed_at = now(), next_attempt_at = NULL, updated_at = now()

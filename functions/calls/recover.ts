@@ -2,7 +2,7 @@ import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { telephonyNamed } from "./providers.ts";
-import { applyStatus, attemptMissed, retryOrEnd, settle } from "./status.ts";
+import { applyStatus, attemptMissed, providerDeps, retryOrEnd, settle } from "./status.ts";
 import type { AttemptStatus } from "../../schemas/telephony.ts";
 
 // A callback whose call went silent: in dialing or connected, and no word about its current call
@@ -14,7 +14,7 @@ import type { AttemptStatus } from "../../schemas/telephony.ts";
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 const ended = new Set<string>(["completed", "busy", "failed", "no-answer", "canceled"]);
-/** How long the cron keeps asking a Twilio that cannot say, before settling from what is stored. */
+/** How long the cron keeps asking a provider that cannot say, before settling from what is stored. */
 const giveUpAskingMs = 24 * 3600_000;
 
 export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: string): Promise<void> {
@@ -29,23 +29,24 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
   await settle(env, ctx, leg.id);
   if (!(await stillInPlay(env, leg.id))) return;
 
-  // Then, what the provider says of the call. The sandbox keeps nothing to ask (its call died
-  // with the isolate that played it), a call with no id never reached the provider, and one
-  // Twilio has no record of is no better known: all ended without a word.
-  const asked = leg.provider_call_id && leg.provider === "twilio" ? await telephonyNamed(env, ctx, leg.provider).callState(leg.provider_call_id) : "unknown";
+  // Then, what the provider that placed the call says of it. A call with no id never reached the
+  // provider, and one it has no record of (any of the sandbox's: its call died with the isolate
+  // that played it) is no better known: both ended without a word.
+  const callId = leg.provider_call_id;
+  const asked = callId ? await telephonyNamed(leg.provider, env, providerDeps(env, ctx)).callState(callId) : "unknown";
   if (asked === null) {
-    // Twilio did not answer: look again in a quarter of an hour, for a day; then the call is
-    // long over, and the callback is settled from what is stored (below).
+    // The provider did not answer: look again in a quarter of an hour, for a day; then the call
+    // is long over, and the callback is settled from what is stored (below).
     if (Date.now() - Date.parse(leg.callback_updated_at) < giveUpAskingMs) {
       await touchLeg(db, leg.id);
       return;
     }
   }
-  if (asked !== null && asked !== "unknown") {
+  if (callId && asked !== null && asked !== "unknown") {
     if (asked.lead) {
       await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: asked.lead.callId, status: asked.lead.status, sequence: null, durationSeconds: asked.lead.durationSeconds });
     }
-    await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId: leg.provider_call_id!, status: asked.agent.status, sequence: null, durationSeconds: asked.agent.durationSeconds });
+    await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId, status: asked.agent.status, sequence: null, durationSeconds: asked.agent.durationSeconds });
     // Still ringing or talking, by the provider's word: looked at again in a quarter of an hour.
     if (!ended.has(asked.agent.status)) {
       if (await stillInPlay(env, leg.id)) await touchLeg(db, leg.id);
@@ -55,7 +56,7 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
   // The agent's call is over. A lead's leg with no final word ended with it: if the lead had
   // answered, they talked (the callback completes); if not, the lead was not reached (a miss).
   const now = await legState(db, leg.id);
-  if (!now || !now.current) return;
+  if (!now?.current) return;
   if (now.lead_status !== null && !ended.has(now.lead_status)) {
     const status: AttemptStatus = now.lead_status === "in-progress" ? "completed" : "failed";
     await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: now.lead_call_id ?? `lost-${leg.id}`, status, sequence: null });
@@ -74,5 +75,5 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
 
 async function stillInPlay(env: Env, attemptId: string): Promise<boolean> {
   const leg: LegState | null = await legState(httpDb(env), attemptId);
-  return leg !== null && leg.current && ["dialing", "connected"].includes(leg.callback_status);
+  return leg?.current === true && ["dialing", "connected"].includes(leg.callback_status);
 }

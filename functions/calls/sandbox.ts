@@ -1,12 +1,10 @@
-import type { Env } from "../env.ts";
 import { loggable } from "../lib/log-error.ts";
-import { applyStatus } from "./status.ts";
-import type { PlaceCall, Telephony } from "./telephony.ts";
+import type { PlaceCall, ProviderFactory } from "./telephony.ts";
 import type { AttemptStatus, Leg } from "../../schemas/telephony.ts";
 
-// The sandbox provider, for test keys. It makes no network calls: the lead's number decides how
-// the call goes (README, "Sandbox numbers"), and the status updates it makes up pass through the
-// same applyStatus() as Twilio's.
+// The sandbox provider, for test keys. It makes no network calls and needs no settings: the
+// lead's number decides how the call goes (README, "Sandbox numbers"), and the status updates it
+// makes up are reported like Twilio's, to the same state machine.
 
 export type SandboxOutcome = "completed" | "no-answer" | "busy" | "failed" | "agent-no-answer";
 
@@ -40,35 +38,35 @@ function script(outcome: SandboxOutcome): Step[] {
   }
 }
 
-export function sandboxTelephony(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): Telephony {
-  return {
-    name: "sandbox",
-    async placeCall(call: PlaceCall) {
-      const callId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
-      const leadCallId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
-      const steps = script(sandboxNumbers[call.leadPhone] ?? "completed");
-      ctx.waitUntil(
-        (async () => {
-          const sequence = { agent: 0, lead: 0 };
-          for (const step of steps) {
-            await applyStatus(env, ctx, {
-              attemptId: call.attemptId,
-              leg: step.leg,
-              callId: step.leg === "agent" ? callId : leadCallId,
-              status: step.status,
-              sequence: sequence[step.leg]++,
-              durationSeconds: step.duration ?? null,
-            });
-          }
-        })().catch((err) => console.error(`sandbox: call ${call.attemptId} failed`, loggable(err))),
-      );
-      return { callId };
-    },
-    // A sandbox call plays out at once, inside placeCall's waitUntil: there is nothing to hang up,
-    // and nothing to ask about one whose statuses never came (the isolate died while it played).
-    async endCall() {},
-    async callState() {
-      return null;
-    },
-  };
-}
+export const sandboxTelephony: ProviderFactory<"sandbox"> = (_env, { report, waitUntil }) => ({
+  name: "sandbox",
+  // Nobody is rung: a call log's number is the workspace's caller id, else the agent's phone.
+  callerId: null,
+  async placeCall(call: PlaceCall) {
+    const callId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
+    const leadCallId = `SB${crypto.randomUUID().replaceAll("-", "")}`;
+    const steps = script(sandboxNumbers[call.leadPhone] ?? "completed");
+    waitUntil(
+      (async () => {
+        const sequence = { agent: 0, lead: 0 };
+        for (const step of steps) {
+          await report({
+            attemptId: call.attemptId,
+            leg: step.leg,
+            callId: step.leg === "agent" ? callId : leadCallId,
+            status: step.status,
+            sequence: sequence[step.leg]++,
+            durationSeconds: step.duration ?? null,
+          });
+        }
+      })().catch((err) => console.error(`sandbox: call ${call.attemptId} failed`, loggable(err))),
+    );
+    return { callId };
+  },
+  // A sandbox call plays out at once, inside placeCall's waitUntil: there is nothing to hang up,
+  // and no record of one whose statuses never came (the isolate died while it played).
+  async endCall() {},
+  async callState() {
+    return "unknown" as const;
+  },
+});

@@ -6,14 +6,16 @@ import { factsOf } from "../compliance/facts.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { newId } from "../../schemas/ids.ts";
-import { publishAfterCommit } from "../lib/outbox.ts";
 import { retryDue } from "../lib/schedule.ts";
-import { placeLeg } from "./dial.ts";
+import { placeLeg } from "./place-leg.ts";
 import { telephonyNamed } from "./providers.ts";
+import { publish } from "./publish.ts";
 import { queueDial } from "./queue-dial.ts";
+import type { ProviderDeps } from "./telephony.ts";
 import type { StatusUpdate } from "../../schemas/telephony.ts";
 
-// The call state machine, fed by Twilio's status callbacks and by the sandbox alike. An update
+// The call state machine, fed by every provider alike (Twilio's status callbacks, the sandbox's
+// made-up ones), through the StatusSink each is built with (providerDeps, below). An update
 // first moves its leg forward (or is dropped as late or repeated); then the callback is settled
 // from what is stored of its current call, not from the update: the lead answering connects
 // it, the lead hanging up completes it, and a lead or agents not answering make the attempt a
@@ -25,6 +27,11 @@ type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 const ended = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
 
+/** The state machine as a provider sees it (telephony.ts): each status it reports is applied. */
+export function providerDeps(env: Env, ctx: Ctx): ProviderDeps {
+  return { report: (update) => applyStatus(env, ctx, update), waitUntil: (promise) => ctx.waitUntil(promise) };
+}
+
 export async function applyStatus(env: Env, ctx: Ctx, update: StatusUpdate): Promise<void> {
   await advanceLeg(httpDb(env), update); // null: late, repeated or foreign, and it moves nothing
   await settle(env, ctx, update.attemptId);
@@ -35,23 +42,24 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
   const db = httpDb(env);
   const leg = await legState(db, attemptId);
   // Only the callback's latest call decides; a late word from an earlier attempt or leg does not.
-  if (!leg || !leg.current || !["dialing", "connected"].includes(leg.callback_status)) return;
+  if (!leg?.current || !["dialing", "connected"].includes(leg.callback_status)) return;
   const lead = leg.lead_status;
   if (lead === "in-progress" || (lead === "completed" && leg.answered_at)) {
     // A completed lead call with talk time connected, even if its "in-progress" never came.
     publish(env, ctx, await connect(db, leg.id, newId("event")));
     if (lead === "completed") {
       const ids = { callCompleted: newId("event"), postCall: newId("event"), callbackCompleted: newId("event") };
-      publish(env, ctx, await complete(db, leg.id, env.TWILIO_CALLER_ID ?? null, ids));
+      const provider = telephonyNamed(leg.provider, env, providerDeps(env, ctx));
+      publish(env, ctx, await complete(db, leg.id, provider.callerId, ids));
     }
   } else if (lead !== null && ended.has(lead)) {
     await attemptMissed(env, ctx, leg, lead);
   } else if (lead === null && ended.has(leg.status)) {
     // The agent's call ended with no word of the lead's. If the agent had answered, the lead's
-    // statuses may only be lost: Twilio is asked before the lead counts as not reached (a lead
-    // who talked is never rung again). If it cannot say, the cron's recovery asks again later.
-    if (leg.status === "completed" && leg.provider === "twilio" && leg.provider_call_id) {
-      const state = await telephonyNamed(env, ctx, "twilio").callState(leg.provider_call_id);
+    // statuses may only be lost: the provider is asked before the lead counts as not reached (a
+    // lead who talked is never rung again). If it cannot say, the cron's recovery asks again later.
+    if (leg.status === "completed" && leg.provider_call_id) {
+      const state = await telephonyNamed(leg.provider, env, providerDeps(env, ctx)).callState(leg.provider_call_id);
       if (!state) return;
       if (state !== "unknown" && state.lead) {
         await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: state.lead.callId, status: state.lead.status, sequence: null, durationSeconds: state.lead.durationSeconds });
@@ -82,7 +90,7 @@ async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegState, reason: string
   // dialler's whole decision.
   const lawful = !cb.on_dnc && !cb.opted_out && !schedule(factsOf(others, null), new Date()).hold;
   if (!fixed && lawful) {
-    const placed = await placeLeg(env, ctx, cb, { leg: legs, tried });
+    const placed = await placeLeg(env, ctx, providerDeps(env, ctx), cb, { leg: legs, tried });
     // "raced": the same status, settled twice at once, and the other placed the next leg.
     if (placed !== "no_agent") return;
   }
@@ -120,9 +128,4 @@ function nextTry(cb: NonNullable<Awaited<ReturnType<typeof loadContext>>>) {
   const now = new Date();
   const verdict = schedule(factsOf(cb, retryDue(now, cb.attempt_count, cb.retry_intervals_seconds)), now);
   return { retryAt: recheckAt(verdict), hold: verdict.hold };
-}
-
-export function publish(env: Env, ctx: Ctx, result: { rows: unknown[] }): void {
-  const ids = result.rows.map((row) => ({ id: (row as { id: string }).id }));
-  if (ids.length > 0) publishAfterCommit(env, ctx, ids);
 }

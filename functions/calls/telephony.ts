@@ -1,28 +1,50 @@
-// One interface, two providers: Twilio for live keys, the sandbox for test keys. A provider
-// places the call to the agent; what happens next comes back as status updates, which both
-// providers feed through the same applyStatus() (functions/calls/status.ts).
+// What the dialler asks of a telephony provider, and what it gives one. A provider places the
+// call to the agent; what happens next comes back as status updates for the state machine
+// (status.ts): through the StatusSink the provider is built with (the sandbox), or through the
+// provider's own webhook routes (Twilio's, in functions/telephony/), which feed the same
+// applyStatus(). A provider never imports the state machine: that is what keeps the dialler free
+// of module cycles. Providers are listed, and chosen, in providers.ts.
 
-import type { AttemptStatus, CallState } from "../../schemas/telephony.ts";
+import type { Env } from "../env.ts";
+import type { CallState, StatusUpdate } from "../../schemas/telephony.ts";
 
 export type PlaceCall = {
   attemptId: string;
-  agentPhone: string; // E.164; Twilio's To
-  leadPhone: string; // E.164; dialled from the TwiML once the agent answers
+  agentPhone: string; // E.164; the number rung first
+  leadPhone: string; // E.164; bridged in once the agent answers
   leadName: string | null; // whispered to the agent
-  callerId: string; // E.164; Twilio's From
+  callerId: string | null; // E.164; the workspace's own number, or null for the provider's
   record: boolean;
 };
 
-export interface Telephony {
-  readonly name: "twilio" | "sandbox";
+/** Where a provider reports how its calls go. The state machine implements it; repeats are harmless. */
+export type StatusSink = (update: StatusUpdate) => Promise<void>;
+
+/** What a provider may be built with, besides the settings. */
+export type ProviderDeps = {
+  report: StatusSink;
+  /** Work that must outlive the request that placed the call (the sandbox plays its call here). */
+  waitUntil(promise: Promise<unknown>): void;
+};
+
+export interface Telephony<Name extends string = string> {
+  /** The provider's key in the registry (providers.ts), stored on every call it places. */
+  readonly name: Name;
+  /** The number its calls come from when the workspace has none of its own; null: the agent's phone. */
+  readonly callerId: string | null;
   /** Places the call to the agent; resolves with the provider's call id, or throws. */
   placeCall(call: PlaceCall): Promise<{ callId: string }>;
   /** Hangs up a call in progress (and with it the lead it bridged), or stops it ringing. */
   endCall(callId: string): Promise<void>;
   /**
-   * Asks the provider how a call went, for a call whose status callbacks went silent: "unknown"
-   * when it has no record of the call, null when it cannot say (it did not answer, or keeps no
-   * state).
+   * Asks the provider how a call went, for a call whose status updates went silent: "unknown"
+   * when it has no record of the call, null when it cannot say now (it did not answer).
    */
   callState(callId: string): Promise<CallState | null>;
 }
+
+/**
+ * Builds a provider from the settings. A provider whose settings are missing is still built: it
+ * refuses each call with an error naming what is missing, which is stored on the attempt.
+ */
+export type ProviderFactory<Name extends string> = (env: Env, deps: ProviderDeps) => Telephony<Name>;

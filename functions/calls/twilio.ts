@@ -1,9 +1,11 @@
 import type { Env } from "../env.ts";
-import { type PlaceCall, type Telephony } from "./telephony.ts";
-import { attemptStatusOf, type CallState } from "../../schemas/telephony.ts";
+import type { PlaceCall, Telephony } from "./telephony.ts";
+import { type AttemptStatus, attemptStatusOf, type CallState } from "../../schemas/telephony.ts";
 
 // Twilio through its REST API and fetch: the Node SDK does not run in a Worker, and one form POST
 // is all a call takes. https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
+// Its settings (TWILIO_*) are read here and by its own routes (functions/telephony/), nowhere else.
+// Its status updates come back through those routes, not through the StatusSink it is offered.
 
 // The agent's phone rings this long. Short enough that the agent's voicemail (which usually picks
 // up after about 25 s) does not answer the call and leave the lead bridged into a mailbox; a
@@ -23,8 +25,14 @@ export class TwilioError extends Error {
   }
 }
 
-export function twilioTelephony(env: Env): Telephony {
-  return { name: "twilio", placeCall: (call) => placeCall(env, call), endCall: (callId) => endCall(env, callId), callState: (callId) => callState(env, callId) };
+export function twilioTelephony(env: Env): Telephony<"twilio"> {
+  return {
+    name: "twilio",
+    callerId: env.TWILIO_CALLER_ID ?? null,
+    placeCall: (call) => placeCall(env, call),
+    endCall: (callId) => endCall(env, callId),
+    callState: (callId) => callState(env, callId),
+  };
 }
 
 /** The URL of one of our Twilio routes, as Twilio is told it and signs it. */
@@ -43,7 +51,9 @@ async function placeCall(env: Env, call: PlaceCall): Promise<{ callId: string }>
   const attempt = { attempt: call.attemptId };
   const form = new URLSearchParams({
     To: call.agentPhone,
-    From: call.callerId,
+    // The workspace's number, else the deployment's; the agent's own as a last resort, which
+    // Twilio accepts only if it is verified on the account.
+    From: call.callerId ?? env.TWILIO_CALLER_ID ?? call.agentPhone,
     Url: twilioRouteUrl(publicUrl, "twiml", attempt),
     Method: "POST",
     StatusCallback: twilioRouteUrl(publicUrl, "status", { ...attempt, leg: "agent" }),
@@ -129,11 +139,10 @@ async function callState(env: Env, callId: string): Promise<CallState | null> {
   const agentStatus = typeof call?.status === "string" ? attemptStatusOf(call.status) : null;
   const spawned = (children?.body as { calls?: unknown } | null | undefined)?.calls;
   if (!agentStatus || !Array.isArray(spawned)) return null;
-  const child = (spawned as TwilioCall[]).find((c) => typeof c.sid === "string" && typeof c.status === "string" && attemptStatusOf(c.status));
-  return {
-    agent: { status: agentStatus, durationSeconds: seconds(call?.duration) },
-    lead: child ? { callId: child.sid as string, status: attemptStatusOf(child.status as string)!, durationSeconds: seconds(child.duration) } : null,
-  };
+  const lead = (spawned as TwilioCall[])
+    .map((c) => ({ callId: c.sid, status: typeof c.status === "string" ? attemptStatusOf(c.status) : null, durationSeconds: seconds(c.duration) }))
+    .find((c): c is { callId: string; status: AttemptStatus; durationSeconds: number | null } => typeof c.callId === "string" && c.status !== null);
+  return { agent: { status: agentStatus, durationSeconds: seconds(call?.duration) }, lead: lead ?? null };
 }
 
 /** Twilio writes durations as strings of whole seconds, or null while a call runs. */

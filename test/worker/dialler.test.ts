@@ -37,6 +37,8 @@ describe("the sandbox's magic numbers reach their documented end states", () => 
     const postCall = PostCallV1.parse(rows.events.find((e) => e.type === "post_call")!.data);
     expect(postCall).toMatchObject({ call_id: attempt!.id, agent_id: agentIds[0], phone_number: "+15005550001", duration_seconds: sandboxTalkSeconds, call_successful: "success" });
     expect(rows.callLogs).toHaveLength(1);
+    // The sandbox has no number of its own (never the deployment's Twilio one), and the workspace sets none.
+    expect(rows.callLogs[0]?.fromPhone).toBe(attempt?.agentPhone);
     expect(rows.callLogs[0]!.title).toBe(`Call from ${rows.callLogs[0]!.fromPhone} to +15005550001 (handled by Agent 1)`);
   });
 
@@ -99,6 +101,18 @@ describe("limits", () => {
     expect(await dial(id)).toBe("blocked");
     expect(await callbackRow(id)).toMatchObject({ status: "blocked", endedReason: "do_not_call" });
     expect(await attemptsOf(id)).toEqual([]);
+  });
+
+  it("is not stopped by the number on the other mode's list, or another workspace's", async () => {
+    const { test, domain, workspace } = await callCentre();
+    const other = await callCentre();
+    const id = await newCallback(test.key, domain.id, "+15005550001");
+    await db().insert(dncNumbers).values([
+      { workspaceId: workspace.id, mode: "live", phone: "+15005550001", reason: "live only" },
+      { workspaceId: other.workspace.id, mode: "test", phone: "+15005550001", reason: "theirs" },
+    ]);
+    expect(await dial(id)).toBe("dialed");
+    expect(await callbackRow(id)).toMatchObject({ status: "completed" });
   });
 
   it("never dials a lead who opted out", async () => {

@@ -57,6 +57,15 @@ describe("placing a call", () => {
     ]);
   });
 
+  it("calls from TWILIO_CALLER_ID when the workspace has no caller id, else from the agent's phone", async () => {
+    const [deployment, agent] = [newId("callAttempt"), newId("callAttempt")];
+    await twilioTelephony(testEnv()).placeCall({ ...call(deployment, false), callerId: null });
+    await twilioTelephony({ ...testEnv(), TWILIO_CALLER_ID: undefined }).placeCall({ ...call(agent, false), callerId: null });
+    const from = async (attempt: string) => (await recordedCalls(attempt))[0]?.params.find(([name]) => name === "From")?.[1];
+    expect(await from(deployment)).toBe(fakeTwilio().bindings.TWILIO_CALLER_ID);
+    expect(await from(agent)).toBe("+14155550100");
+  });
+
   it("asks for no recording unless the call is recorded", async () => {
     const attempt = newId("callAttempt");
     await twilioTelephony(testEnv()).placeCall(call(attempt, false));

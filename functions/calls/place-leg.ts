@@ -1,0 +1,80 @@
+import { agentById, agentsInTurn, insertLeg, type NewLeg, releaseClaim, setLegError, setProviderCallId, stillDialing } from "../../db/queries/call-attempts.ts";
+import { lockLeadDecisions } from "../../db/queries/compliance.ts";
+import type { DialContext } from "../../db/queries/dial-context.ts";
+import type { Env } from "../env.ts";
+import { httpDb } from "../../db/client.ts";
+import { newId } from "../../schemas/ids.ts";
+import { providerFor, telephonyNamed } from "./providers.ts";
+import { publish } from "./publish.ts";
+import { queueDial } from "./queue-dial.ts";
+import type { ProviderDeps } from "./telephony.ts";
+
+// Ringing an agent: the dialler's first leg of an attempt (dial.ts), and the state machine's next
+// leg when an agent does not answer (status.ts). The state machine comes in as `deps`, whose
+// report() is where the provider's statuses, and a refusal, go: this file does not import it.
+
+type Ctx = { waitUntil(promise: Promise<unknown>): void };
+
+/**
+ * Rings the next agent for this attempt: the one-off agent or the callback's own (first leg
+ * only), else the active agent dialled longest ago who has not been tried in this attempt. The
+ * first leg carries the dialler's decision, recorded with it.
+ */
+export async function placeLeg(
+  env: Env,
+  ctx: Ctx,
+  deps: ProviderDeps,
+  cb: DialContext,
+  at: { leg: number; tried: string[] },
+  decision: NewLeg["decision"] = null,
+): Promise<"dialed" | "no_agent" | "raced"> {
+  const db = httpDb(env);
+  const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
+  let agent: { id: string | null; phone: string } | null = null;
+  if (cb.agent_override) agent = at.leg === 0 ? { id: null, phone: cb.agent_override.phone } : null;
+  else if (cb.agent_id) {
+    const fixed = at.leg === 0 ? await agentById(db, owner, cb.agent_id) : null;
+    agent = fixed?.active ? fixed : null;
+  } else agent = await agentsInTurn(db, owner, at.tried);
+  if (!agent) return "no_agent";
+
+  const telephony = telephonyNamed(providerFor({ id: cb.workspace_id }, cb.mode), env, deps);
+  const attemptId = newId("callAttempt");
+  const leg = {
+    id: attemptId,
+    callbackId: cb.id,
+    workspaceId: cb.workspace_id,
+    mode: cb.mode,
+    attemptNumber: cb.attempt_count,
+    leg: at.leg,
+    agentId: agent.id,
+    agentPhone: agent.phone,
+    provider: telephony.name,
+    eventId: newId("event"),
+    decision,
+  };
+  const inserted = decision ? (await db.batch([lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[1] : await insertLeg(db, leg);
+  if (inserted.rows.length === 0) {
+    // Canceled meanwhile: nothing to place. Otherwise, for a first leg, another callback to this
+    // lead called it after this one's calls were counted: give the claim back and decide again
+    // with the new count. For a later leg, a repeated status placed it already.
+    if (!(await stillDialing(db, cb.id))) return "no_agent";
+    if (decision) {
+      await releaseClaim(db, cb.id);
+      await queueDial(env, cb.id, new Date());
+    }
+    return "raced";
+  }
+  publish(env, ctx, inserted);
+  try {
+    // The provider picks the number the call comes from when the workspace has none of its own.
+    const { callId } = await telephony.placeCall({ attemptId, agentPhone: agent.phone, leadPhone: cb.lead_phone, leadName: cb.lead_name, callerId: cb.caller_id, record: cb.record_calls ?? false });
+    // Canceled while the provider was placing the call: there was no call id to hang up then.
+    if (!(await setProviderCallId(db, attemptId, callId))) await telephony.endCall(callId);
+  } catch (err) {
+    // The provider refused the call: this leg failed, as if the agent's phone had.
+    await setLegError(db, attemptId, err instanceof Error ? err.message : String(err));
+    await deps.report({ attemptId, leg: "agent", callId: `failed-${attemptId}`, status: "failed", sequence: null });
+  }
+  return "dialed";
+}
