@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { Mode } from "./account.ts";
+import { Time } from "./common.ts";
 import type { EventType } from "./events.ts";
+import type { AttemptStatus } from "./telephony.ts";
 
 // The `data` of each event type, versioned. A version only ever gains optional fields; a change
 // a receiver could trip over is a new schema (V2) beside the old one, never an edit of V1. The
@@ -7,6 +10,49 @@ import type { EventType } from "./events.ts";
 
 const time = z.iso.datetime().describe("ISO 8601, UTC");
 const nullableTime = time.nullable();
+
+// The resources only events carry, exactly as db/queries/resources.ts builds them. No endpoint
+// serves them, so these are their one definition; the versioned payloads below promise a subset.
+
+export const FormResponse = z
+  .strictObject({
+    id: z.string().describe("fr_…"),
+    lead_id: z.string(),
+    domain_id: z.string(),
+    form_type: z.string().nullable(),
+    form_data: z.record(z.string(), z.unknown()),
+    source_url: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    created_at: Time,
+  })
+  .meta({ id: "FormResponse" });
+
+const attemptStatuses = ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"] as const satisfies readonly AttemptStatus[];
+const AttemptStatusSchema = z.enum(attemptStatuses).describe("Twilio's call status, for the sandbox too");
+
+/** One leg of one attempt of a callback: the call to an agent, and the lead's call it bridged. */
+export const Call = z
+  .strictObject({
+    call_id: z.string().describe("att_…"),
+    callback_id: z.string(),
+    lead_id: z.string(),
+    phone: z.string().describe("The lead's number, E.164"),
+    attempt_number: z.number().int().min(1),
+    leg: z.number().int().min(0).describe("The agents rung in this attempt, one after another: 0, 1, 2…"),
+    agent_id: z.string().nullable(),
+    agent_phone: z.string(),
+    status: AttemptStatusSchema.describe("The lead's call's status once there is one, else the agent's"),
+    agent_status: AttemptStatusSchema,
+    lead_status: AttemptStatusSchema.nullable(),
+    provider: z.enum(["twilio", "sandbox"]),
+    provider_call_id: z.string().nullable(),
+    duration_seconds: z.number().int().min(0).nullable(),
+    recording_url: z.string().nullable(),
+    mode: Mode,
+    at: Time,
+  })
+  .meta({ id: "Call" });
 
 export const FormResponseCreatedV1 = z
   .looseObject({

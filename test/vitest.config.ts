@@ -25,7 +25,9 @@ export default defineConfig({
             };
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        // Every test talks to a real PostgreSQL and Redis on a shared two-core machine: 5 s is
+        // the budget of an idle one, so the worker tests get the Node tests' margin.
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
         extends: true,

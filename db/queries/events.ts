@@ -1,9 +1,17 @@
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Owner } from "./webhook-endpoints.ts";
 import { events } from "../schema/index.ts";
+import { EventType } from "../../schemas/events.ts";
 
 export type StoredEvent = typeof events.$inferSelect;
+
+/**
+ * An event type as a SQL value, for the statements that write their events themselves: only a
+ * type of the catalogue compiles (or runs), so a producer cannot invent one that no payload
+ * schema describes. test/worker/event-producers.test.ts parses what each producer writes.
+ */
+export const eventType = (type: EventType): SQL => sql`${EventType.parse(type)}::text`;
 
 const owned = (owner: Owner) => and(eq(events.workspaceId, owner.workspaceId), eq(events.mode, owner.mode));
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
+import { eventType } from "./events.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 
 // Every intake request, whichever seed API it came through, is one statement: it checks that
@@ -146,11 +147,11 @@ WITH domain AS (
   FROM lead WHERE ${consent !== null}
 ), ev AS (
   INSERT INTO events (id, workspace_id, mode, type, data, created_at)
-  SELECT ${eventIds.formResponse}, ${ws}, ${mode}, 'form_response.created', ${formResponseJson("fr")}, fr.created_at FROM fr
+  SELECT ${eventIds.formResponse}, ${ws}, ${mode}, ${eventType("form_response.created")}, ${formResponseJson("fr")}, fr.created_at FROM fr
   UNION ALL
-  SELECT ${eventIds.lead}, ${ws}, ${mode}, 'lead.updated', ${leadJson("lead")}, lead.updated_at FROM lead
+  SELECT ${eventIds.lead}, ${ws}, ${mode}, ${eventType("lead.updated")}, ${leadJson("lead")}, lead.updated_at FROM lead
   UNION ALL
-  SELECT ${eventIds.callback}, ${ws}, ${mode}, 'callback.scheduled', ${callbackJson("cb", "lead")}, cb.created_at FROM cb, lead
+  SELECT ${eventIds.callback}, ${ws}, ${mode}, ${eventType("callback.scheduled")}, ${callbackJson("cb", "lead")}, cb.created_at FROM cb, lead
   RETURNING id
 )
 SELECT checked.domain_found, checked.agent_found,

@@ -1,8 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
+import { Callback } from "../../schemas/callbacks.ts";
+import { Call, FormResponse } from "../../schemas/event-payloads.ts";
+import { Lead } from "../../schemas/leads.ts";
 
 // The API's resource objects, built by PostgreSQL from the rows. One builder per resource, used
 // both by reads and by the intake statement that writes an event's data in the same round trip
 // as the change it describes, so an event's `data` and a GET of the resource cannot disagree.
+// Each shape is defined once, by the schema `resources` pairs the builder with; the SQL only
+// builds it, and test/worker/resources.test.ts parses the output for rows in every status.
 
 /** ISO 8601 UTC without fractions, as the seeds write times: 2024-01-15T10:30:00Z. */
 export const isoSql = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
@@ -55,3 +60,11 @@ export function callJson(a: string, c: string, l: string): SQL {
     'duration_seconds', ${col(a, "duration_seconds")}, 'recording_url', ${col(a, "recording_url")},
     'mode', ${col(a, "mode")}, 'at', ${isoSql(sql`now()`)})`;
 }
+
+/** Each builder beside the schema its JSON must parse with, strictly. A builder not listed here fails the tests. */
+export const resources = {
+  lead: { build: leadJson, schema: Lead },
+  callback: { build: callbackJson, schema: Callback },
+  formResponse: { build: formResponseJson, schema: FormResponse },
+  call: { build: callJson, schema: Call },
+} as const;

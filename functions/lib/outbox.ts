@@ -9,11 +9,14 @@ import { newId } from "../../schemas/ids.ts";
 import { loggable } from "./log-error.ts";
 import type { Mode } from "../../schemas/scopes.ts";
 
-// The outbox. A handler builds its events with newEvent(), inserts them in the same db.batch as
-// the change they describe, and after the commit hands them to publishAfterCommit(). An event is
-// done only when the consumer has fanned it out into its delivery rows: until then the cron
-// sweeper sends it again once its lease is over, whether the process died before sending, or the
-// queue lost, dead-lettered or never delivered the message. No event depends on the queue.
+// The outbox. The statement that makes a change writes its events too (a resource's data built by
+// db/queries/resources.ts), so both commit together; after the commit the handler hands them to
+// publishAfterCommit(). What those SQL producers write is checked against the payload schemas by
+// test/worker/event-producers.test.ts; an event built here instead, with newEvent(), is checked
+// as it is made. An event is done only when the consumer has fanned it out into its delivery
+// rows: until then the cron sweeper sends it again once its lease is over, whether the process
+// died before sending, or the queue lost, dead-lettered or never delivered the message. No event
+// depends on the queue.
 
 export type EventRow = typeof events.$inferInsert & { id: string; createdAt: Date };
 
