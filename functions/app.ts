@@ -1,48 +1,26 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
+import { httpDb } from "../db/client.ts";
 import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
 import { ApiError } from "./lib/errors.ts";
 import { loggable } from "./lib/log-error.ts";
 import { errorResponse } from "./lib/respond-error.ts";
-import { httpDb } from "../db/client.ts";
-import { openApiDocument } from "./lib/openapi.ts";
-import { registerHealth } from "./system/health.ts";
-import { registerOpenApi } from "./system/openapi.ts";
-import { registerMe } from "./account/me.ts";
-import { registerCreateEndpoint } from "./webhooks/create-endpoint.ts";
-import { registerListEndpoints } from "./webhooks/list-endpoints.ts";
-import { registerGetEndpoint } from "./webhooks/get-endpoint.ts";
-import { registerUpdateEndpoint } from "./webhooks/update-endpoint.ts";
-import { registerDeleteEndpoint } from "./webhooks/delete-endpoint.ts";
-import { registerRotateSecret } from "./webhooks/rotate-secret.ts";
-import { registerListDeliveries } from "./webhooks/list-deliveries.ts";
+import { issuesOf } from "./lib/validate.ts";
+import { openApiDocument } from "./routes/document.ts";
+import { allRoutes } from "./routes/index.ts";
+import { mountRoutes } from "./routes/mount.ts";
 import { registerWebhookCatalogue } from "./webhooks/catalogue.ts";
-import { registerListEvents } from "./events/list-events.ts";
-import { registerGetEvent } from "./events/get-event.ts";
-import { registerReplayEvent } from "./events/replay-event.ts";
-import { registerFormResponses } from "./intake/form-responses.ts";
-import { registerAddCallApi } from "./intake/add-call-api.ts";
-import { registerCreateCallback } from "./callbacks/create.ts";
-import { registerListCallbacks } from "./callbacks/list.ts";
-import { registerGetCallback } from "./callbacks/get.ts";
-import { registerCancelCallback } from "./callbacks/cancel.ts";
-import { registerCallbackEligibility } from "./callbacks/eligibility.ts";
-import { registerListLeads } from "./leads/list.ts";
-import { registerGetLead } from "./leads/get.ts";
-import { registerUpdateLead } from "./leads/update.ts";
-import { registerLeadCompliance } from "./leads/compliance.ts";
-import { registerAddDncNumber } from "./dnc/add.ts";
-import { registerRemoveDncNumber } from "./dnc/remove.ts";
-import { registerListDncNumbers } from "./dnc/list.ts";
-import { registerCallLogs } from "./intake/call-logs.ts";
-import { registerMakeCall } from "./intake/make-call.ts";
-import { registerTwilioStatus } from "./telephony/twilio-status.ts";
-import { registerTwilioTwiml } from "./telephony/twilio-twiml.ts";
-import { registerTwilioRecording } from "./telephony/twilio-recording.ts";
 
 export function newApp() {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({
+    // Every failed parse of a declared request part, rendered in the route's error shape.
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError("validation_failed", `The request ${result.target} is not valid`, { issues: issuesOf(result.error) });
+      }
+    },
+  });
 
   app.use(async (c, next) => {
     c.set("db", httpDb(c.env));
@@ -51,47 +29,9 @@ export function newApp() {
     if (new URL(c.req.url).searchParams.has("api_key")) c.header("Referrer-Policy", "no-referrer");
   });
 
-  // system
-  registerHealth(app);
-  registerOpenApi(app, () => openApiDocument(apiInfo));
-  // account
-  registerMe(app);
-  // webhooks
-  registerCreateEndpoint(app);
-  registerListEndpoints(app);
-  registerGetEndpoint(app);
-  registerUpdateEndpoint(app);
-  registerDeleteEndpoint(app);
-  registerRotateSecret(app);
-  registerListDeliveries(app);
+  let document: object | undefined;
+  mountRoutes(app, allRoutes(() => (document ??= openApiDocument(app))));
   registerWebhookCatalogue(app);
-  // events
-  registerListEvents(app);
-  registerGetEvent(app);
-  registerReplayEvent(app);
-  // callbacks and leads: the native API
-  registerCreateCallback(app);
-  registerListCallbacks(app);
-  registerGetCallback(app);
-  registerCancelCallback(app);
-  registerCallbackEligibility(app);
-  registerListLeads(app);
-  registerGetLead(app);
-  registerUpdateLead(app);
-  registerLeadCompliance(app);
-  // do-not-call
-  registerAddDncNumber(app);
-  registerRemoveDncNumber(app);
-  registerListDncNumbers(app);
-  // intake: the seed APIs
-  registerFormResponses(app);
-  registerAddCallApi(app);
-  registerCallLogs(app);
-  registerMakeCall(app);
-  // telephony
-  registerTwilioStatus(app);
-  registerTwilioTwiml(app);
-  registerTwilioRecording(app);
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
@@ -104,12 +44,6 @@ export function newApp() {
   });
   return app;
 }
-
-export const apiInfo = {
-  title: "Ringback API",
-  version: "0.1.0",
-  description: "Speed-to-lead callbacks: intake, scheduling, calls and signed webhook events.",
-};
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

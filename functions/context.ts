@@ -1,8 +1,10 @@
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "./env.ts";
 import type { ErrorRenderer } from "./lib/errors.ts";
 import type { Db } from "../db/client.ts";
-import type { Caller } from "./lib/auth.ts";
+import type { findKey } from "../db/queries/api-keys.ts";
+import type { Mode } from "../schemas/scopes.ts";
+import type { SignedParams } from "../schemas/twilio.ts";
 
 /** What every handler sees: parsed settings as bindings, and per-request variables. */
 export type AppEnv = {
@@ -14,7 +16,19 @@ export type AppEnv = {
     renderError?: ErrorRenderer;
     // Set once the request has been counted against the rate limits.
     rateLimited?: boolean;
+    // A Twilio callback's signed parameters, once its signature is verified.
+    twilio?: SignedParams;
   };
 };
 
-export type App = Hono<AppEnv>;
+export type App = OpenAPIHono<AppEnv>;
+
+type Found = NonNullable<Awaited<ReturnType<typeof findKey>>>;
+
+/** Who is calling: the key's workspace, mode and agent, set by requireKey (lib/auth.ts). */
+export type Caller = {
+  workspace: Found["workspace"];
+  mode: Mode;
+  key: Omit<Found["key"], "keyHash">;
+  agent: Found["agent"];
+};

@@ -24,6 +24,8 @@ const Settings = z
     // Telephony for live keys (test keys use the sandbox and need none of these). PUBLIC_URL is
     // where Twilio reaches this Worker: its status callbacks are signed over URLs built from it.
     // TWILIO_API_BASE is Twilio's REST API unless pointed elsewhere (tests use a fake on loopback).
+    // The TWILIO_* settings are read only by the Twilio provider (functions/calls/twilio.ts) and
+    // its routes (functions/telephony/), never by the dialler.
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     // Off: callbacks are accepted and scheduled but nobody is called, neither right after intake
     // nor by the cron (a staging deployment; the test suite, which dials only where it means to).
@@ -68,10 +70,11 @@ export type Bindings = {
   WEBHOOKS: Queue<unknown>;
   WEBHOOKS_SLOW: Queue<unknown>;
   CALLS: Queue<unknown>;
+  ASSETS: Fetcher;
 } & Record<string, unknown>;
 
-/** Bindings after parsing: settings typed and defaulted, queues as they are. */
-export type Env = Settings & { WEBHOOKS: Queue<unknown>; WEBHOOKS_SLOW: Queue<unknown>; CALLS: Queue<unknown> };
+/** Bindings after parsing: settings typed and defaulted, queues and assets as they are. */
+export type Env = Settings & { WEBHOOKS: Queue<unknown>; WEBHOOKS_SLOW: Queue<unknown>; CALLS: Queue<unknown>; ASSETS: Fetcher };
 
 export class EnvError extends Error {
   override name = "EnvError";
@@ -94,7 +97,11 @@ export function parseEnv(bindings: Bindings): Env {
       throw new EnvError(`Ringback is misconfigured: ${queue}: queue binding is missing (see wrangler.toml)`);
     }
   }
-  const env: Env = { ...result.data, WEBHOOKS: bindings.WEBHOOKS, WEBHOOKS_SLOW: bindings.WEBHOOKS_SLOW, CALLS: bindings.CALLS };
+  // The static assets (the API reference's script, GET /docs), from wrangler.toml's [assets].
+  if (typeof (bindings.ASSETS as Fetcher | undefined)?.fetch !== "function") {
+    throw new EnvError("Ringback is misconfigured: ASSETS: static assets binding is missing (see wrangler.toml)");
+  }
+  const env: Env = { ...result.data, WEBHOOKS: bindings.WEBHOOKS, WEBHOOKS_SLOW: bindings.WEBHOOKS_SLOW, CALLS: bindings.CALLS, ASSETS: bindings.ASSETS };
   parsed.set(bindings, env);
   return env;
 }

@@ -19,7 +19,7 @@ export const calldockErrorCodes = {
   AGENT_NOT_FOUND: "404: X-Agent-ID names no agent of this key's workspace and mode",
   METHOD_NOT_ALLOWED: "405: only POST (Allow: POST)",
   REQUEST_IN_PROGRESS: "409: a request with this Idempotency-Key is still running",
-  DUPLICATE_CALL: "409: an identical call was started in the last 10 minutes but could not be read back; retry",
+  DUPLICATE_CALL: "409: an identical call asked for in the last 10 minutes was canceled (or could not be read back), so none was started; Retry-After says when the same request starts one",
   PAYLOAD_TOO_LARGE: "413: the body is over 64 KB",
   UNSUPPORTED_MEDIA_TYPE: "415: Content-Type is not application/json",
   IDEMPOTENCY_KEY_REUSED: "422: this Idempotency-Key was used with another body",

@@ -3,8 +3,24 @@ import { isId, type IdKind } from "./ids.ts";
 import { toE164 } from "./phone.ts";
 
 // Pieces every native endpoint shares: times, time zones, phones, whole numbers, and cursor
-// pages. Schemas only validate; handlers normalise (E.164, canonical zone names), so every
-// schema stays representable in the OpenAPI document.
+// pages. A value whose meaning is its normal form parses to it (a phone to E.164, a cursor to
+// the id it points at): the document shows what a client sends, the handler gets what it means,
+// and the check and the conversion cannot disagree. Zone names are canonicalised by handlers.
+
+/**
+ * A transform to what `convert` makes of the value, reporting `message` where it makes
+ * nothing (null). The OpenAPI document shows a transform by its input: what a client sends.
+ */
+export const convertedBy =
+  <T>(convert: (value: string) => T | null, message: string) =>
+  (value: string, ctx: z.core.$RefinementCtx<string>): T => {
+    const converted = convert(value);
+    if (converted === null) {
+      ctx.issues.push({ code: "custom", message, input: value });
+      return z.NEVER;
+    }
+    return converted;
+  };
 
 /** A time as resources carry it: ISO 8601 UTC without fractions. */
 export const Time = z.iso.datetime({ precision: 0 }).describe("ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z");
@@ -27,11 +43,13 @@ export const TimeZone = z
   .refine(isTimeZone, "is not an IANA time zone, e.g. America/New_York")
   .describe("IANA time zone, e.g. America/New_York; stored in its canonical spelling");
 
-/** A phone in international form: a + and the country code. */
+const internationalMessage = "is not an international phone number, e.g. +14155550100";
+
+/** A phone in international form, a + and the country code; parsed to E.164. */
 export const InternationalPhone = z
   .string()
   .max(40)
-  .refine((v) => v.trim().startsWith("+") && toE164(v) !== null, "is not an international phone number, e.g. +14155550100")
+  .transform(convertedBy((v) => (v.trim().startsWith("+") ? toE164(v) : null), internationalMessage))
   .describe("International format (+14155550100); stored as E.164");
 
 /** An ISO 8601 time with an offset or Z, as query filters and requests take it. */
@@ -74,12 +92,26 @@ export function decodeCursor(kind: IdKind, cursor: string): string | null {
   }
 }
 
+export const pageLimit = z.coerce.number().int().min(1).max(100).default(25).describe("1 to 100; 25 if absent");
+
+const cursorMessage = "is not a cursor from this list";
+
+/** A list's cursor, parsed to the id of the last item of the previous page. */
+export const pageCursor = (kind: IdKind) =>
+  z
+    .string()
+    .max(200)
+    .transform(convertedBy((v) => decodeCursor(kind, v), cursorMessage))
+    .optional()
+    .describe("next_cursor of the previous page");
+
+/** limit and cursor, the cursor left as sent (for lists that decode it themselves). */
 export const pageQuery = (kind: IdKind) => ({
-  limit: z.coerce.number().int().min(1).max(100).default(25).describe("1 to 100; 25 if absent"),
+  limit: pageLimit,
   cursor: z
     .string()
     .max(200)
-    .refine((v) => decodeCursor(kind, v) !== null, "is not a cursor from this list")
+    .refine((v) => decodeCursor(kind, v) !== null, cursorMessage)
     .optional()
     .describe("next_cursor of the previous page"),
 });
@@ -97,8 +129,9 @@ export function pageOf<T extends { id: string }>(rows: T[], limit: number) {
   return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.id) : null };
 }
 
+/** A filter on a phone; parsed to E.164. */
 export const PhoneFilter = z
   .string()
   .max(40)
-  .refine((v) => toE164(v) !== null, "is not an international phone number, e.g. +14155550100")
+  .transform(convertedBy((v) => toE164(v), internationalMessage))
   .describe("International format; matched as E.164");

@@ -1,14 +1,14 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import { countryCode, toE164 } from "./phone.ts";
-import { encodeCursor, page, PhoneFilter, Time } from "./common.ts";
+import { convertedBy, encodeCursor, page, pageLimit, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per
 // workspace, mode and E.164 phone. Where nothing outside decides, the choice is written on the
 // field it concerns.
 
 const twoLetters = /^[A-Za-z]{2}$/;
-const phoneMessage = "is not a phone number: use international form (+14155550100), or national form with country";
+export const phoneMessage = "is not a phone number: use international form (+14155550100), or national form with country";
 
 export const DncEntry = z
   .strictObject({
@@ -86,11 +86,11 @@ export function decodeDncCursor(cursor: string): string | null {
 
 export const DncListQuery = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(25).describe("1 to 100; 25 if absent"),
+    limit: pageLimit,
     cursor: z
       .string()
       .max(200)
-      .refine((v) => decodeDncCursor(v) !== null, "is not a cursor from this list")
+      .transform(convertedBy(decodeDncCursor, "is not a cursor from this list"))
       .optional()
       .describe("next_cursor of the previous page"),
     phone: PhoneFilter.optional().describe("International format (encode the + as %2B); matched as E.164"),

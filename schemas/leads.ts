@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
-import { InternationalPhone, PhoneFilter, Time, TimeZone, page, pageQuery } from "./common.ts";
+import { InternationalPhone, PhoneFilter, Time, TimeZone, page, pageCursor, pageLimit } from "./common.ts";
 
 // Leads on the native API.
 
@@ -30,7 +30,8 @@ export const LeadList = z.object(page(Lead)).meta({ id: "LeadList" });
 
 export const LeadListQuery = z
   .strictObject({
-    ...pageQuery("lead"),
+    limit: pageLimit,
+    cursor: pageCursor("lead"),
     phone: PhoneFilter.optional(),
     email: z.email().max(320).optional().describe("Matched case-insensitively"),
     domain_id: z.string().max(100).optional(),
@@ -51,7 +52,8 @@ export const UpdateLead = z
     phone: z
       .never({ error: "cannot be changed: the phone is the lead's identity; a callback to another number makes another lead" })
       .optional()
-      .describe("Refused: the phone is the lead's identity"),
+      // The document has no "never": the field is shown as what a client might send, read-only.
+      .meta({ type: "string", readOnly: true, description: "Refused: the phone is the lead's identity" }),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
   .meta({ id: "UpdateLead" });

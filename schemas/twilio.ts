@@ -34,7 +34,15 @@ export const TwilioStatusForm = z.object({
   RecordingUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
+/** What the TwiML route reads of Twilio's request: the number the agent's call came from. */
+export const TwilioTwimlForm = z.object({
+  From: z.string().optional().describe("The caller id the agent's call was placed with; the lead sees it too"),
+});
+
 export const TwilioRecordingForm = z.object({
   RecordingStatus: z.string().min(1),
   RecordingUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** A verified Twilio request's parameters: its form fields, or a JSON body's top-level strings and numbers. */
+export type SignedParams = { get(name: string): string | null };

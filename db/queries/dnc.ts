@@ -55,12 +55,3 @@ export async function listDncNumbers(db: Db, owner: Owner, filters: DncFilters, 
     ORDER BY d.phone LIMIT ${limit + 1}`);
   return rows.map((row) => row.entry as DncEntryJson);
 }
-
-/**
- * Whether the phone (E.164) is on the workspace's list in this mode. The dialler asks before
- * every call; a test-mode entry never blocks a live call, nor the other way round.
- */
-export async function isBlocked(db: Db, owner: Owner, phone: string): Promise<boolean> {
-  const { rows } = await db.execute(sql`SELECT EXISTS (SELECT 1 FROM dnc_numbers d WHERE ${owned(owner)} AND d.phone = ${phone}) AS blocked`);
-  return rows[0]?.blocked === true;
-}

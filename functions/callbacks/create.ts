@@ -1,22 +1,16 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { acceptIntake } from "../intake/accept.ts";
-import { requireKey } from "../lib/auth.ts";
-import { jsonBody, limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
-import { idempotent } from "../lib/idempotency.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../../schemas/phone.ts";
-import { rateLimit } from "../lib/ratelimit.ts";
-import { validate } from "../lib/validate.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { Callback, CreateCallback } from "../../schemas/callbacks.ts";
 import { canonicalTimeZone } from "../../schemas/common.ts";
-import { Problem } from "../../schemas/problem.ts";
 
 const path = "/v1/callbacks";
-const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });
 
-export function registerCreateCallback(app: App) {
-  describeRoute({
+export const createCallback = defineRoute(
+  native,
+  createRoute({
     method: "post",
     path,
     summary: "Schedule a callback",
@@ -27,84 +21,78 @@ export function registerCreateCallback(app: App) {
       "200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. " +
       "Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.",
     tags: ["callbacks"],
-    auth: "key",
-    body: CreateCallback,
+    request: { body: jsonBody(CreateCallback) },
     responses: {
-      201: { description: "Scheduled", schema: Callback },
-      200: { description: "An identical request scheduled this callback in the last 10 minutes", schema: Callback },
-      401: problem("Missing, unknown or revoked key"),
-      403: problem("A publishable key, a key without callbacks:write, or agent_id of another agent than the key's"),
-      404: problem("domain_id or agent_id is not this workspace's (in this mode)"),
-      409: problem("A request with this Idempotency-Key is still running"),
-      422: problem("Every invalid field, each with its path"),
-      429: problem("The workspace's or the phone's rate limit"),
+      201: jsonResponse("Scheduled", Callback),
+      200: jsonResponse("An identical request scheduled this callback in the last 10 minutes", Callback),
     },
-  });
-
-  app.post(
-    path,
-    limitBody(),
-    requireKey({ scope: "callbacks:write" }),
-    rateLimit({ deferred: true }),
-    jsonBody(),
-    idempotent(),
-    validate("json", CreateCallback),
-    async (c) => {
-      const body = c.req.valid("json");
-      const { caller } = c.var;
-      if (caller.key.agentId && body.agent_id && body.agent_id !== caller.key.agentId) {
-        throw new ApiError("forbidden", "This key acts for another agent");
-      }
-      const agentId = body.agent_id ?? (body.agent_phone ? null : (caller.agent?.id ?? null));
-      const timezone = body.timezone ? canonicalTimeZone(body.timezone) : null;
-      const at = body.scheduled_at ? new Date(body.scheduled_at) : null;
-      // Up to five minutes late (clock skew, a slow retry) is taken as now; the schema refused earlier.
-      const scheduledAt = at && at.getTime() > Date.now() ? at.toISOString() : null;
-      const domainId = body.domain_id ?? null;
-      const { phone: _phone, domain_id: _domain, ...rest } = body;
-      const fingerprintOf = canonicalJson({ ...rest, agent_id: agentId, timezone, scheduled_at: at?.toISOString() });
-
-      const accepted = await acceptIntake(c, {
-        domainId,
-        agentId,
-        phone: { raw: body.phone, field: "phone" },
-        lead: { name: body.name ?? null, email: body.email ?? null, timezone, customFields: {} },
-        callback: {
-          source: "api",
-          agentOverride: body.agent_phone ? { name: null, phone: toE164(body.agent_phone)! } : null,
-          scheduledAt,
-          timezone,
-          metadata: body.metadata ?? {},
-          maxAttempts: body.retry?.max_attempts ?? null,
-          retryIntervalsSeconds: body.retry?.intervals?.length ? body.retry.intervals : null,
-          onlyIfDomainAutoCallback: false,
-        },
-        consent: { record: body.consent ?? null, field: "consent" },
-        phoneLimit: "reject",
-        fingerprintOf,
-      });
-      if (accepted.callback) {
-        const created = Callback.parse(accepted.callback);
-        c.header("Location", `${path}/${created.id}`);
-        return c.json(created, 201);
-      }
-
-      // A duplicate: answer with the callback the identical earlier request scheduled.
-      const existing = accepted.earlierCallback;
-      if (!existing) throw new Error("callbacks: no callback was scheduled and no earlier one was found");
-      const callback = Callback.parse(existing);
-      c.header("Location", `${path}/${callback.id}`);
-      c.header("Ringback-Duplicate", "true");
-      return c.json(callback, 200);
+  }),
+  {
+    scope: "callbacks:write",
+    // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
+    rateLimit: "deferred",
+    errors: {
+      403: "A publishable key, a key without callbacks:write, or agent_id of another agent than the key's",
+      404: "domain_id or agent_id is not this workspace's (in this mode)",
+      429: "The workspace's or the phone's rate limit; Retry-After says when to retry",
     },
-  );
-}
+  },
+  async (c) => {
+    const body = c.req.valid("json");
+    const { caller } = c.var;
+    if (caller.key.agentId && body.agent_id && body.agent_id !== caller.key.agentId) {
+      throw new ApiError("forbidden", "This key acts for another agent");
+    }
+    const agentId = body.agent_id ?? (body.agent_phone ? null : (caller.agent?.id ?? null));
+    const timezone = body.timezone ? canonicalTimeZone(body.timezone) : null;
+    const at = body.scheduled_at ? new Date(body.scheduled_at) : null;
+    // Up to five minutes late (clock skew, a slow retry) is taken as now; the schema refused earlier.
+    const scheduledAt = at && at.getTime() > Date.now() ? at.toISOString() : null;
+    const domainId = body.domain_id ?? null;
+    const { phone: _phone, domain_id: _domain, ...rest } = body;
+    const fingerprintOf = canonicalJson({ ...rest, agent_id: agentId, timezone, scheduled_at: at?.toISOString() });
+
+    const accepted = await acceptIntake(c, {
+      domainId,
+      agentId,
+      phone: { raw: body.phone, field: "phone" },
+      lead: { name: body.name ?? null, email: body.email ?? null, timezone, customFields: {} },
+      callback: {
+        source: "api",
+        // agent_phone has been parsed to E.164.
+        agentOverride: body.agent_phone ? { name: null, phone: body.agent_phone } : null,
+        scheduledAt,
+        timezone,
+        metadata: body.metadata ?? {},
+        maxAttempts: body.retry?.max_attempts ?? null,
+        retryIntervalsSeconds: body.retry?.intervals?.length ? body.retry.intervals : null,
+        onlyIfDomainAutoCallback: false,
+      },
+      consent: { record: body.consent ?? null, field: "consent" },
+      phoneLimit: "reject",
+      fingerprintOf,
+    });
+    if (accepted.callback) {
+      const created = Callback.parse(accepted.callback);
+      c.header("Location", `${path}/${created.id}`);
+      return c.json(created, 201);
+    }
+
+    // A duplicate: answer with the callback the identical earlier request scheduled.
+    const existing = accepted.earlierCallback;
+    if (!existing) throw new Error("callbacks: no callback was scheduled and no earlier one was found");
+    const callback = Callback.parse(existing);
+    c.header("Location", `${path}/${callback.id}`);
+    c.header("Ringback-Duplicate", "true");
+    return c.json(callback, 200);
+  },
+);
 
 /** JSON with object keys sorted, so that key order does not make two requests differ. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
 }

@@ -1,17 +1,12 @@
-import type { App } from "../context.ts";
-import { listDncNumbers } from "../../db/queries/dnc.ts";
-import { requireKey } from "../lib/auth.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { toE164 } from "../../schemas/phone.ts";
-import { rateLimit } from "../lib/ratelimit.ts";
-import { validate } from "../lib/validate.ts";
-import { decodeDncCursor, DncList, DncListQuery, dncPageOf } from "../../schemas/dnc.ts";
-import { Problem } from "../../schemas/problem.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { listDncNumbers as selectDncNumbers } from "../../db/queries/dnc.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonResponse } from "../routes/route.ts";
+import { DncList, DncListQuery, dncPageOf } from "../../schemas/dnc.ts";
 
-const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });
-
-export function registerListDncNumbers(app: App) {
-  describeRoute({
+export const listDncNumbers = defineRoute(
+  native,
+  createRoute({
     method: "get",
     path: "/v1/dnc",
     summary: "List the do-not-call list",
@@ -21,29 +16,15 @@ export function registerListDncNumbers(app: App) {
       "next page. `phone` finds one number. An unknown parameter or a bad value is a 422 listing every bad " +
       "parameter. Secret keys with dnc:read.",
     tags: ["dnc"],
-    auth: "key",
-    query: DncListQuery,
-    responses: {
-      200: { description: "A page of entries", schema: DncList },
-      401: problem("Missing, unknown or revoked key"),
-      403: problem("A publishable key, or a key without dnc:read"),
-      422: problem("Every invalid query parameter"),
-      429: problem("The workspace's rate limit"),
-    },
-  });
-
-  app.get("/v1/dnc", requireKey({ scope: "dnc:read" }), rateLimit(), validate("query", DncListQuery), async (c) => {
+    request: { query: DncListQuery },
+    responses: { 200: jsonResponse("A page of entries", DncList) },
+  }),
+  { scope: "dnc:read" },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
+    // The schema has parsed phone to E.164 and cursor to the phone it points after.
     const q = c.req.valid("query");
-    const entries = await listDncNumbers(
-      c.var.db,
-      { workspaceId: workspace.id, mode },
-      {
-        phone: q.phone === undefined ? undefined : toE164(q.phone)!,
-        after: q.cursor === undefined ? undefined : decodeDncCursor(q.cursor)!,
-      },
-      q.limit,
-    );
-    return c.json(DncList.parse(dncPageOf(entries, q.limit)));
-  });
-}
+    const entries = await selectDncNumbers(c.var.db, { workspaceId: workspace.id, mode }, { phone: q.phone, after: q.cursor }, q.limit);
+    return c.json(DncList.parse(dncPageOf(entries, q.limit)), 200);
+  },
+);

@@ -1,35 +1,29 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { findEvent } from "../../db/queries/events.ts";
-import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
-import { describeRoute } from "../lib/openapi.ts";
 import { envelopeOf } from "../lib/outbox.ts";
-import { validate } from "../lib/validate.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
-import { Problem } from "../../schemas/problem.ts";
 
-export function registerGetEvent(app: App) {
-  describeRoute({
+export const getEvent = defineRoute(
+  native,
+  createRoute({
     method: "get",
     path: "/v1/events/{id}",
     summary: "Get an event",
     description: "The event in the envelope its webhooks carry.",
     tags: ["events"],
-    auth: "key",
-    responses: {
-      200: { description: "The event", schema: EventEnvelope },
-      401: { description: "Missing, unknown or revoked key", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "The key lacks events:read", schema: Problem, contentType: "application/problem+json" },
-      404: { description: "No such event in this workspace and mode", schema: Problem, contentType: "application/problem+json" },
-    },
-  });
-
-  app.get("/v1/events/:id", requireKey({ scope: "events:read" }), validate("param", IdParam), async (c) => {
+    request: { params: IdParam },
+    responses: { 200: jsonResponse("The event", EventEnvelope) },
+  }),
+  { scope: "events:read", errors: { 404: "No such event in this workspace and mode" } },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
     const { id } = c.req.valid("param");
     const row = await findEvent(c.var.db, { workspaceId: workspace.id, mode }, id);
     if (!row) throw new ApiError("not_found", `No event ${id}`);
-    return c.json(EventEnvelope.parse(envelopeOf(row)));
-  });
-}
+    return c.json(EventEnvelope.parse(envelopeOf(row)), 200);
+  },
+);

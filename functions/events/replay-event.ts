@@ -1,41 +1,38 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { findEvent } from "../../db/queries/events.ts";
 import { prepareReplay, replayTargets } from "../../db/queries/webhook-deliveries.ts";
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
-import { requireKey } from "../lib/auth.ts";
-import { limitBody } from "../lib/body.ts";
-import { loggable } from "../lib/log-error.ts";
 import { ApiError } from "../lib/errors.ts";
-import { describeRoute } from "../lib/openapi.ts";
+import { loggable } from "../lib/log-error.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
-import { validate } from "../lib/validate.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
-import { Problem } from "../../schemas/problem.ts";
 
-export function registerReplayEvent(app: App) {
-  describeRoute({
+export const replayEvent = defineRoute(
+  native,
+  createRoute({
     method: "post",
     path: "/v1/events/{id}/replay",
     summary: "Replay an event",
     description:
       "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
       "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
-      "the retry schedule starts again.",
+      "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
     tags: ["events"],
-    auth: "key",
-    body: ReplayRequest,
-    responses: {
-      202: { description: "Queued", schema: ReplayResult },
-      401: { description: "Missing, unknown or revoked key", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "The key lacks webhooks:write", schema: Problem, contentType: "application/problem+json" },
-      404: { description: "No such event, or endpoint, in this workspace and mode", schema: Problem, contentType: "application/problem+json" },
-      409: { description: "The endpoint is disabled", schema: Problem, contentType: "application/problem+json" },
-      422: { description: "Invalid body", schema: Problem, contentType: "application/problem+json" },
+    // Optional: a POST with no body and no Content-Type replays to all; any other body must be JSON.
+    request: { params: IdParam, body: jsonBody(ReplayRequest, { required: false }) },
+    responses: { 202: jsonResponse("Queued", ReplayResult) },
+  }),
+  {
+    scope: "webhooks:write",
+    errors: {
+      404: "No such event, or endpoint, in this workspace and mode",
+      409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
     },
-  });
-
-  app.post("/v1/events/:id/replay", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", ReplayRequest), async (c) => {
+  },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
     const { id } = c.req.valid("param");
@@ -52,11 +49,11 @@ export function registerReplayEvent(app: App) {
       targets = await replayTargets(c.var.db, event);
     }
     const deliveries = await prepareReplay(c.var.db, event, targets);
-    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 } satisfies WebhookMessage, contentType: "json" as const }));
+    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 }, contentType: "json" }) satisfies MessageSendRequest<WebhookMessage>);
     // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
     for (let i = 0; i < messages.length; i += 100) {
       await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));
     }
     return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
-  });
-}
+  },
+);

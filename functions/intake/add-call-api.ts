@@ -1,74 +1,72 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { App, AppEnv } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../context.ts";
 import { findDomainByWidgetKey } from "../../db/queries/domains.ts";
-import { requireKey } from "../lib/auth.ts";
-import { checkValue, isJsonType, limitBody, parseJson } from "../lib/body.ts";
-import { browserCors } from "../lib/browser.ts";
-import { dialect } from "../lib/dialect.ts";
 import { ApiError } from "../lib/errors.ts";
+import { brightcall } from "../routes/kinds/brightcall.ts";
+import { defineRoute, jsonResponse, type RouteOptions } from "../routes/route.ts";
 import type { Issue } from "../../schemas/problem.ts";
-import { idempotent } from "../lib/idempotency.ts";
-import { describeRoute } from "../lib/openapi.ts";
 import { countryCode, toE164 } from "../../schemas/phone.ts";
-import { rateLimit } from "../lib/ratelimit.ts";
-import { issuesOf } from "../lib/validate.ts";
-import { AddCallAccepted, AddCallParams, BrightcallError, consentIssues, consentOf, extraParamIssues, paramText, splitParams } from "../../schemas/brightcall.ts";
-import type { Hold } from "../../schemas/compliance.ts";
+import { AddCallAccepted, AddCallParams, consentOf, splitParams } from "../../schemas/brightcall.ts";
 import { acceptIntake } from "./accept.ts";
-import { renderBrightcall } from "./brightcall-errors.ts";
+import { readParams } from "./add-call-params.ts";
+import { requestedCallback } from "./requested-callback.ts";
 
 const path = "/rest/v1/ext/add_call_api/";
-// The seed's URL ends in a slash; hand-typed links often drop it.
-const paths = [path, path.slice(0, -1)];
 
-const description =
-  "Seed 003. Parameters in the query string (GET, or POST), a JSON body, or a form body (urlencoded or multipart), " +
-  "with or without the trailing slash. Schedules a call to the lead now, whatever the domain's auto-callback " +
-  "setting (an explicit API call asks for a call), with the domain's retry settings; the lead is created or updated " +
-  "(one per E.164 phone). An identical request within 10 minutes schedules no second call: 200 with status " +
-  "\"duplicate\" and the earlier callback. A phone over its hourly callback limit gets 429. The key (scope " +
-  "intake:write; secret, or publishable with its origin check) may come as api_key in the query or body; a response " +
-  "to a URL with api_key carries Referrer-Policy: no-referrer. X-Agent-ID assigns the callback to that agent. A " +
-  "widget_key of another workspace or mode: 404. Errors: {\"success\": false, \"error\": {code, message, fields?}} " +
-  "listing every bad parameter; a body that is not valid JSON (e.g. with // comments) is a 400.";
-
-const errors = {
-  400: { description: "Malformed body (not JSON, a control character)", schema: BrightcallError },
-  401: { description: "Missing or invalid API key", schema: BrightcallError },
-  403: { description: "Publishable key from another origin, or no intake:write scope", schema: BrightcallError },
-  404: { description: "Unknown widget_key (including another workspace's or mode's)", schema: BrightcallError },
-  415: { description: "Body neither JSON nor a form", schema: BrightcallError },
-  422: { description: "Missing or invalid parameters, every one listed in error.fields", schema: BrightcallError },
-  429: { description: "Workspace rate limit or the phone's hourly callback limit", schema: BrightcallError },
-};
-const accepted = {
-  201: { description: "A call was scheduled", schema: AddCallAccepted },
-  200: { description: "Duplicate of a request in the last 10 minutes; nothing new scheduled", schema: AddCallAccepted },
+const doc = {
+  path,
+  summary: "Schedule a call (Brightcall add_call_api)",
+  description:
+    "Seed 003. Parameters in the query string (GET, or POST), a JSON body, or a form body (urlencoded or multipart), " +
+    "with or without the trailing slash. Schedules a call to the lead now, whatever the domain's auto-callback " +
+    "setting (an explicit API call asks for a call), with the domain's retry settings; the lead is created or updated " +
+    "(one per E.164 phone). An identical request within 10 minutes schedules no second call: 200 with status " +
+    "\"duplicate\" and the earlier callback, or 409 if that callback was canceled. A phone over its hourly callback " +
+    "limit gets 429. The key (scope intake:write; secret, or publishable with its origin check) may come as api_key " +
+    "in the query or body; a response to a URL with api_key carries Referrer-Policy: no-referrer. X-Agent-ID assigns " +
+    "the callback to that agent. A widget_key of another workspace or mode: 404. Errors: " +
+    "{\"success\": false, \"error\": {code, message, fields?}} listing every bad parameter; a body that is not valid " +
+    "JSON (e.g. with // comments) is a 400.",
+  tags: ["intake"],
+  responses: {
+    201: jsonResponse("A call was scheduled", AddCallAccepted),
+    200: jsonResponse("Duplicate of a request in the last 10 minutes; nothing new scheduled", AddCallAccepted),
+  },
 };
 
-export function registerAddCallApi(app: App) {
-  const doc = { path, summary: "Schedule a call (Brightcall add_call_api)", description, tags: ["intake"], auth: "key" as const };
-  describeRoute({ ...doc, method: "get", query: AddCallParams, responses: { ...accepted, ...errors } });
-  describeRoute({ ...doc, method: "post", body: AddCallParams, responses: { ...accepted, ...errors } });
+// The parameters may come from the query, a JSON body or a form, so the handler reads them
+// itself (add-call-params.ts); the seed's URL ends in a slash, which hand-typed links often drop.
+const options = (errors: RouteOptions["errors"]): RouteOptions => ({
+  scope: "intake:write",
+  validation: "handler",
+  rateLimit: "deferred",
+  aliases: [path.slice(0, -1)],
+  errors: { 404: "Unknown widget_key (including another workspace's or mode's)", ...errors },
+});
+const canceled = "An identical call asked for in the last 10 minutes was canceled: none is scheduled until those minutes are over (Retry-After)";
 
-  for (const route of paths) {
-    app.use(route, dialect(renderBrightcall), browserCors(["GET", "POST"]));
-    app.on(
-      ["GET", "POST"],
-      route,
-      refuseHead(),
-      limitBody(),
-      readableBody(),
-      requireKey({ kinds: ["secret", "publishable"], scope: "intake:write", sources: ["authorization", "x-api-key", "query", "body"] }),
-      rateLimit({ deferred: true }),
-      idempotent(),
-      addCall,
-    );
-    app.on(["PUT", "PATCH", "DELETE"], route, () => {
-      throw notAllowed();
-    });
-  }
-}
+export const addCallApiGet = defineRoute(brightcall, createRoute({ ...doc, method: "get", request: { query: AddCallParams } }), options({ 409: canceled }), addCall);
+
+export const addCallApiPost = defineRoute(
+  brightcall,
+  createRoute({
+    ...doc,
+    method: "post",
+    request: {
+      body: {
+        required: false, // the parameters may all be in the query string
+        content: {
+          "application/json": { schema: AddCallParams },
+          "application/x-www-form-urlencoded": { schema: AddCallParams },
+          "multipart/form-data": { schema: AddCallParams },
+        },
+      },
+    },
+  }),
+  options({ 409: `${canceled}; or a request with this Idempotency-Key is still being processed` }),
+  addCall,
+);
 
 async function addCall(c: Context<AppEnv>) {
   const params = await readParams(c);
@@ -88,7 +86,9 @@ async function addCall(c: Context<AppEnv>) {
   if (issues.length > 0) throw new ApiError("validation_failed", "Invalid phone numbers", { issues });
 
   // Several lc_param_agentNN pairs: the lowest NN is dialed (Brightcall documents no order).
-  const agentOverride = agents[0] ? { name: agents[0].name, phone: agentPhones[0]! } : null;
+  const [agent] = agents;
+  const [overridePhone] = agentPhones;
+  const agentOverride = agent && overridePhone ? { name: agent.name, phone: overridePhone } : null;
   const fingerprintOf = { name: params.lc_param_name, email: params.lc_param_email, phone2, country, customFields, agentOverride };
   const result = await acceptIntake(c, {
     domainId: domain.id,
@@ -113,84 +113,20 @@ async function addCall(c: Context<AppEnv>) {
     fingerprintOf,
   });
 
-  const callback = (result.callback ?? result.earlierCallback) as CallbackJson | null;
-  if (!callback) throw new Error("add_call_api: no callback was scheduled and no earlier one was found");
-  const duplicate = result.callback === null;
-  return c.json(
-    AddCallAccepted.parse({
-      success: true,
-      status: duplicate ? "duplicate" : "scheduled",
-      message: duplicate
-        ? "An identical request in the last 10 minutes already scheduled this call; no second call was scheduled"
-        : "Call scheduled",
-      callback_id: callback.id,
-      lead_id: result.lead!.id,
-      phone: result.phone,
-      scheduled_at: callback.scheduled_at,
-      next_attempt_at: callback.next_attempt_at,
-      hold: callback.hold,
-      agent: callback.agent_override ?? null,
-    }),
-    duplicate ? 200 : 201,
-  );
-}
-
-/** The request's parameters from the query string and the body, checked; throws 422 listing every bad one. */
-async function readParams(c: Context<AppEnv>): Promise<AddCallParams> {
-  const entries: Entry[] = [...new URL(c.req.url).searchParams].map(([k, v]) => [k, v, true]);
-  if (c.req.method === "POST") entries.push(...(await bodyEntries(c)));
-
-  // Keyed by the client's parameter names, so without a prototype (a `toString` is a parameter).
-  const params: Record<string, string> = Object.create(null);
-  const issues: Issue[] = [];
-  for (const [key, value, urlEncoded] of entries) {
-    checkValue({ [key]: value }, "", 0); // control characters and __proto__ keys, as in JSON bodies
-    const text = paramText(key, value, urlEncoded);
-    if (text === null) continue;
-    if (typeof text === "object") issues.push(text);
-    else if (Object.hasOwn(params, key) && params[key] !== text) issues.push({ path: key, message: "is given more than once, with different values" });
-    else params[key] = text;
-  }
-  const parsed = AddCallParams.safeParse(params);
-  const all = firstPerPath([issues, parsed.success ? [] : issuesOf(parsed.error), extraParamIssues(params), consentIssues(params)]);
-  if (all.length > 0 || !parsed.success) throw new ApiError("validation_failed", "Invalid parameters", { issues: all });
-  return parsed.data;
-}
-
-// A parameter, its value, and whether it was URL-encoded (where an unencoded + means a space).
-type Entry = [string, unknown, boolean];
-
-const formType = /^(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
-
-async function bodyEntries(c: Context<AppEnv>): Promise<Entry[]> {
-  const type = c.req.header("content-type") ?? "";
-  const text = await c.req.text();
-  if (text.trim() === "") return []; // a POST may carry its parameters in the query string only
-  if (isJsonType(type)) {
-    const body = parseJson(text);
-    if (body && typeof body === "object" && !Array.isArray(body)) return Object.entries(body).map(([k, v]) => [k, v, false]);
-    throw new ApiError("validation_failed", "The body is not a JSON object", { issues: [{ path: "body", message: "must be a JSON object of parameters" }] });
-  }
-  if (formType.test(type)) {
-    const form = await c.req.formData().catch(() => {
-      throw new ApiError("bad_request", "The request body is not a valid form", { facts: { reason: "invalid_form" } });
-    });
-    const urlEncoded = !type.toLowerCase().startsWith("multipart/");
-    return [...form.entries()].map(([k, v]) => [k, v, urlEncoded]);
-  }
-  throw new ApiError("unsupported_media_type", "Content-Type must be application/json, application/x-www-form-urlencoded or multipart/form-data", {
-    facts: { reason: "content_type" },
+  const { callback, duplicate } = requestedCallback(result);
+  const body = AddCallAccepted.parse({
+    success: true,
+    status: duplicate ? "duplicate" : "scheduled",
+    message: duplicate ? "An identical request in the last 10 minutes already scheduled this call; no second call was scheduled" : "Call scheduled",
+    callback_id: callback.id,
+    lead_id: result.lead?.id,
+    phone: result.phone,
+    scheduled_at: callback.scheduled_at,
+    next_attempt_at: callback.next_attempt_at,
+    hold: callback.hold,
+    agent: callback.agent_override,
   });
-}
-
-/** For each parameter, the issues of the first check that found any: one reason per problem. */
-function firstPerPath(groups: Issue[][]): Issue[] {
-  const seen = new Set<string>();
-  return groups.flatMap((group) => {
-    const fresh = group.filter((issue) => !seen.has(issue.path));
-    for (const issue of fresh) seen.add(issue.path);
-    return fresh;
-  });
+  return duplicate ? c.json(body, 200) : c.json(body, 201);
 }
 
 /** An agent's phone "with trailing zero or without": national with or without its 0, 00 or + international, or bare digits. */
@@ -210,33 +146,4 @@ async function callerDomain(c: Context<AppEnv>, widgetKey: string) {
     throw new ApiError("not_found", "Unknown widget_key", { facts: { field: "widget_key" } });
   }
   return domain;
-}
-
-type CallbackJson = {
-  id: string;
-  scheduled_at: string;
-  next_attempt_at: string | null;
-  hold: Hold | null;
-  agent_override: { name: string | null; phone: string } | null;
-};
-
-function notAllowed() {
-  return new ApiError("method_not_allowed", "Use GET or POST", { headers: { Allow: "GET, POST, OPTIONS" } });
-}
-
-// The key may be inside the body: a body that cannot be read is reported as such (400, 415), not
-// as a missing key.
-function readableBody(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method === "POST") await bodyEntries(c);
-    await next();
-  };
-}
-
-// Hono answers HEAD with the GET route; a HEAD must not schedule a call.
-function refuseHead(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method === "HEAD") throw notAllowed();
-    await next();
-  };
 }

@@ -1,21 +1,17 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { complianceOf } from "../../db/queries/compliance.ts";
 import { verifyChain } from "../compliance/chain.ts";
-import { requireKey } from "../lib/auth.ts";
-import { isoSeconds } from "../lib/zoned-time.ts";
 import { ApiError } from "../lib/errors.ts";
-import { isId } from "../../schemas/ids.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { rateLimit } from "../lib/ratelimit.ts";
-import { validate } from "../lib/validate.ts";
+import { isoSeconds } from "../lib/zoned-time.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
-import { Problem } from "../../schemas/problem.ts";
+import { isId } from "../../schemas/ids.ts";
 
-const problem = (description: string) => ({ description, schema: Problem, contentType: "application/problem+json" });
-
-export function registerLeadCompliance(app: App) {
-  describeRoute({
+export const leadCompliance = defineRoute(
+  native,
+  createRoute({
     method: "get",
     path: "/v1/leads/{id}/compliance",
     summary: "Export a lead's compliance record",
@@ -26,17 +22,11 @@ export function registerLeadCompliance(app: App) {
       "version, the do-not-call check, the calls in the last 24 hours and the consent relied on. The decisions are a hash " +
       "chain: chain.valid is false, with broken_at and problem, if any record was changed, removed or reordered.",
     tags: ["leads"],
-    auth: "key",
-    responses: {
-      200: { description: "The lead's compliance record", schema: ComplianceExport },
-      401: problem("Missing, unknown or revoked key"),
-      403: problem("A publishable key, or a key without leads:read"),
-      404: problem("No such lead in this workspace and mode"),
-      429: problem("The workspace's rate limit"),
-    },
-  });
-
-  app.get("/v1/leads/:id/compliance", requireKey({ scope: "leads:read" }), rateLimit(), validate("param", IdParam), async (c) => {
+    request: { params: IdParam },
+    responses: { 200: jsonResponse("The lead's compliance record", ComplianceExport) },
+  }),
+  { scope: "leads:read" },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
     const { id } = c.req.valid("param");
     const found = isId("lead", id) ? await complianceOf(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
@@ -60,9 +50,10 @@ export function registerLeadCompliance(app: App) {
         })),
         chain: await verifyChain(found.decisions, { seq: found.decision_seq, hash: found.decision_head }),
       }),
+      200,
     );
-  });
-}
+  },
+);
 
 // A record that was tampered with may no longer be JSON, or no longer a decision; the export
 // still shows its text, and the chain says it was changed.

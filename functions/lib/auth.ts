@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context.ts";
+import type { AppEnv, Caller } from "../context.ts";
 import { findKey, touchKey } from "../../db/queries/api-keys.ts";
 import type { Scope } from "../../schemas/scopes.ts";
 import { ApiError } from "./errors.ts";
@@ -16,14 +16,6 @@ export type AuthOptions = {
   scope?: Scope;
 };
 
-type Found = NonNullable<Awaited<ReturnType<typeof findKey>>>;
-
-export type Caller = {
-  workspace: Found["workspace"];
-  mode: Mode;
-  key: Omit<Found["key"], "keyHash">;
-  agent: Found["agent"];
-};
 
 const headerSources: KeySource[] = ["authorization", "x-api-key"];
 

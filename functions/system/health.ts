@@ -1,13 +1,15 @@
 import { sql } from "drizzle-orm";
-import type { App } from "../context.ts";
-import { describeRoute } from "../lib/openapi.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { redisClient } from "../lib/redis.ts";
+import { publicRoute } from "../routes/kinds/public.ts";
+import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { Health } from "../../schemas/health.ts";
 
 const timeoutMs = 2000;
 
-export function registerHealth(app: App) {
-  describeRoute({
+export const health = defineRoute(
+  publicRoute,
+  createRoute({
     method: "get",
     path: "/health",
     summary: "Health",
@@ -15,19 +17,18 @@ export function registerHealth(app: App) {
       "Always 200 while the Worker runs; `status` is `degraded` when PostgreSQL or Redis cannot be reached " +
       "within 2 s, and each check says which. Needs no key.",
     tags: ["system"],
-    auth: "none",
-    responses: { 200: { description: "Reachability of the database and Redis", schema: Health } },
-  });
-
-  app.get("/health", async (c) => {
+    responses: { 200: jsonResponse("Reachability of the database and Redis", Health) },
+  }),
+  {},
+  async (c) => {
     const [database, redis] = await Promise.all([
       check(() => c.var.db.execute(sql`select 1`)),
       check(() => redisClient(c.env).ping()),
     ]);
     const status = database.ok && redis.ok ? "ok" : "degraded";
-    return c.json(Health.parse({ status, database, redis }));
-  });
-}
+    return c.json(Health.parse({ status, database, redis }), 200);
+  },
+);
 
 async function check(probe: () => Promise<unknown>): Promise<Health["database"]> {
   const started = Date.now();

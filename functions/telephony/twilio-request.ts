@@ -5,19 +5,18 @@ import { checkValue, isJsonType, parseJson } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
 import { validTwilioRequest } from "../lib/twilio-signature.ts";
 import { issuesOf } from "../lib/validate.ts";
+import type { SignedParams } from "../../schemas/twilio.ts";
 
 // What the three Twilio routes share: a request counts only once X-Twilio-Signature proves Twilio
 // sent it; until then nothing in it is believed, and nothing is written.
 
-/** A verified request's parameters: its form fields, or a JSON body's top-level strings and numbers. */
-export type TwilioParams = { get(name: string): string | null };
 
 /**
  * Checks X-Twilio-Signature and returns the request's parameters: 400 without a signature, 403
  * with a wrong one. The URL checked is the one Twilio was given, PUBLIC_URL with this request's
  * path and query, not whatever host the Worker was reached through (a proxy, a custom domain).
  */
-export async function verifiedTwilioRequest(c: Context<AppEnv>): Promise<TwilioParams> {
+export async function verifiedTwilioRequest(c: Context<AppEnv>): Promise<SignedParams> {
   const signature = c.req.header("x-twilio-signature");
   if (!signature) throw new ApiError("bad_request", "X-Twilio-Signature is missing", { facts: { reason: "missing_signature" } });
   const { PUBLIC_URL: publicUrl, TWILIO_AUTH_TOKEN: authToken } = c.env;
@@ -43,7 +42,7 @@ export async function verifiedTwilioRequest(c: Context<AppEnv>): Promise<TwilioP
   return json ? jsonParams(raw) : form;
 }
 
-function jsonParams(raw: string): TwilioParams {
+function jsonParams(raw: string): SignedParams {
   const value = parseJson(raw);
   const fields = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   return {

@@ -1,18 +1,15 @@
-import type { Context } from "hono";
-import type { App, AppEnv } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { applyStatus } from "../calls/status.ts";
-import { limitBody } from "../lib/body.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { Problem } from "../../schemas/problem.ts";
+import { twilio, twilioForm, signed } from "../routes/kinds/twilio.ts";
+import { defineRoute } from "../routes/route.ts";
 import { TwilioStatusForm, TwilioStatusQuery } from "../../schemas/twilio.ts";
-import { readFields, verifiedTwilioRequest } from "./twilio-request.ts";
+import { readFields } from "./twilio-request.ts";
 
-const path = "/telephony/twilio/status";
-
-export function registerTwilioStatus(app: App) {
-  describeRoute({
+export const twilioStatus = defineRoute(
+  twilio,
+  createRoute({
     method: "post",
-    path,
+    path: "/telephony/twilio/status",
     summary: "Twilio call status callback",
     description:
       "Called by Twilio, not by API clients: the progress of a call attempt's agent leg (our call to the agent) or " +
@@ -23,30 +20,23 @@ export function registerTwilioStatus(app: App) {
       "completed, a repeat, an older SequenceNumber), or names no known attempt, changes nothing and is still " +
       "answered 204, so Twilio does not retry.",
     tags: ["telephony"],
-    auth: "none",
-    query: TwilioStatusQuery,
-    responses: {
-      204: { description: "Applied, or ignored as stale or repeated" },
-      400: { description: "No X-Twilio-Signature, or fields Twilio would not send", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "X-Twilio-Signature does not match", schema: Problem, contentType: "application/problem+json" },
-    },
-  });
-
-  app.post(path, limitBody(), status);
-}
-
-async function status(c: Context<AppEnv>) {
-  const params = await verifiedTwilioRequest(c);
-  const { attempt, leg } = readFields(TwilioStatusQuery, (name) => c.req.query(name), "query");
-  const form = readFields(TwilioStatusForm, (name) => params.get(name), "status callback");
-  await applyStatus(c.env, c.executionCtx, {
-    attemptId: attempt,
-    leg,
-    callId: form.CallSid,
-    status: form.CallStatus,
-    sequence: form.SequenceNumber ?? null,
-    durationSeconds: form.CallDuration ?? null,
-    recordingUrl: form.RecordingUrl ?? null,
-  });
-  return c.body(null, 204);
-}
+    request: { query: TwilioStatusQuery, body: twilioForm(TwilioStatusForm) },
+    responses: { 204: { description: "Applied, or ignored as stale or repeated" } },
+  }),
+  { validation: "handler" },
+  async (c) => {
+    const params = signed(c);
+    const { attempt, leg } = readFields(TwilioStatusQuery, (name) => c.req.query(name), "query");
+    const form = readFields(TwilioStatusForm, (name) => params.get(name), "status callback");
+    await applyStatus(c.env, c.executionCtx, {
+      attemptId: attempt,
+      leg,
+      callId: form.CallSid,
+      status: form.CallStatus,
+      sequence: form.SequenceNumber ?? null,
+      durationSeconds: form.CallDuration ?? null,
+      recordingUrl: form.RecordingUrl ?? null,
+    });
+    return c.body(null, 204);
+  },
+);

@@ -1,14 +1,9 @@
-import type { Context } from "hono";
-import type { App, AppEnv } from "../context.ts";
+import { createRoute, z } from "@hono/zod-openapi";
 import { attemptForTwiml } from "../../db/queries/call-attempts.ts";
 import { twilioRouteUrl } from "../calls/twilio.ts";
-import { limitBody } from "../lib/body.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { Problem } from "../../schemas/problem.ts";
-import { TwilioCallbackQuery } from "../../schemas/twilio.ts";
-import { verifiedTwilioRequest } from "./twilio-request.ts";
-
-const path = "/telephony/twilio/twiml";
+import { signed, twilio, twilioForm } from "../routes/kinds/twilio.ts";
+import { defineRoute } from "../routes/route.ts";
+import { TwilioCallbackQuery, TwilioTwimlForm } from "../../schemas/twilio.ts";
 
 // How long the lead's phone rings once the agent is on the line: Twilio's own default.
 export const leadRingSeconds = 30;
@@ -16,10 +11,11 @@ export const leadRingSeconds = 30;
 const maxSpokenName = 60;
 const hangUp = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 
-export function registerTwilioTwiml(app: App) {
-  describeRoute({
+export const twilioTwiml = defineRoute(
+  twilio,
+  createRoute({
     method: "post",
-    path,
+    path: "/telephony/twilio/twiml",
     summary: "TwiML for a call attempt",
     description:
       "Called by Twilio when the agent answers: TwiML that tells the agent who they are being connected to " +
@@ -28,40 +24,34 @@ export function registerTwilioTwiml(app: App) {
       "the call was placed with, through a <Number> with its own status callback (leg=lead). An unknown attempt gets " +
       "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403.",
     tags: ["telephony"],
-    auth: "none",
-    query: TwilioCallbackQuery,
-    responses: {
-      200: { description: "TwiML", contentType: "text/xml" },
-      400: { description: "No X-Twilio-Signature", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "X-Twilio-Signature does not match", schema: Problem, contentType: "application/problem+json" },
-    },
-  });
+    request: { query: TwilioCallbackQuery, body: twilioForm(TwilioTwimlForm) },
+    responses: { 200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } } },
+  }),
+  { validation: "handler" },
+  async (c) => {
+    const params = signed(c);
+    const query = TwilioCallbackQuery.safeParse({ attempt: c.req.query("attempt") });
+    const attempt = query.success ? await attemptForTwiml(c.var.db, query.data.attempt) : null;
+    if (!query.success || !attempt) return c.body(hangUp, 200, { "Content-Type": "text/xml; charset=utf-8" });
 
-  app.post(path, limitBody(), twiml);
-}
-
-async function twiml(c: Context<AppEnv>) {
-  const params = await verifiedTwilioRequest(c);
-  const query = TwilioCallbackQuery.safeParse({ attempt: c.req.query("attempt") });
-  const attempt = query.success ? await attemptForTwiml(c.var.db, query.data.attempt) : null;
-  if (!query.success || !attempt) return c.body(hangUp, 200, { "Content-Type": "text/xml; charset=utf-8" });
-
-  const name = attempt.leadName?.trim().slice(0, maxSpokenName) || "a new lead";
-  // The lead sees the number the agent's call came from: the workspace's caller id, which Twilio
-  // hands back as From (and has signed). Without one, Twilio's default is that same number.
-  const from = params.get("From");
-  const callerId = from && /^\+[1-9]\d{6,14}$/.test(from) ? ` callerId="${xml(from)}"` : "";
-  const statusCallback = twilioRouteUrl(c.env.PUBLIC_URL!, "status", { attempt: query.data.attempt, leg: "lead" });
-  const body =
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    "<Response>" +
-    `<Say>Ringback call for ${xml(name)}. Connecting now.</Say>` +
-    `<Dial${callerId} answerOnBridge="true" timeout="${leadRingSeconds}">` +
-    `<Number statusCallback="${xml(statusCallback)}" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">` +
-    xml(attempt.leadPhone) +
-    "</Number></Dial></Response>";
-  return c.body(body, 200, { "Content-Type": "text/xml; charset=utf-8" });
-}
+    const name = attempt.leadName?.trim().slice(0, maxSpokenName) || "a new lead";
+    // The lead sees the number the agent's call came from: the workspace's caller id, which Twilio
+    // hands back as From (and has signed). Without one, Twilio's default is that same number.
+    const from = params.get("From");
+    const callerId = from && /^\+[1-9]\d{6,14}$/.test(from) ? ` callerId="${xml(from)}"` : "";
+    // Set: the signature was checked against it.
+    const statusCallback = twilioRouteUrl(c.env.PUBLIC_URL ?? "", "status", { attempt: query.data.attempt, leg: "lead" });
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      "<Response>" +
+      `<Say>Ringback call for ${xml(name)}. Connecting now.</Say>` +
+      `<Dial${callerId} answerOnBridge="true" timeout="${leadRingSeconds}">` +
+      `<Number statusCallback="${xml(statusCallback)}" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">` +
+      xml(attempt.leadPhone) +
+      "</Number></Dial></Response>";
+    return c.body(body, 200, { "Content-Type": "text/xml; charset=utf-8" });
+  },
+);
 
 // Escapes the five XML specials, and drops the control characters XML 1.0 does not allow at all.
 function xml(text: string): string {

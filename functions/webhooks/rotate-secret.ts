@@ -1,17 +1,16 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { findEndpoint, rotateSecret } from "../../db/queries/webhook-endpoints.ts";
-import { requireKey } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
-import { describeRoute } from "../lib/openapi.ts";
 import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
-import { validate } from "../lib/validate.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
-import { Problem } from "../../schemas/problem.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
-export function registerRotateSecret(app: App) {
-  describeRoute({
+export const rotateWebhookSecret = defineRoute(
+  native,
+  createRoute({
     method: "post",
     path: "/v1/webhook_endpoints/{id}/rotate_secret",
     summary: "Rotate a webhook endpoint's secret",
@@ -21,17 +20,17 @@ export function registerRotateSecret(app: App) {
       "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
       "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
     tags: ["webhooks"],
-    auth: "key",
-    responses: {
-      200: { description: "The new secret", schema: RotatedSecret },
-      401: { description: "Missing, unknown or revoked key", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "The key lacks webhooks:write", schema: Problem, contentType: "application/problem+json" },
-      404: { description: "No such endpoint in this workspace and mode", schema: Problem, contentType: "application/problem+json" },
-      409: { description: "Other rotations of this endpoint kept coming first", schema: Problem, contentType: "application/problem+json" },
+    request: { params: IdParam },
+    responses: { 200: jsonResponse("The new secret", RotatedSecret) },
+  }),
+  {
+    scope: "webhooks:write",
+    errors: {
+      404: "No such endpoint in this workspace and mode",
+      409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed",
     },
-  });
-
-  app.post("/v1/webhook_endpoints/:id/rotate_secret", requireKey({ scope: "webhooks:write" }), validate("param", IdParam), async (c) => {
+  },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
     const owner = { workspaceId: workspace.id, mode };
     const { id } = c.req.valid("param");
@@ -51,12 +50,12 @@ export function registerRotateSecret(app: App) {
       if (row) {
         // Without a previous secret, the old one stopped signing at the rotation itself.
         const expiresAt = row.previousSecretExpiresAt ?? row.updatedAt;
-        return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: expiresAt.toISOString() }));
+        return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: expiresAt.toISOString() }), 200);
       }
       if (attempt === 3) throw new ApiError("conflict", "The secret was rotated by another request meanwhile; try again");
     }
-  });
-}
+  },
+);
 
 // A current secret that does not open signs no delivery already; refusing to rotate it would leave
 // the endpoint without a way back to signed deliveries. The log says why, never the value.

@@ -1,34 +1,28 @@
-import type { App } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
-import { requireKey } from "../lib/auth.ts";
-import { limitBody } from "../lib/body.ts";
 import { ApiError } from "../lib/errors.ts";
-import { describeRoute } from "../lib/openapi.ts";
-import { validate } from "../lib/validate.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
+import { native } from "../routes/kinds/native.ts";
+import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
-import { Problem } from "../../schemas/problem.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
-export function registerUpdateEndpoint(app: App) {
-  describeRoute({
+export const updateWebhookEndpoint = defineRoute(
+  native,
+  createRoute({
     method: "patch",
     path: "/v1/webhook_endpoints/{id}",
     summary: "Update a webhook endpoint",
     description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
     tags: ["webhooks"],
-    auth: "key",
-    body: UpdateEndpoint,
-    responses: {
-      200: { description: "The endpoint", schema: Endpoint },
-      401: { description: "Missing, unknown or revoked key", schema: Problem, contentType: "application/problem+json" },
-      403: { description: "The key lacks webhooks:write", schema: Problem, contentType: "application/problem+json" },
-      404: { description: "No such endpoint in this workspace and mode", schema: Problem, contentType: "application/problem+json" },
-      422: { description: "Every invalid field, including a refused URL", schema: Problem, contentType: "application/problem+json" },
-    },
-  });
-
-  app.patch("/v1/webhook_endpoints/:id", limitBody(), requireKey({ scope: "webhooks:write" }), validate("param", IdParam), validate("json", UpdateEndpoint), async (c) => {
+    request: { params: IdParam, body: jsonBody(UpdateEndpoint) },
+    responses: { 200: jsonResponse("The endpoint", Endpoint) },
+  }),
+  {
+    scope: "webhooks:write",
+    errors: { 404: "No such endpoint in this workspace and mode", 422: "Every invalid field, including a refused URL" },
+  },
+  async (c) => {
     const { workspace, mode } = c.var.caller;
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
@@ -40,6 +34,6 @@ export function registerUpdateEndpoint(app: App) {
       ...(body.enabled !== undefined && { enabled: body.enabled }),
     });
     if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-    return c.json(Endpoint.parse(endpointJson(row)));
-  });
-}
+    return c.json(Endpoint.parse(endpointJson(row)), 200);
+  },
+);

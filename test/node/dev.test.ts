@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "../../dev/postgres.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { startDev, stopDev } from "./dev-server.ts";
 
 // `npm run dev` as a user runs it, pointed at this test run's database and Redis so it leaves
 // the developer's own dev data alone.
-const stack = inject("stack");
 const dataDir = mkdtempSync(join(tmpdir(), "ringback-dev-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,40 +22,10 @@ function filesHolding(dir: string, needle: string): string[] {
     .filter((file) => readFileSync(file).includes(bytes));
 }
 
-type Run = { child: ChildProcess; output: () => string; base: string };
-
-async function startDev(): Promise<Run> {
-  const port = await freePort();
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "dev/dev.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.databaseUrl,
-      ...(stack.redisUrl && { REDIS_URL: stack.redisUrl }),
-      PORT: String(port),
-      RINGBACK_DATA_DIR: dataDir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const started = Date.now();
-  while (!output.includes("curl http") && Date.now() - started < 90_000) {
-    if (child.exitCode !== null) throw new Error(`npm run dev exited early:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => output, base: `http://127.0.0.1:${port}` };
-}
-
-async function stop({ child }: Run): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  child.kill("SIGINT");
-  return exited;
-}
 
 describe("npm run dev", () => {
   it("serves /health and /v1/me for the printed demo key, keeps keys out of its logs, and reuses its data", async () => {
-    const first = await startDev();
+    const first = await startDev(dataDir);
     let key: string | undefined;
     let unknown = "";
     let endpointId = "";
@@ -98,7 +66,7 @@ describe("npm run dev", () => {
       // and how the admin CLI gets it (DATABASE_URL is set here, as the user's own)
       expect(first.output()).toContain(`admin CLI:  export $(cat ${join(dataDir, "secrets.env")})`);
     } finally {
-      expect(await stop(first)).toBe(0);
+      expect(await stopDev(first)).toBe(0);
     }
 
     // Nothing on disk holds a key: not the persist dir (wrangler's local observability would keep
@@ -119,7 +87,7 @@ describe("npm run dev", () => {
     expect(filesHolding(dataDir, material)).toEqual([keyringFile]);
     expect(first.output()).not.toContain(material);
 
-    const second = await startDev();
+    const second = await startDev(dataDir);
     try {
       expect(second.output()).toContain("reusing the demo workspace");
       expect(second.output()).toContain("curl http");
@@ -129,7 +97,7 @@ describe("npm run dev", () => {
       const rotated = await fetch(`${second.base}/v1/webhook_endpoints/${endpointId}/rotate_secret`, { method: "POST", headers: { Authorization: `Bearer ${demoKey}` } });
       expect(rotated.status).toBe(200);
     } finally {
-      await stop(second);
+      await stopDev(second);
     }
     expect(readFileSync(keyringFile, "utf8")).toBe(keyring);
   }, 240_000);

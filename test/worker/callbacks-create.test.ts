@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Callback } from "../../schemas/callbacks.ts";
 import { call, makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
-import { createCallback, expectProblem, invalidBody, post, problem } from "./native-helpers.ts";
+import { createCallback, expectProblem, get, invalidBody, post, problem } from "./native-helpers.ts";
 import { countWritten, rowsOf } from "./rows.ts";
 
 const path = "/v1/callbacks";
@@ -251,5 +251,28 @@ describe("keys, scopes and workspaces", () => {
     const body = await createCallback(test.key, { phone: "+14155550123" });
     expect(body.mode).toBe("test");
     expect((await rowsOf(workspace.id)).callbacks[0]?.mode).toBe("test");
+  });
+});
+
+describe("the workspace's rate limit", () => {
+  // Regression: every native route counts its requests and says so, the list as much as the
+  // create, whose count waits for the phone's (one round trip), and a create refused before it.
+  it("is counted and reported by GET and POST /v1/callbacks alike", async () => {
+    const { live } = await tenant();
+    const created = await post(path, live.key, { phone: "+14155550123" });
+    const listed = await get(path, live.key);
+    const refused = await post(path, live.key, { phone: "" });
+    expect([created.status, listed.status, refused.status]).toEqual([201, 200, 422]);
+    const limits = [created, listed, refused].map((res) => ({
+      limit: res.headers.get("x-ratelimit-limit"),
+      remaining: res.headers.get("x-ratelimit-remaining"),
+      reset: Number(res.headers.get("x-ratelimit-reset")) > Date.now() / 1000,
+      policy: res.headers.get("ratelimit-policy"),
+    }));
+    expect(limits).toEqual([
+      { limit: "100", remaining: "99", reset: true, policy: '"workspace";q=100;w=3600, "phone";q=3;w=3600' },
+      { limit: "100", remaining: "98", reset: true, policy: '"workspace";q=100;w=3600' },
+      { limit: "100", remaining: "97", reset: true, policy: '"workspace";q=100;w=3600' },
+    ]);
   });
 });

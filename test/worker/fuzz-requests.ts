@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { routes, type Fixture } from "./route-families.ts";
+import { operationOf, routes, type Fixture } from "./route-families.ts";
 
 // Generated requests for the fuzz test: every public route, each request one of its valid ones
 // made hostile. Bodies are written as JSON text by hand (not JSON.stringify) so they can hold
@@ -180,8 +180,6 @@ const extraRoutes: FuzzRoute[] = [
 
 export const fuzzedRoutes: FuzzRoute[] = [...routes, ...extraRoutes];
 
-/** "GET /v1/callbacks/{id}" from a route's name, whatever it says before the method. */
-export const operationOf = (name: string) => /(GET|POST|PATCH|PUT|DELETE) \/\S*/.exec(name)?.[0] ?? name;
 
 /** `arbitrary` one time in `n`, else null. */
 const rarely = <T>(arbitrary: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });

@@ -192,6 +192,36 @@ describe("the lead and the call", () => {
     expect(other.callback_id).not.toBe(first.callback_id);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(2);
   });
+
+  it("409 for an identical request whose call was canceled, as a GET link or a POST: nothing scheduled, Retry-After says when", async () => {
+    // Repeats count against the phone's hourly limit: room for the four requests below.
+    const { live, domain, workspace } = await setup({ callbacksPerPhonePerHour: 10 });
+    const params = { ...minimal(domain.widgetKey, live.key), lc_param_name: "John Doe" } as Record<string, string>;
+    const first = await accepted(await postJson(params));
+    const canceled = await call(`/v1/callbacks/${first.callback_id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${live.key}` } });
+    expect(canceled.status).toBe(200);
+
+    // Before, this answered 200 "duplicate", "already scheduled this call", for a call that will never ring.
+    for (const res of [await getLink(params), await postForm(params)]) {
+      expect(res.status).toBe(409);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      const body = BrightcallError.parse(await res.json());
+      expect(body).toEqual({
+        success: false,
+        error: {
+          code: "conflict",
+          message: expect.stringMatching(
+            new RegExp(`^An identical call asked for in the last 10 minutes \\(${first.callback_id}\\) was canceled, so no call was scheduled; the same request schedules one again in \\d+ s$`),
+          ),
+        },
+      });
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(590);
+    }
+    const rows = await rowsOf(workspace.id);
+    expect(rows.callbacks.map((c) => [c.id, c.status])).toEqual([[first.callback_id, "canceled"]]);
+    // Another request still schedules a call.
+    await accepted(await postJson({ ...params, lc_param_name: "Jane Doe" }));
+  });
 });
 
 describe("bad input: the exact error body, and nothing written", () => {
@@ -426,8 +456,10 @@ describe("retries and limits", () => {
 describe("the OpenAPI document", () => {
   it("describes GET and POST with the error shape", async () => {
     const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    const route = doc.paths[path]!;
+    const route = doc.paths[path] ?? {};
     expect(Object.keys(route).sort()).toEqual(["get", "post"]);
-    expect(Object.keys(route.post!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "404", "415", "422", "429", "503"]);
+    // 409: an identical request whose call was canceled, on GET too, where a link schedules calls.
+    expect(Object.keys(route.post?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "409", "415", "422", "429", "503"]);
+    expect(Object.keys(route.get?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "409", "422", "429", "503"]);
   });
 });

@@ -338,14 +338,16 @@ describe.each(paths)("%s: methods and CORS", (path) => {
 describe("GET /openapi.json", () => {
   it("documents both paths with the request schema and every status", async () => {
     type Schema = { required: string[]; additionalProperties: boolean };
-    type Operation = { requestBody: { content: { "application/json": { schema: { $defs: Record<string, Schema> } } } }; responses: Record<string, unknown> };
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, { post: Operation }> };
+    type Operation = { requestBody: { content: { "application/json": { schema: { $ref: string } } } }; responses: Record<string, unknown> };
+    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, { post: Operation }>; components: { schemas: Record<string, Schema> } };
     for (const path of paths) {
-      const op = doc.paths[path]!.post;
-      const schema = op.requestBody.content["application/json"].schema.$defs.CallvineCallLogRequest!;
-      expect(schema.required).toEqual(["from_phone", "to_phone", "handled_by", "start_time", "end_time", "recording_url"]);
-      expect(schema.additionalProperties).toBe(false);
-      expect(Object.keys(op.responses).sort()).toEqual(["201", "400", "401", "403", "405", "413", "415", "429", "500", "503"]);
+      const op = doc.paths[path]?.post;
+      // Named schemas are in components, referred to by $ref.
+      expect(op?.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CallvineCallLogRequest");
+      const schema = doc.components.schemas.CallvineCallLogRequest;
+      expect(schema?.required).toEqual(["from_phone", "to_phone", "handled_by", "start_time", "end_time", "recording_url"]);
+      expect(schema?.additionalProperties).toBe(false);
+      expect(Object.keys(op?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "405", "413", "415", "429", "500", "503"]);
     }
   });
 });

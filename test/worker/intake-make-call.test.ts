@@ -125,6 +125,37 @@ describe("repeats and limits", () => {
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(1);
   });
 
+  it("409 DUPLICATE_CALL for an identical request whose call was canceled: no call starts, Retry-After says when one will", async () => {
+    // Repeats count against the phone's hourly limit: room for the four requests below.
+    const { workspace, agent, key, live } = await setup({ callbacksPerPhonePerHour: 10 });
+    const first = await started(await call(path, post(key.key, agent.id, curlBody)));
+    const canceled = await call(`/v1/callbacks/${first.data.callId}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${live.key}` } });
+    expect(canceled.status).toBe(200);
+
+    // Before, this answered 200 "initiated" with the canceled call, which will never ring.
+    const res = await call(path, post(key.key, agent.id, JSON.stringify(seedData), { "Idempotency-Key": "repeat-1" }));
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    const body = CalldockError.parse(await res.json());
+    expect(body).toEqual(
+      failure(
+        "DUPLICATE_CALL",
+        expect.stringMatching(
+          new RegExp(`^An identical call asked for in the last 10 minutes \\(${first.data.callId}\\) was canceled, so no call was scheduled; the same request schedules one again in \\d+ s$`),
+        ),
+      ),
+    );
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(590);
+    expect(retryAfter).toBeLessThanOrEqual(602);
+    const rows = await rowsOf(workspace.id);
+    expect(rows.callbacks.map((c) => [c.id, c.status])).toEqual([[first.data.callId, "canceled"]]);
+
+    // A 409 is not remembered for its Idempotency-Key, and another request still starts a call.
+    expect((await call(path, post(key.key, agent.id, JSON.stringify(seedData), { "Idempotency-Key": "repeat-1" }))).status).toBe(409);
+    await started(await call(path, post(key.key, agent.id, JSON.stringify({ ...seedData, metadata: { source: "retry" } }))));
+  });
+
   it("starts a new call when the metadata or the agent differs", async () => {
     const { workspace, agent, live } = await setup();
     const other = await makeAgent(workspace.id, "live");
@@ -304,15 +335,17 @@ describe("authentication and agents", () => {
 describe("GET /openapi.json", () => {
   it("documents the request, the success body and every error code", async () => {
     type Schema = { required?: string[]; properties: Record<string, Schema>; enum?: string[] };
-    type Document = { $defs: Record<string, Schema> };
-    type Operation = { requestBody: { content: { "application/json": { schema: Document } } }; responses: Record<string, { content: { "application/json": { schema: Document } } }> };
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, { post: Operation }> };
-    const op = doc.paths[path]!.post;
-    expect(op.requestBody.content["application/json"].schema.$defs.CalldockMakeCallRequest!.required).toEqual(["phone"]);
-    const error = op.responses["400"]!.content["application/json"].schema.$defs.CalldockError!;
-    expect(error.properties.error!.properties.code!.enum).toContain("PHONE_RATE_LIMITED");
-    expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503"]);
-    const unavailable = op.responses["503"]!.content["application/json"].schema.$defs.CalldockError!;
-    expect(unavailable.properties.error!.properties.code!.enum).toContain("SERVICE_UNAVAILABLE");
+    type Content = { "application/json": { schema: { $ref: string } } };
+    type Operation = { requestBody: { content: Content }; responses: Record<string, { content: Content }> };
+    type Document = { paths: Record<string, { post: Operation }>; components: { schemas: Record<string, Schema> } };
+    const doc = (await (await call("/openapi.json")).json()) as Document;
+    // Named schemas are in components, referred to by $ref.
+    const named = (content: Content | undefined) => doc.components.schemas[content?.["application/json"].schema.$ref.replace("#/components/schemas/", "") ?? ""];
+    const code = (schema: Schema | undefined) => schema?.properties.error?.properties.code?.enum;
+    const op = doc.paths[path]?.post;
+    expect(named(op?.requestBody.content)?.required).toEqual(["phone"]);
+    expect(code(named(op?.responses["400"]?.content))).toContain("PHONE_RATE_LIMITED");
+    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503"]);
+    expect(code(named(op?.responses["503"]?.content))).toContain("SERVICE_UNAVAILABLE");
   });
 });

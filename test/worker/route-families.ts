@@ -15,15 +15,26 @@ export type Dialect = "problem" | "callmeback" | "callvine" | "calldock" | "brig
 
 export type Fixture = Awaited<ReturnType<typeof fixture>>;
 
-export async function fixture() {
-  const t = await tenant("Route families");
+export async function fixture(settings: Parameters<typeof tenant>[1] = {}) {
+  const t = await tenant("Route families", settings);
   const domain = await makeDomain(t.workspace.id);
   const agent = await makeAgent(t.workspace.id);
   const agentKey = await makeKey(t.workspace.id, { agentId: agent.id });
-  return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key };
+  // Rows the requests may name by id; where absent, a well-formed id of nothing.
+  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "event", string>> = {};
+  return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, ids };
 }
 
-export type Route = { name: string; dialect: Dialect; request: (f: Fixture) => [string, RequestInit] };
+const idOf = (f: Fixture, kind: keyof Fixture["ids"]) => f.ids[kind] ?? newId(kind);
+
+/**
+ * `owned`: the request names rows of the fixture's workspace (an id in the path, a domain, a
+ * widget key, an agent), so the same request with another workspace's key is a 404.
+ */
+export type Route = { name: string; dialect: Dialect; owned?: boolean; request: (f: Fixture) => [string, RequestInit] };
+
+/** "GET /v1/callbacks/{id}" from a route's name, whatever it says before the method. */
+export const operationOf = (name: string) => /(GET|POST|PATCH|PUT|DELETE) \/\S*/.exec(name)?.[0] ?? name;
 
 /** A request with the key as a bearer token and, if given, a JSON body. */
 export const send = (method: string, key: string, body?: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -44,6 +55,7 @@ export const callLog = {
 const native = (name: string, method: string, path: (f: Fixture) => string, body?: unknown): Route => ({
   name,
   dialect: "problem",
+  owned: name.includes("{"),
   request: (f) => [path(f), send(method, f.key, body)],
 });
 
@@ -51,6 +63,7 @@ export const routes: Route[] = [
   {
     name: "CallMeBack POST /api/v1/form_responses",
     dialect: "callmeback",
+    owned: true,
     request: (f) => ["/api/v1/form_responses", send("POST", f.key, { form_response: { domain_id: f.domain.id, form_data: { phone: "+14155550100" } } })],
   },
   { name: "callvine POST /webhook.php", dialect: "callvine", request: (f) => ["/webhook.php", send("POST", f.key, callLog)] },
@@ -58,40 +71,43 @@ export const routes: Route[] = [
   {
     name: "Calldock POST /v1/make-call",
     dialect: "calldock",
+    owned: true,
     request: (f) => ["/v1/make-call", send("POST", f.agentKey, { phone: "+14155550100" }, { "X-Agent-ID": f.agentId })],
   },
   {
     name: "Brightcall GET /rest/v1/ext/add_call_api/",
     dialect: "brightcall",
+    owned: true,
     request: (f) => [`/rest/v1/ext/add_call_api/?${new URLSearchParams({ widget_key: f.domain.widgetKey, lc_number: "+14155550100" })}`, send("GET", f.key)],
   },
   {
     name: "Brightcall POST /rest/v1/ext/add_call_api/",
     dialect: "brightcall",
+    owned: true,
     request: (f) => ["/rest/v1/ext/add_call_api/", send("POST", f.key, { widget_key: f.domain.widgetKey, lc_number: "+14155550100" })],
   },
   native("POST /v1/callbacks", "POST", () => "/v1/callbacks", { phone: "+14155550100" }),
   native("GET /v1/callbacks", "GET", () => "/v1/callbacks"),
-  native("GET /v1/callbacks/{id}", "GET", () => `/v1/callbacks/${newId("callback")}`),
-  native("POST /v1/callbacks/{id}/cancel", "POST", () => `/v1/callbacks/${newId("callback")}/cancel`),
-  native("GET /v1/callbacks/{id}/eligibility", "GET", () => `/v1/callbacks/${newId("callback")}/eligibility`),
+  native("GET /v1/callbacks/{id}", "GET", (f) => `/v1/callbacks/${idOf(f, "callback")}`),
+  native("POST /v1/callbacks/{id}/cancel", "POST", (f) => `/v1/callbacks/${idOf(f, "callback")}/cancel`),
+  native("GET /v1/callbacks/{id}/eligibility", "GET", (f) => `/v1/callbacks/${idOf(f, "callback")}/eligibility`),
   native("GET /v1/leads", "GET", () => "/v1/leads"),
-  native("GET /v1/leads/{id}", "GET", () => `/v1/leads/${newId("lead")}`),
-  native("PATCH /v1/leads/{id}", "PATCH", () => `/v1/leads/${newId("lead")}`, { name: "Ada" }),
-  native("GET /v1/leads/{id}/compliance", "GET", () => `/v1/leads/${newId("lead")}/compliance`),
+  native("GET /v1/leads/{id}", "GET", (f) => `/v1/leads/${idOf(f, "lead")}`),
+  native("PATCH /v1/leads/{id}", "PATCH", (f) => `/v1/leads/${idOf(f, "lead")}`, { name: "Ada" }),
+  native("GET /v1/leads/{id}/compliance", "GET", (f) => `/v1/leads/${idOf(f, "lead")}/compliance`),
   native("POST /v1/dnc", "POST", () => "/v1/dnc", { phone: "+14155550100" }),
   native("GET /v1/dnc", "GET", () => "/v1/dnc"),
   native("DELETE /v1/dnc/{phone}", "DELETE", () => "/v1/dnc/%2B14155550100"),
   native("POST /v1/webhook_endpoints", "POST", () => "/v1/webhook_endpoints", { url: "https://hooks.example.com/ringback" }),
   native("GET /v1/webhook_endpoints", "GET", () => "/v1/webhook_endpoints"),
-  native("GET /v1/webhook_endpoints/{id}", "GET", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`),
-  native("PATCH /v1/webhook_endpoints/{id}", "PATCH", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`, { description: "CRM" }),
-  native("DELETE /v1/webhook_endpoints/{id}", "DELETE", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}`),
-  native("POST /v1/webhook_endpoints/{id}/rotate_secret", "POST", () => `/v1/webhook_endpoints/${newId("webhookEndpoint")}/rotate_secret`),
+  native("GET /v1/webhook_endpoints/{id}", "GET", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`),
+  native("PATCH /v1/webhook_endpoints/{id}", "PATCH", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`, { description: "CRM" }),
+  native("DELETE /v1/webhook_endpoints/{id}", "DELETE", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`),
+  native("POST /v1/webhook_endpoints/{id}/rotate_secret", "POST", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}/rotate_secret`),
   native("GET /v1/webhook_deliveries", "GET", () => "/v1/webhook_deliveries"),
   native("GET /v1/events", "GET", () => "/v1/events"),
-  native("GET /v1/events/{id}", "GET", () => `/v1/events/${newId("event")}`),
-  native("POST /v1/events/{id}/replay", "POST", () => `/v1/events/${newId("event")}/replay`, {}),
+  native("GET /v1/events/{id}", "GET", (f) => `/v1/events/${idOf(f, "event")}`),
+  native("POST /v1/events/{id}/replay", "POST", (f) => `/v1/events/${idOf(f, "event")}/replay`, {}),
   native("GET /v1/me", "GET", () => "/v1/me"),
 ];
 
@@ -119,13 +135,13 @@ export async function expectRefusal(res: Response, dialect: Dialect, status: num
       CallMeBackError.strict().parse(body);
       break;
     case "callvine":
-      expect(CallvineError.strict().parse(body).error).toBe(code);
+      expect(CallvineError.strict().parse(body).error).toEqual(code ?? expect.any(String));
       break;
     case "calldock":
-      expect(CalldockError.parse(body)).toMatchObject({ success: false, error: { code } });
+      expect(CalldockError.parse(body)).toMatchObject({ success: false, error: { code: code ?? expect.any(String) } });
       break;
     case "brightcall":
-      expect(BrightcallError.parse(body)).toMatchObject({ success: false, error: { code } });
+      expect(BrightcallError.parse(body)).toMatchObject({ success: false, error: { code: code ?? expect.any(String) } });
       break;
   }
   if (dialect !== "problem") expect(res.headers.get("content-type")).toBe("application/json");

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { webhookEndpoints } from "../../db/schema/index.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { Endpoint, EndpointList, EndpointWithSecret, RotatedSecret } from "../../schemas/webhooks.ts";
-import { bearer, call, makeKey, tenant } from "./fixtures.ts";
+import { bearer, call, db, makeKey, tenant } from "./fixtures.ts";
 import { createEndpoint, receiver } from "./webhooks-helpers.ts";
 
 const json = (key: string, method: string, body?: unknown): RequestInit => ({
@@ -69,6 +71,34 @@ describe("POST /v1/webhook_endpoints", () => {
   it("401 without a key", async () => {
     await expectProblem(await call("/v1/webhook_endpoints", { method: "POST", body: "{}" }), 401, "unauthorized");
   });
+
+  // Issue 10: a JSON body sent as text/plain was read as {} and refused with "url is required".
+  it("415 for a JSON body sent as text/plain, creating nothing", async () => {
+    const { workspace, live } = await tenant();
+    const res = await call("/v1/webhook_endpoints", { method: "POST", headers: { ...bearer(live.key), "Content-Type": "text/plain" }, body: JSON.stringify({ url: "https://hooks.example.com/" }) });
+    await expectProblem(res, 415, "unsupported_media_type");
+    expect(await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.workspaceId, workspace.id))).toEqual([]);
+  });
+
+  // Issue 10: the same Idempotency-Key sent twice created two endpoints.
+  it("replays the first response for the same Idempotency-Key, creating one endpoint", async () => {
+    const { workspace, live } = await tenant();
+    const request = () =>
+      call("/v1/webhook_endpoints", {
+        method: "POST",
+        headers: { ...bearer(live.key), "Content-Type": "application/json", "Idempotency-Key": "endpoint-1" },
+        body: JSON.stringify({ url: "https://hooks.example.com/" }),
+      });
+    const first = await request();
+    const second = await request();
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    const created = EndpointWithSecret.parse(await first.json());
+    expect(EndpointWithSecret.parse(await second.json())).toEqual(created);
+    const rows = await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.workspaceId, workspace.id));
+    expect(rows.map((r) => r.id)).toEqual([created.id]);
+  });
 });
 
 describe("GET /v1/webhook_endpoints", () => {
@@ -86,6 +116,15 @@ describe("GET /v1/webhook_endpoints", () => {
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
     expect(second.data.map((e) => e.id)).toEqual([made[0]!.id]);
     expect(JSON.stringify([first, second])).not.toContain("whsec_");
+  });
+
+  // Issue 10: the webhook routes sent no rate-limit headers.
+  it("counts against the workspace's rate limit and says so", async () => {
+    const { live } = await tenant();
+    const res = await call("/v1/webhook_endpoints", { headers: bearer(live.key) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("100");
+    expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeLessThan(100);
   });
 
   it.each(["limit=500", "cursor=bm90LWEtY3Vyc29y", "unknown=1"])("422 for %s", async (query) => {
@@ -129,6 +168,14 @@ describe("one endpoint: GET, PATCH, DELETE, rotate_secret", () => {
     expect(rotated.secret).not.toBe(created.secret);
     const fetched = Endpoint.parse(await (await call(`/v1/webhook_endpoints/${created.id}`, { headers: bearer(live.key) })).json());
     expect(fetched.previous_secret_expires_at).toBe(rotated.previous_secret_expires_at);
+  });
+
+  it("rotating counts against the workspace's rate limit and says so", async () => {
+    const { live } = await tenant();
+    const created = await createEndpoint(live.key, { url: "https://hooks.example.com/" });
+    const res = await call(`/v1/webhook_endpoints/${created.id}/rotate_secret`, { method: "POST", headers: bearer(live.key) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("100");
   });
 
   it("deletes it", async () => {

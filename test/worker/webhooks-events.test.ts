@@ -48,6 +48,14 @@ describe("GET /v1/events", () => {
     await expectProblem(await call(`/v1/events/${event.id}`, { headers: bearer((await tenant()).live.key) }), 404, "not_found");
   });
 
+  // Issue 10: the event routes sent no rate-limit headers.
+  it("counts against the workspace's rate limit and says so", async () => {
+    const { live } = await tenant();
+    const res = await call("/v1/events", { headers: bearer(live.key) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("100");
+  });
+
   it("403 without events:read", async () => {
     const { workspace } = await tenant();
     const key = await makeKey(workspace.id, { scopes: ["webhooks:read"] });
@@ -114,6 +122,35 @@ describe("POST /v1/events/:id/replay", () => {
     expect(await two.requests()).toHaveLength(1);
   });
 
+  it("replays to every receiver when the POST has no body and no Content-Type, and counts against the rate limit", async () => {
+    const { workspace, live } = await tenant();
+    const one = await receiver();
+    const two = await receiver();
+    const first = await createEndpoint(live.key, { url: one.url });
+    const second = await createEndpoint(live.key, { url: two.url });
+    const event = await insertEvent({ workspaceId: workspace.id, mode: "live" }, "lead.updated", samplePayloads["lead.updated"]);
+    const res = await call(`/v1/events/${event.id}/replay`, { method: "POST", headers: bearer(live.key) });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("100");
+    const replay = ReplayResult.parse(await res.json());
+    expect(replay.deliveries.map((d) => d.endpoint_id).sort()).toEqual([first.id, second.id].sort());
+  });
+
+  // Issue 10: a text/plain body was read as {}, so a replay meant for one endpoint went to all of them.
+  it("415 for a body that is not JSON, writing no delivery", async () => {
+    const { workspace, live } = await tenant();
+    const first = await createEndpoint(live.key, { url: "https://hooks.example.com/a" });
+    await createEndpoint(live.key, { url: "https://hooks.example.com/b" });
+    const event = await insertEvent({ workspaceId: workspace.id, mode: "live" }, "lead.updated", samplePayloads["lead.updated"]);
+    const res = await call(`/v1/events/${event.id}/replay`, {
+      method: "POST",
+      headers: { ...bearer(live.key), "Content-Type": "text/plain" },
+      body: JSON.stringify({ endpoint_id: first.id }),
+    });
+    await expectProblem(res, 415, "unsupported_media_type");
+    expect(await deliveriesOf(event.id)).toEqual([]);
+  });
+
   it("404 for another workspace's event or endpoint, 409 for a disabled endpoint, 403 without webhooks:write", async () => {
     const { workspace, live } = await tenant();
     const owner = { workspaceId: workspace.id, mode: "live" as const };
@@ -169,14 +206,15 @@ describe("the OpenAPI document", () => {
     const doc = (await (await call("/openapi.json")).json()) as {
       paths: Record<string, unknown>;
       webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+      components: { schemas: Record<string, unknown> };
     };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(["/v1/webhook_endpoints", "/v1/webhook_endpoints/{id}", "/v1/webhook_endpoints/{id}/rotate_secret", "/v1/webhook_deliveries", "/v1/events", "/v1/events/{id}", "/v1/events/{id}/replay"]),
     );
     expect(Object.keys(doc.webhooks).sort()).toEqual([...eventTypes].sort());
     const postCallDoc = JSON.stringify(doc.webhooks.post_call);
-    expect(postCallDoc).toContain("PostCallV1");
-    expect(postCallDoc).toContain("webhook_version");
+    expect(postCallDoc).toContain('"#/components/schemas/PostCallV1"');
+    expect(JSON.stringify(doc.components.schemas.PostCallV1)).toContain("webhook_version");
     expect(JSON.stringify(doc.webhooks["form_response.created"])).toContain("FormResponseCreatedV1");
   });
 });

@@ -1,0 +1,85 @@
+import { me } from "../account/me.ts";
+import { docsPage, docsScript } from "../system/docs.ts";
+import { health } from "../system/health.ts";
+import { openApiRoute } from "../system/openapi.ts";
+import { createWebhookEndpoint } from "../webhooks/create-endpoint.ts";
+import { deleteWebhookEndpoint } from "../webhooks/delete-endpoint.ts";
+import { getWebhookEndpoint } from "../webhooks/get-endpoint.ts";
+import { listWebhookDeliveries } from "../webhooks/list-deliveries.ts";
+import { listWebhookEndpoints } from "../webhooks/list-endpoints.ts";
+import { rotateWebhookSecret } from "../webhooks/rotate-secret.ts";
+import { updateWebhookEndpoint } from "../webhooks/update-endpoint.ts";
+import { getEvent } from "../events/get-event.ts";
+import { listEventEnvelopes } from "../events/list-events.ts";
+import { replayEvent } from "../events/replay-event.ts";
+import { addCallApiGet, addCallApiPost } from "../intake/add-call-api.ts";
+import { callLogsV1, webhookPhp } from "../intake/call-logs.ts";
+import { formResponses } from "../intake/form-responses.ts";
+import { makeCall } from "../intake/make-call.ts";
+import { callbackEligibility } from "../callbacks/eligibility.ts";
+import { cancelCallback } from "../callbacks/cancel.ts";
+import { createCallback } from "../callbacks/create.ts";
+import { getCallback } from "../callbacks/get.ts";
+import { listCallbacks } from "../callbacks/list.ts";
+import { getLead } from "../leads/get.ts";
+import { leadCompliance } from "../leads/compliance.ts";
+import { listLeads } from "../leads/list.ts";
+import { updateLead } from "../leads/update.ts";
+import { addDncNumber } from "../dnc/add.ts";
+import { listDncNumbers } from "../dnc/list.ts";
+import { removeDncNumber } from "../dnc/remove.ts";
+import { twilioRecording } from "../telephony/twilio-recording.ts";
+import { twilioStatus } from "../telephony/twilio-status.ts";
+import { twilioTwiml } from "../telephony/twilio-twiml.ts";
+import type { Route } from "./route.ts";
+
+// Every route Ringback serves, by family. A route is mounted and documented by being listed
+// here (app.ts); the conformance suite (test/worker/conformance.test.ts) runs against this list.
+export function allRoutes(document: () => object): Route[] {
+  return [
+    // system
+    health,
+    openApiRoute(document),
+    docsPage,
+    docsScript,
+    // account
+    me,
+    // webhooks
+    createWebhookEndpoint,
+    listWebhookEndpoints,
+    getWebhookEndpoint,
+    updateWebhookEndpoint,
+    deleteWebhookEndpoint,
+    rotateWebhookSecret,
+    listWebhookDeliveries,
+    // events
+    listEventEnvelopes,
+    getEvent,
+    replayEvent,
+    // callbacks and leads: the native API
+    createCallback,
+    listCallbacks,
+    getCallback,
+    cancelCallback,
+    callbackEligibility,
+    listLeads,
+    getLead,
+    updateLead,
+    leadCompliance,
+    // do-not-call
+    addDncNumber,
+    removeDncNumber,
+    listDncNumbers,
+    // intake: the seed APIs
+    formResponses,
+    webhookPhp,
+    callLogsV1,
+    makeCall,
+    addCallApiGet,
+    addCallApiPost,
+    // telephony: Twilio's callbacks
+    twilioStatus,
+    twilioTwiml,
+    twilioRecording,
+  ];
+}

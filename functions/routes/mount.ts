@@ -1,0 +1,66 @@
+import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import type { AppEnv } from "../context.ts";
+import type { Route, RouteKind } from "./route.ts";
+
+/**
+ * Mounts each route with its kind's pipeline and documents it, in one step: a route that
+ * answers is a route in the document. Path-wide middleware (error dialect, CORS) is mounted
+ * once per path, and a kind that answers unknown methods itself gets the last word on its paths.
+ */
+export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
+  const paths = new Map<string, { kind: RouteKind; config: RouteConfig; methods: string[] }>();
+  for (const route of routes) {
+    for (const path of [route.config.path, ...(route.options.aliases ?? [])]) {
+      const seen = paths.get(path);
+      if (seen && seen.kind !== route.kind) throw new Error(`${path} is served by two kinds of route: ${seen.kind.name} and ${route.kind.name}`);
+      if (seen) seen.methods.push(route.config.method.toUpperCase());
+      else {
+        paths.set(path, { kind: route.kind, config: route.config, methods: [route.config.method.toUpperCase()] });
+        app.use(honoPath(path), ...route.kind.pathMiddleware(route.config));
+      }
+    }
+  }
+
+  for (const route of routes) {
+    const { kind, options } = route;
+    const config = { ...route.config, responses: { ...refusals(route), ...route.config.responses } };
+    const middleware = kind.pipeline(route.config, options);
+    // A handler that reads the request itself is documented with its request, but mounted
+    // without the schema validators, which would look for the values in one place only.
+    const mounted = options.validation === "handler" ? { ...config, request: undefined } : config;
+    if (options.validation === "handler") app.openAPIRegistry.registerPath(config);
+    app.openapi({ ...mounted, middleware, hide: options.validation === "handler" }, route.handler);
+    for (const alias of options.aliases ?? []) app.openapi({ ...mounted, path: alias, middleware, hide: true }, route.handler);
+  }
+
+  for (const [path, { kind, methods }] of paths) {
+    if (kind.methodNotAllowed) app.all(honoPath(path), kind.methodNotAllowed(methods));
+  }
+}
+
+/** The refusals a route documents: its kind's, the ones that apply to it, and its own. */
+function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
+  const hasBody = config.request?.body !== undefined;
+  // A route's own words for a status come first; the kind's, where they say something else
+  // (an Idempotency-Key's 409 or 422), are kept after them.
+  const statuses: Record<number, string> = { ...kind.errors };
+  for (const [status, own] of Object.entries(options.errors ?? {})) {
+    const common = statuses[Number(status)];
+    statuses[Number(status)] = common && common !== own ? `${own}; or ${common.charAt(0).toLowerCase()}${common.slice(1)}` : own;
+  }
+  if (!hasBody) {
+    delete statuses[413];
+    delete statuses[415];
+  }
+  if (!options.errors?.[404] && !config.request?.params) delete statuses[404];
+  // In-flight Idempotency-Keys exist on POSTs only; invalid input where there is input only.
+  if (!options.errors?.[409] && config.method !== "post") delete statuses[409];
+  if (!options.errors?.[422] && !config.request) delete statuses[422];
+  const content = { [kind.error.contentType]: { schema: kind.error.schema } };
+  return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [status, { description, content }]));
+}
+
+/** /v1/leads/{id} → /v1/leads/:id */
+export function honoPath(path: string): string {
+  return path.replaceAll(/\/{(.+?)}/g, "/:$1");
+}
