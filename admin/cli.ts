@@ -55,7 +55,8 @@ const options = {
   "webhook-url": { type: "string" },
 } as const;
 
-type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
+type CommandLine = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+type Flags = CommandLine["values"];
 
 async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown> {
   const need = (name: keyof Flags): string => {
@@ -145,7 +146,7 @@ function positiveInt(value: string): number {
 }
 
 async function main(): Promise<number> {
-  let parsed;
+  let parsed: CommandLine;
   try {
     parsed = parseArgs({ options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -48,9 +48,11 @@ export async function createWorkspace(db: AdminDb, input: WorkspaceInput) {
 
 /** "HH:MM-HH:MM", running forward within a day (24:00 may end it). */
 function callingHoursOf(text: string): { start: string; end: string } {
-  const match = /^(([01]\d|2[0-3]):[0-5]\d)-(([01]\d|2[0-3]):[0-5]\d|24:00)$/.exec(text);
-  if (!match || match[1]! >= match[3]!) throw new AdminError(`--calling-hours must be HH:MM-HH:MM, running forward within a day, e.g. 09:00-20:00`);
-  return { start: match[1]!, end: match[3]! };
+  const [, start, , end] = /^(([01]\d|2[0-3]):[0-5]\d)-(([01]\d|2[0-3]):[0-5]\d|24:00)$/.exec(text) ?? [];
+  if (start === undefined || end === undefined || start >= end) {
+    throw new AdminError(`--calling-hours must be HH:MM-HH:MM, running forward within a day, e.g. 09:00-20:00`);
+  }
+  return { start, end };
 }
 
 function zoneOf(timezone: string): string {
@@ -102,7 +104,8 @@ export async function revokeKey(db: AdminDb, id: string) {
     .where(and(eq(schema.apiKeys.id, id), isNull(schema.apiKeys.revokedAt)))
     .returning({ id: schema.apiKeys.id, revokedAt: schema.apiKeys.revokedAt });
   if (!row) throw new AdminError(`no active key ${id}`);
-  return { id: row.id, revoked_at: row.revokedAt!.toISOString() };
+  if (!row.revokedAt) throw new Error(`key ${id} was revoked, but its revoked_at did not come back`);
+  return { id: row.id, revoked_at: row.revokedAt.toISOString() };
 }
 
 type DomainInput = {

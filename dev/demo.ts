@@ -40,7 +40,7 @@ export async function ensureDemo(databaseUrl: string, file: string): Promise<{ d
       test_widget_key: domain.widget_key,
       test_agent_id: agent.id,
     };
-    writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
+    writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
     return { demo, created: true };
   } finally {
     await pool.end();

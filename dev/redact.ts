@@ -19,7 +19,7 @@ export function redactingStream(): Transform {
     transform(chunk, _encoding, done) {
       const lines = (pending + chunk.toString()).split("\n");
       pending = lines.pop() ?? "";
-      done(null, lines.map((line) => redact(line) + "\n").join(""));
+      done(null, lines.map((line) => `${redact(line)}\n`).join(""));
     },
     flush(done) {
       done(null, pending ? redact(pending) : "");

@@ -26,7 +26,7 @@ export function startWrangler(options: {
   quiet?: boolean;
 }): ChildProcess {
   const lines = Object.entries(options.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  writeFileSync(options.varsFile, lines.join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(options.varsFile, `${lines.join("\n")}\n`, { mode: 0o600 });
   const envFiles = [options.varsFile, ...(options.envFiles ?? [])].flatMap((file) => ["--env-file", file]);
   const child = spawn(
     "wrangler",

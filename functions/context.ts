@@ -3,7 +3,7 @@ import type { Env } from "./env.ts";
 import type { ErrorRenderer } from "./lib/errors.ts";
 import type { Db } from "../db/client.ts";
 import type { findKey } from "../db/queries/api-keys.ts";
-import type { Mode } from "../schemas/scopes.ts";
+import type { Mode, Owner } from "../schemas/scopes.ts";
 import type { SignedParams } from "../schemas/twilio.ts";
 
 /** What every handler sees: parsed settings as bindings, and per-request variables. */
@@ -12,6 +12,8 @@ export type AppEnv = {
   Variables: {
     db: Db;
     caller: Caller;
+    // The caller's workspace and mode: what every query of a keyed route is scoped to.
+    owner: Owner;
     // Set by compatibility routes so errors come out in their seed's exact shape.
     renderError?: ErrorRenderer;
     // Set once the request has been counted against the rate limits.

@@ -1,7 +1,6 @@
-import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { Issue } from "./problem.ts";
-import { countryCode } from "./phone.ts";
+import { isKnownCountry } from "./phone.ts";
 import { Hold } from "./compliance.ts";
 
 // Seed 003 (Brightcall): GET or POST /rest/v1/ext/add_call_api/. The parameter names are the
@@ -34,7 +33,7 @@ export const AddCallParams = z
     country: z
       .string()
       .regex(twoLetters, "must be a two-letter country code")
-      .refine((value) => !twoLetters.test(value) || isSupportedCountry(countryCode(value)!), "is not a known country code")
+      .refine((value) => !twoLetters.test(value) || isKnownCountry(value), "is not a known country code")
       .optional()
       .describe("ISO 3166-1 alpha-2 for reading national numbers; UK means GB (the lead's country is stored as GB)"),
     lc_param_name: text(200).optional().describe("The lead's name"),
@@ -134,12 +133,12 @@ export function splitParams(params: AddCallParams) {
   const known = new Set(Object.keys(AddCallParams.shape));
   for (const [key, value] of Object.entries(params)) {
     if (known.has(key) || value === undefined) continue;
-    const agent = agentParam.exec(key);
-    if (agent) {
-      const pair = agents.get(agent[1]!) ?? { name: null };
-      if (agent[2] === "name") pair.name = value;
+    const [, number, field] = agentParam.exec(key) ?? [];
+    if (number !== undefined) {
+      const pair = agents.get(number) ?? { name: null };
+      if (field === "name") pair.name = value;
       else pair.phone = value;
-      agents.set(agent[1]!, pair);
+      agents.set(number, pair);
     } else {
       customFields[key.slice(customPrefix.length)] = value;
     }

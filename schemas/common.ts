@@ -124,9 +124,16 @@ export const page = <T extends z.ZodType>(item: T) => ({
 
 /** A page from `limit + 1` rows: the extra row only says that there is more. */
 export function pageOf<T extends { id: string }>(rows: T[], limit: number) {
-  const data = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
-  return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.id) : null };
+  return pageBy(rows, limit, (row) => row.id);
+}
+
+/** pageOf for items that a list pages by another field (the DNC list, by phone). */
+export function pageBy<T>(items: T[], limit: number, cursorOf: (item: T) => string): { data: T[]; has_more: boolean; next_cursor: string | null } {
+  const data = items.slice(0, limit);
+  if (items.length <= limit) return { data, has_more: false, next_cursor: null };
+  const last = data.at(-1);
+  if (last === undefined) throw new Error(`a page of at most ${limit} items cannot say where the next one starts`);
+  return { data, has_more: true, next_cursor: encodeCursor(cursorOf(last)) };
 }
 
 /** A filter on a phone; parsed to E.164. */

@@ -1,7 +1,6 @@
-import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
-import { countryCode, toE164 } from "./phone.ts";
-import { convertedBy, encodeCursor, page, pageLimit, PhoneFilter, Time } from "./common.ts";
+import { isKnownCountry, toE164 } from "./phone.ts";
+import { convertedBy, page, pageBy, pageLimit, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per
 // workspace, mode and E.164 phone. Where nothing outside decides, the choice is written on the
@@ -33,7 +32,7 @@ export const AddDncEntry = z
     country: z
       .string()
       .regex(twoLetters, "must be a two-letter country code")
-      .refine((value) => !twoLetters.test(value) || isSupportedCountry(countryCode(value)!), "is not a known country code")
+      .refine((value) => !twoLetters.test(value) || isKnownCountry(value), "is not a known country code")
       .optional()
       .describe("ISO 3166-1 alpha-2 (UK means GB) for reading a national phone. Not stored: the entry is the E.164 number"),
     reason: z
@@ -103,7 +102,5 @@ export type DncList = z.infer<typeof DncList>;
 
 /** A page from `limit + 1` entries: the extra entry only says that there is more. */
 export function dncPageOf(entries: DncEntry[], limit: number) {
-  const data = entries.slice(0, limit);
-  const hasMore = entries.length > limit;
-  return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.phone) : null };
+  return pageBy(entries, limit, (entry) => entry.phone);
 }

@@ -36,13 +36,17 @@ export function newId(kind: IdKind, now = Date.now()): string {
   return `${idPrefixes[kind]}_${time}${random.map((d) => alphabet[d]).join("")}`;
 }
 
-function increment(digits: number[]): number[] {
-  const next = [...digits];
-  for (let i = next.length - 1; i >= 0; i--) {
-    next[i] = (next[i]! + 1) % 32;
-    if (next[i] !== 0) break;
-  }
-  return next;
+/** The base-32 digits plus one, carried leftwards (all 31s wrap round to all 0s). */
+function increment(digits: readonly number[]): number[] {
+  let carry = 1;
+  return digits
+    .toReversed()
+    .map((digit) => {
+      const sum = digit + carry;
+      carry = sum === 32 ? 1 : 0;
+      return sum % 32;
+    })
+    .toReversed();
 }
 
 /** True if `value` looks like an id of `kind`; a cheap check before touching the database. */

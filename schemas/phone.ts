@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 
 /**
  * The E.164 form of a phone number, or null if it is not one. A number without a leading + is
@@ -15,6 +15,12 @@ export function toE164(raw: string, defaultCountry?: string): string | null {
   if (parsed?.isPossible()) return parsed.number;
   const compact = text.replace(/[\s().-]/g, "");
   return /^\+[1-9]\d{7,14}$/.test(compact) ? compact : null;
+}
+
+/** Whether `country` (ISO 3166 alpha-2; "UK" means GB) is one whose numbers can be read. */
+export function isKnownCountry(country: string): boolean {
+  const code = countryCode(country);
+  return code !== undefined && isSupportedCountry(code);
 }
 
 export function countryCode(country: string | null | undefined): CountryCode | undefined {

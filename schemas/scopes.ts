@@ -3,6 +3,8 @@ import { z } from "zod";
 /** A key's kind and mode, read from its prefix (rb_live_…, rb_pk_test_…). Every row carries a mode. */
 export type KeyKind = "secret" | "publishable";
 export type Mode = "live" | "test";
+/** Whose a row is: every row belongs to one workspace and one mode. */
+export type Owner = { workspaceId: string; mode: Mode };
 
 // What a key may do. Secret keys get every scope unless made narrower; publishable keys, which
 // sit in web pages, can only send leads in.
@@ -22,7 +24,7 @@ export const scopes = [
 export const Scope = z.enum(scopes);
 export type Scope = z.infer<typeof Scope>;
 
-export const defaultScopes = {
-  secret: [...scopes] as Scope[],
-  publishable: ["intake:write"] as Scope[],
+export const defaultScopes: Record<KeyKind, Scope[]> = {
+  secret: [...scopes],
+  publishable: ["intake:write"],
 };

@@ -27,5 +27,5 @@ export type CallState =
 export function attemptStatusOf(callStatus: string): AttemptStatus | null {
   if (callStatus === "initiated") return "queued";
   const known: AttemptStatus[] = ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
-  return (known as string[]).includes(callStatus) ? (callStatus as AttemptStatus) : null;
+  return known.find((status) => status === callStatus) ?? null;
 }

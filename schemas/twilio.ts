@@ -27,7 +27,12 @@ export const TwilioStatusForm = z.object({
   CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, "must be a Twilio call sid (CA…)"),
   CallStatus: z
     .string()
-    .transform((value, ctx) => attemptStatusOf(value) ?? (ctx.addIssue({ code: "custom", message: "is not a Twilio call status" }), z.NEVER))
+    .transform((value, ctx) => {
+      const status = attemptStatusOf(value);
+      if (status !== null) return status;
+      ctx.addIssue({ code: "custom", message: "is not a Twilio call status" });
+      return z.NEVER;
+    })
     .pipe(z.custom<AttemptStatus>()),
   SequenceNumber: count.optional(),
   CallDuration: count.optional(),

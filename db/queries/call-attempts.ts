@@ -4,6 +4,7 @@ import type { telephonyProvider } from "../schema/call-attempts.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
 import { recentAttemptCountOf } from "./dial-context.ts";
+import { eventType } from "./events.ts";
 import { callbackJson, callJson } from "./resources.ts";
 
 // The dialler's statements. Each state change of a callback is a conditional UPDATE (only from
@@ -31,7 +32,7 @@ export function holdClaim(db: Db, callbackId: string, at: Date, hold: CallbackHo
       RETURNING *
     ), ${decisionCte(decision, "cb")}
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.held', ${callbackJson("cb", "l")}
+    SELECT ${eventId}, cb.workspace_id, cb.mode, ${eventType("callback.held")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
 }
@@ -56,7 +57,7 @@ export function finish(
       RETURNING *
     )${decision ? sql`, ${decisionCte(decision, "cb")}` : sql``}
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
+    SELECT ${eventId}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
 }
@@ -108,26 +109,26 @@ export function insertLeg(db: Db, leg: NewLeg) {
       UPDATE callbacks SET hold = NULL WHERE id = ${leg.callbackId} AND hold IS NOT NULL AND EXISTS (SELECT 1 FROM a)
     )${leg.decision ? sql`, ${decisionCte(leg.decision.record, "a")}` : sql``}
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${leg.eventId}, a.workspace_id, a.mode, 'call.initiated', ${callJson("a", "c", "l")}
+    SELECT ${leg.eventId}, a.workspace_id, a.mode, ${eventType("call.initiated")}, ${callJson("a", "c", "l")}
     FROM a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
     RETURNING id`);
 }
 
 /** The active agents who may take a callback, longest since last dialled first (round robin). */
 export async function agentsInTurn(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, exclude: string[]) {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ id: string; phone: string }>(sql`
     SELECT id, phone FROM agents
     WHERE workspace_id = ${owner.workspaceId} AND mode = ${owner.mode}::mode AND active
       AND NOT (id = ANY(${`{${exclude.join(",")}}`}::text[]))
     ORDER BY last_dialed_at ASC NULLS FIRST, id ASC
     LIMIT 1`);
-  return (rows[0] as { id: string; phone: string } | undefined) ?? null;
+  return rows[0] ?? null;
 }
 
 export async function agentById(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, id: string) {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ id: string; phone: string; active: boolean }>(sql`
     SELECT id, phone, active FROM agents WHERE id = ${id} AND workspace_id = ${owner.workspaceId} AND mode = ${owner.mode}::mode`);
-  return (rows[0] as { id: string; phone: string; active: boolean } | undefined) ?? null;
+  return rows[0] ?? null;
 }
 
 /** Whether a callback is still being dialled: after a leg was refused, tells a race from a cancel. */
@@ -146,11 +147,11 @@ export function releaseClaim(db: Db, callbackId: string) {
 
 /** Records the provider's id for a placed call; says whether its callback is still in play. */
 export async function setProviderCallId(db: Db, attemptId: string, callId: string): Promise<boolean> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ live: boolean }>(sql`
     UPDATE call_attempts a SET provider_call_id = coalesce(a.provider_call_id, ${callId}), updated_at = now()
     FROM callbacks c WHERE a.id = ${attemptId} AND c.id = a.callback_id
     RETURNING c.status IN ('dialing', 'connected') AS live`);
-  return (rows[0] as { live: boolean } | undefined)?.live ?? false;
+  return rows[0]?.live ?? false;
 }
 
 export function setLegError(db: Db, attemptId: string, error: string) {
@@ -159,30 +160,30 @@ export function setLegError(db: Db, attemptId: string, error: string) {
 
 /** Callbacks whose time has come and that no dialler holds: the cron hands them to the queue. */
 export async function dueCallbacks(db: Db, limit: number): Promise<string[]> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ id: string }>(sql`
     SELECT id FROM callbacks
     WHERE status IN ('scheduled', 'retry_scheduled') AND next_attempt_at <= now()
     ORDER BY next_attempt_at LIMIT ${limit}`);
-  return rows.map((r) => (r as { id: string }).id);
+  return rows.map((r) => r.id);
 }
 
 export async function attemptForTwiml(db: Db, attemptId: string) {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ leadPhone: string; leadName: string | null; record: boolean }>(sql`
     SELECT l.phone AS "leadPhone", l.name AS "leadName", coalesce(d.record_calls, false) AS record
     FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
     LEFT JOIN domains d ON d.id = c.domain_id
     -- Only the call that is still the callback's current one may bridge the lead: not after a
     -- cancel, nor for an earlier leg or attempt.
     WHERE a.id = ${attemptId} AND c.status = 'dialing' AND ${isCurrentLeg}`);
-  return (rows[0] as { leadPhone: string; leadName: string | null; record: boolean } | undefined) ?? null;
+  return rows[0] ?? null;
 }
 
 /** The calls of a callback still ringing or talking, and who placed each: what a cancel must hang up. */
 export async function liveCalls(db: Db, callbackId: string): Promise<{ provider: StoredProvider; callId: string }[]> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ provider: StoredProvider; callId: string }>(sql`
     SELECT provider, provider_call_id AS "callId" FROM call_attempts
     WHERE callback_id = ${callbackId} AND provider_call_id IS NOT NULL AND status IN ('queued', 'ringing', 'in-progress')`);
-  return rows as { provider: StoredProvider; callId: string }[];
+  return rows;
 }
 
 /**
@@ -190,12 +191,12 @@ export async function liveCalls(db: Db, callbackId: string): Promise<{ provider:
  * attempt (no status, no check) for a quarter of an hour. The cron asks how each call went.
  */
 export async function silentCallbacks(db: Db, limit: number): Promise<string[]> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ id: string }>(sql`
     SELECT c.id FROM callbacks c
     WHERE c.status IN ('dialing', 'connected') AND c.updated_at < now() - interval '15 minutes'
       AND NOT EXISTS (
         SELECT 1 FROM call_attempts a
         WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count AND a.updated_at > now() - interval '15 minutes')
     ORDER BY c.updated_at LIMIT ${limit}`);
-  return rows.map((r) => (r as { id: string }).id);
+  return rows.map((r) => r.id);
 }

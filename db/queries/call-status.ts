@@ -3,7 +3,9 @@ import type { Db } from "../client.ts";
 import type { StatusUpdate } from "../../schemas/telephony.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { isCurrentLeg, type StoredProvider } from "./call-attempts.ts";
+import { eventType } from "./events.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";
+import { onlyRow } from "./rows.ts";
 
 export type LegRow = {
   id: string;
@@ -32,7 +34,7 @@ export async function advanceLeg(db: Db, u: StatusUpdate): Promise<LegRow | null
   const [statusCol, seqCol, callCol] = agent
     ? [sql.raw("status"), sql.raw("last_sequence_number"), sql.raw("provider_call_id")]
     : [sql.raw("lead_status"), sql.raw("lead_sequence_number"), sql.raw("lead_call_id")];
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<LegRow>(sql`
     UPDATE call_attempts a SET
       ${statusCol} = ${status},
       ${seqCol} = coalesce(${u.sequence}::int, a.${seqCol}),
@@ -52,7 +54,7 @@ export async function advanceLeg(db: Db, u: StatusUpdate): Promise<LegRow | null
       AND (a.${callCol} IS NULL OR a.${callCol} = ${u.callId})
     RETURNING a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
               ${isoSql(sql`a.answered_at`)} AS answered_at`);
-  return (rows[0] as LegRow | undefined) ?? null;
+  return rows[0] ?? null;
 }
 
 /** The lead answered: the callback is connected. */
@@ -64,7 +66,7 @@ export function connect(db: Db, attemptId: string, eventId: string) {
       RETURNING c.*
     )
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${eventId}, a.workspace_id, a.mode, 'call.connected', ${callJson("a", "cb", "l")}
+    SELECT ${eventId}, a.workspace_id, a.mode, ${eventType("call.connected")}, ${callJson("a", "cb", "l")}
     FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
 }
@@ -93,10 +95,10 @@ export function missAttempt(db: Db, attemptId: string, reason: string, after: Af
       RETURNING c.*
     )
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${ids.missed}, a.workspace_id, a.mode, 'call.missed', ${callJson("a", "cb", "l")} || jsonb_build_object('reason', ${reason}::text)
+    SELECT ${ids.missed}, a.workspace_id, a.mode, ${eventType("call.missed")}, ${callJson("a", "cb", "l")} || jsonb_build_object('reason', ${reason}::text)
     FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN leads l ON l.id = cb.lead_id
     UNION ALL
-    SELECT ${ids.completed}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
+    SELECT ${ids.completed}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id WHERE ${exhausted}
     RETURNING id`);
 }
@@ -120,14 +122,14 @@ const legStateOf = (where: SQL) => sql`
 
 /** A leg as stored, and whether it is still its callback's current call. */
 export async function legState(db: Db, attemptId: string): Promise<LegState | null> {
-  const { rows } = await db.execute(legStateOf(sql`a.id = ${attemptId}`));
-  return (rows[0] as LegState | undefined) ?? null;
+  const { rows } = await db.execute<LegState>(legStateOf(sql`a.id = ${attemptId}`));
+  return rows[0] ?? null;
 }
 
 /** The current call of a callback in play: its current attempt's last leg, or null if none was placed. */
 export async function currentLeg(db: Db, callbackId: string): Promise<LegState | null> {
-  const { rows } = await db.execute(legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`));
-  return (rows[0] as LegState | undefined) ?? null;
+  const { rows } = await db.execute<LegState>(legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`));
+  return rows[0] ?? null;
 }
 
 /** A silent call the provider says is still ringing or talking: looked at again in a quarter of an hour. */
@@ -164,10 +166,10 @@ export function complete(db: Db, attemptId: string, providerCallerId: string | n
       FROM done a JOIN leads l ON l.id = a.lead_id LEFT JOIN agents ag ON ag.id = a.agent_id
     )
     INSERT INTO events (id, workspace_id, mode, type, data)
-    SELECT ${ids.callCompleted}, a.workspace_id, a.mode, 'call.completed', ${callJson("a", "cb", "l")} || jsonb_build_object('duration_seconds', a.talk_seconds)
+    SELECT ${ids.callCompleted}, a.workspace_id, a.mode, ${eventType("call.completed")}, ${callJson("a", "cb", "l")} || jsonb_build_object('duration_seconds', a.talk_seconds)
     FROM done a JOIN cb ON true JOIN leads l ON l.id = cb.lead_id
     UNION ALL
-    SELECT ${ids.postCall}, a.workspace_id, a.mode, 'post_call', jsonb_build_object(
+    SELECT ${ids.postCall}, a.workspace_id, a.mode, ${eventType("post_call")}, jsonb_build_object(
       'webhook_version', 'v1', 'webhook_timestamp', ${isoSql(sql`now()`)}, 'webhook_type', 'post_call',
       'call_id', a.id, 'agent_id', a.agent_id, 'phone_number', l.phone, 'from_phone_number', ${from},
       'status', 'done', 'intent', NULL, 'lead_data', jsonb_build_object('name', l.name, 'email', l.email, 'phone', l.phone),
@@ -177,7 +179,7 @@ export function complete(db: Db, attemptId: string, providerCallerId: string | n
       'metadata', jsonb_build_object('callback_id', a.callback_id, 'attempt_number', a.attempt_number))
     FROM done a JOIN leads l ON l.id = a.lead_id WHERE a.agent_id IS NOT NULL
     UNION ALL
-    SELECT ${ids.callbackCompleted}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "l")}
+    SELECT ${ids.callbackCompleted}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
 }
@@ -196,9 +198,9 @@ export function saveRecordingUrl(db: Db, attemptId: string, url: string) {
  * count the attempt against the lead's caps.
  */
 export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number; started: string | null }> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ tried: string[]; legs: number; started: string | null }>(sql`
     SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs,
            to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started
     FROM call_attempts WHERE callback_id = ${callbackId} AND attempt_number = ${attemptNumber}`);
-  return rows[0] as { tried: string[]; legs: number; started: string | null };
+  return onlyRow(rows, "agentsTried");
 }

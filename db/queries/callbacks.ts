@@ -1,7 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Mode } from "../../schemas/scopes.ts";
+import { eventType } from "./events.ts";
 import { callbackJson } from "./resources.ts";
+import { onlyRow } from "./rows.ts";
 
 // Reads and the cancel of callbacks on the native API. Every query is scoped to the caller's
 // workspace and mode, and returns the resource as callbackJson builds it, the same builder the
@@ -13,11 +15,11 @@ type Json = Record<string, unknown>;
 const owned = (owner: Owner) => sql`c.workspace_id = ${owner.workspaceId} AND c.mode = ${owner.mode}::mode`;
 
 export async function findCallback(db: Db, owner: Owner, id: string): Promise<Json | null> {
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ callback: Json }>(sql`
     SELECT ${callbackJson("c", "l")} AS callback
     FROM callbacks c JOIN leads l ON l.id = c.lead_id
     WHERE c.id = ${id} AND ${owned(owner)}`);
-  return (rows[0]?.callback as Json | undefined) ?? null;
+  return rows[0]?.callback ?? null;
 }
 
 export type CallbackFilters = {
@@ -38,12 +40,12 @@ export async function listCallbacks(db: Db, owner: Owner, filters: CallbackFilte
   if (filters.createdAfter) where.push(sql`c.created_at > ${filters.createdAfter}::timestamptz`);
   if (filters.createdBefore) where.push(sql`c.created_at < ${filters.createdBefore}::timestamptz`);
   if (filters.before) where.push(sql`c.id < ${filters.before}`);
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ callback: Json }>(sql`
     SELECT ${callbackJson("c", "l")} AS callback
     FROM callbacks c JOIN leads l ON l.id = c.lead_id
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY c.id DESC LIMIT ${limit + 1}`);
-  return rows.map((row) => row.callback as Json);
+  return rows.map((row) => row.callback);
 }
 
 export type Canceled = {
@@ -60,7 +62,7 @@ export type Canceled = {
  */
 export async function cancelCallback(db: Db, owner: Owner, id: string, eventId: string, cancelable: readonly string[]): Promise<Canceled> {
   const states = sql.join(cancelable.map((s) => sql`${s}::callback_status`), sql`, `);
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ status: string | null; callback: Json | null; event_id: string | null }>(sql`
 WITH target AS (
   SELECT c.status FROM callbacks c WHERE c.id = ${id} AND ${owned(owner)}
 ), cb AS (
@@ -72,13 +74,13 @@ WITH target AS (
   SELECT l.* FROM leads l JOIN cb ON l.id = cb.lead_id
 ), ev AS (
   INSERT INTO events (id, workspace_id, mode, type, data, created_at)
-  SELECT ${eventId}, cb.workspace_id, cb.mode, 'callback.completed', ${callbackJson("cb", "lead")}, cb.updated_at
+  SELECT ${eventId}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "lead")}, cb.updated_at
   FROM cb, lead
   RETURNING id
 )
 SELECT (SELECT status FROM target) AS status,
        (SELECT ${callbackJson("cb", "lead")} FROM cb, lead) AS callback,
        (SELECT id FROM ev) AS event_id`);
-  const row = rows[0] as { status: string | null; callback: Json | null; event_id: string | null };
+  const row = onlyRow(rows, "cancelCallback");
   return { found: row.status !== null, status: row.status, callback: row.callback, eventId: row.event_id };
 }

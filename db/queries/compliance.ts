@@ -58,9 +58,22 @@ export type StoredConsent = {
   created_at: string;
 };
 
+/** What the compliance export shows of one lead. */
+export type LeadCompliance = {
+  id: string;
+  phone: string;
+  decision_seq: number;
+  decision_head: string | null;
+  opted_out: boolean;
+  opted_out_at: string | null;
+  dnc: { reason: string | null; since: string } | null;
+  consents: StoredConsent[];
+  decisions: StoredDecision[];
+};
+
 /** Everything the compliance export shows for one lead of the caller's, or null if it is not theirs. */
-export async function complianceOf(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, leadId: string) {
-  const { rows } = await db.execute(sql`
+export async function complianceOf(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, leadId: string): Promise<LeadCompliance | null> {
+  const { rows } = await db.execute<LeadCompliance>(sql`
     SELECT l.id, l.phone, l.opted_out, ${isoSql(sql`l.opted_out_at`)} AS opted_out_at, l.decision_seq, l.decision_head,
       (SELECT jsonb_build_object('reason', n.reason, 'since', ${isoSql(sql`n.created_at`)}) FROM dnc_numbers n
         WHERE n.workspace_id = l.workspace_id AND n.mode = l.mode AND n.phone = l.phone) AS dnc,
@@ -74,17 +87,5 @@ export async function complianceOf(db: Db, owner: { workspaceId: string; mode: "
           'created_at', ${isoSql(sql`d.created_at`)}) ORDER BY d.seq), '[]'::jsonb)
         FROM dial_decisions d WHERE d.lead_id = l.id) AS decisions
     FROM leads l WHERE l.id = ${leadId} AND l.workspace_id = ${owner.workspaceId} AND l.mode = ${owner.mode}::mode`);
-  return (rows[0] as
-    | {
-        id: string;
-        phone: string;
-        decision_seq: number;
-        decision_head: string | null;
-        opted_out: boolean;
-        opted_out_at: string | null;
-        dnc: { reason: string | null; since: string } | null;
-        consents: StoredConsent[];
-        decisions: StoredDecision[];
-      }
-    | undefined) ?? null;
+  return rows[0] ?? null;
 }

@@ -90,16 +90,16 @@ LEFT JOIN domains d ON d.id = cb.domain_id`;
 
 /** What the dialler knows of a callback, without claiming it (after a missed attempt; eligibility). */
 export async function loadContext(db: Db, callbackId: string): Promise<DialContext | null> {
-  const { rows } = await db.execute(contextOf(sql`SELECT * FROM callbacks WHERE id = ${callbackId}`));
-  return (rows[0] as DialContext | undefined) ?? null;
+  const { rows } = await db.execute<DialContext>(contextOf(sql`SELECT * FROM callbacks WHERE id = ${callbackId}`));
+  return rows[0] ?? null;
 }
 
 /** The same, only for the caller's own callback (the eligibility API). */
 export async function loadOwnContext(db: Db, owner: { workspaceId: string; mode: "live" | "test" }, callbackId: string) {
-  const { rows } = await db.execute(
+  const { rows } = await db.execute<DialContext>(
     contextOf(sql`SELECT * FROM callbacks WHERE id = ${callbackId} AND workspace_id = ${owner.workspaceId} AND mode = ${owner.mode}::mode`),
   );
-  return (rows[0] as DialContext | undefined) ?? null;
+  return rows[0] ?? null;
 }
 
 /**
@@ -107,11 +107,11 @@ export async function loadOwnContext(db: Db, owner: { workspaceId: string; mode:
  * concurrent callers wins. The winner gets what it needs to decide and dial; others get null.
  */
 export async function claimDue(db: Db, callbackId: string): Promise<DialContext | null> {
-  const { rows } = await db.execute(
+  const { rows } = await db.execute<DialContext>(
     contextOf(sql`
       UPDATE callbacks SET status = 'dialing', claimed_at = now(), attempt_count = attempt_count + 1, updated_at = now()
       WHERE id = ${callbackId} AND status IN ('scheduled', 'retry_scheduled') AND next_attempt_at <= now()
       RETURNING *`),
   );
-  return (rows[0] as DialContext | undefined) ?? null;
+  return rows[0] ?? null;
 }

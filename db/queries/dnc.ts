@@ -19,7 +19,7 @@ export async function addDncNumber(db: Db, owner: Owner, phone: string, reason: 
   // A concurrent add committed after this statement's snapshot makes ON CONFLICT skip the insert
   // while the SELECT cannot see the row yet: no row at all. A second statement sees it.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await db.execute(sql`
+    const { rows } = await db.execute<{ entry: DncEntryJson; created: boolean }>(sql`
 WITH added AS (
   INSERT INTO dnc_numbers AS d (workspace_id, mode, phone, reason)
   VALUES (${owner.workspaceId}, ${owner.mode}::mode, ${phone}, ${reason})
@@ -31,7 +31,7 @@ UNION ALL
 SELECT ${entryJson}, false FROM dnc_numbers d
 WHERE ${owned(owner)} AND d.phone = ${phone} AND NOT EXISTS (SELECT 1 FROM added)`);
     const row = rows[0];
-    if (row) return { entry: row.entry as DncEntryJson, created: row.created === true };
+    if (row) return { entry: row.entry, created: row.created === true };
   }
   throw new Error("dnc: the entry was neither added nor found");
 }
@@ -49,9 +49,9 @@ export async function listDncNumbers(db: Db, owner: Owner, filters: DncFilters, 
   const where: SQL[] = [owned(owner)];
   if (filters.phone) where.push(sql`d.phone = ${filters.phone}`);
   if (filters.after) where.push(sql`d.phone > ${filters.after}`);
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ entry: DncEntryJson }>(sql`
     SELECT ${entryJson} AS entry FROM dnc_numbers d
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY d.phone LIMIT ${limit + 1}`);
-  return rows.map((row) => row.entry as DncEntryJson);
+  return rows.map((row) => row.entry);
 }

@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { eventType } from "./events.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
+import { onlyRow } from "./rows.ts";
 
 // Every intake request, whichever seed API it came through, is one statement: it checks that
 // the domain and agent belong to the caller, creates or updates the lead (one per workspace,
@@ -168,17 +169,20 @@ FROM checked`;
   // first statement of the same batch, makes the second wait, and then see the first's callback.
   // Still one round trip.
   const lockKey = `${ws}:${owner.mode}:${cb?.fingerprint ?? lead.phone}`;
-  const [, { rows }] = await db.batch([db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`), db.execute(statement)]);
-  const row = rows[0] as {
-    domain_found: boolean;
-    agent_found: boolean;
-    lead: Record<string, unknown> | null;
-    form_response: Record<string, unknown> | null;
-    callback: Record<string, unknown> | null;
-    duplicate: boolean;
-    earlier_callback: Record<string, unknown> | null;
-    event_ids: string[];
-  };
+  const [, { rows }] = await db.batch([
+    db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`),
+    db.execute<{
+      domain_found: boolean;
+      agent_found: boolean;
+      lead: Record<string, unknown> | null;
+      form_response: Record<string, unknown> | null;
+      callback: Record<string, unknown> | null;
+      duplicate: boolean;
+      earlier_callback: Record<string, unknown> | null;
+      event_ids: string[];
+    }>(statement),
+  ]);
+  const row = onlyRow(rows, "writeIntake");
   return {
     ok: row.domain_found && row.agent_found,
     domainFound: row.domain_found,

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Mode } from "../../schemas/scopes.ts";
+import { eventType } from "./events.ts";
 import { leadJson } from "./resources.ts";
 
 // Reads and updates of leads on the native API, scoped to the caller's workspace and mode, each
@@ -12,8 +13,8 @@ type Json = Record<string, unknown>;
 const owned = (owner: Owner) => sql`l.workspace_id = ${owner.workspaceId} AND l.mode = ${owner.mode}::mode`;
 
 export async function findLead(db: Db, owner: Owner, id: string): Promise<Json | null> {
-  const { rows } = await db.execute(sql`SELECT ${leadJson("l")} AS lead FROM leads l WHERE l.id = ${id} AND ${owned(owner)}`);
-  return (rows[0]?.lead as Json | undefined) ?? null;
+  const { rows } = await db.execute<{ lead: Json }>(sql`SELECT ${leadJson("l")} AS lead FROM leads l WHERE l.id = ${id} AND ${owned(owner)}`);
+  return rows[0]?.lead ?? null;
 }
 
 export type LeadFilters = { phone?: string; email?: string; domainId?: string; before?: string };
@@ -25,11 +26,11 @@ export async function listLeads(db: Db, owner: Owner, filters: LeadFilters, limi
   if (filters.email) where.push(sql`lower(l.email) = lower(${filters.email})`);
   if (filters.domainId) where.push(sql`l.domain_id = ${filters.domainId}`);
   if (filters.before) where.push(sql`l.id < ${filters.before}`);
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ lead: Json }>(sql`
     SELECT ${leadJson("l")} AS lead FROM leads l
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY l.id DESC LIMIT ${limit + 1}`);
-  return rows.map((row) => row.lead as Json);
+  return rows.map((row) => row.lead);
 }
 
 /** A field absent from the changes is left as it is; null clears it. */
@@ -71,16 +72,16 @@ export async function updateLead(db: Db, owner: Owner, id: string, changes: Lead
     set.push(sql`opted_out = ${changes.optedOut}::boolean`);
     set.push(sql`opted_out_at = CASE WHEN ${changes.optedOut}::boolean THEN CASE WHEN l.opted_out THEN coalesce(l.opted_out_at, now()) ELSE now() END END`);
   }
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute<{ lead: Json; event_id: string | null }>(sql`
 WITH lead AS (
   UPDATE leads l SET ${sql.join(set, sql`, `)}
   WHERE l.id = ${id} AND ${owned(owner)}
   RETURNING l.*
 ), ev AS (
   INSERT INTO events (id, workspace_id, mode, type, data, created_at)
-  SELECT ${eventId}, lead.workspace_id, lead.mode, 'lead.updated', ${leadJson("lead")}, lead.updated_at FROM lead
+  SELECT ${eventId}, lead.workspace_id, lead.mode, ${eventType("lead.updated")}, ${leadJson("lead")}, lead.updated_at FROM lead
   RETURNING id
 )${changes.timezone !== undefined ? sql`, recheck AS (${recheckHeld(sql`(SELECT id FROM lead)`)})` : sql``}
 SELECT ${leadJson("lead")} AS lead, (SELECT id FROM ev) AS event_id FROM lead`);
-  return (rows[0]?.lead as Json | undefined) ?? null;
+  return rows[0]?.lead ?? null;
 }

@@ -84,7 +84,9 @@ export async function prepareReplay(db: Db, event: { id: string; workspaceId: st
     );
   }
   const [first, ...rest] = statements;
-  const results = await db.batch([first!, ...rest]);
+  // Each target names an endpoint or an agent, so there is a statement for one kind at least.
+  if (!first) throw new Error("prepareReplay: the targets named no endpoint and no agent");
+  const results = await db.batch([first, ...rest]);
   return results.flat();
 }
 

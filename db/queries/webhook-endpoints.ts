@@ -2,6 +2,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Mode } from "../../schemas/scopes.ts";
 import { webhookEndpoints } from "../schema/index.ts";
+import { onlyRow } from "./rows.ts";
 
 export type Owner = { workspaceId: string; mode: Mode };
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -9,8 +10,7 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 const owned = (owner: Owner) => and(eq(webhookEndpoints.workspaceId, owner.workspaceId), eq(webhookEndpoints.mode, owner.mode));
 
 export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
-  const [created] = await db.insert(webhookEndpoints).values(row).returning();
-  return created!;
+  return onlyRow(await db.insert(webhookEndpoints).values(row).returning(), "insertEndpoint");
 }
 
 /** Newest first; `limit + 1` rows so the caller can tell whether there is more. */

@@ -3,6 +3,8 @@ import type { Db } from "../client.ts";
 import { newId } from "../../schemas/ids.ts";
 import { agents, events, webhookDeliveries, webhookEndpoints, type DeliveryAttempt } from "../schema/index.ts";
 import type { Owner } from "./webhook-endpoints.ts";
+import { eventType } from "./events.ts";
+import { onlyRow } from "./rows.ts";
 
 // The webhook consumer's statements. A delivery is leased before each attempt, under a token of
 // the consumer that holds it, so two consumers never send it at once, and a consumer that lost
@@ -51,7 +53,7 @@ export async function loadFanout(db: Db, eventIds: string[]) {
           isNotNull(agents.webhookSecret),
         ),
       )
-      .where(and(inArray(events.id, eventIds), eq(events.type, "post_call"))),
+      .where(and(inArray(events.id, eventIds), eq(events.type, eventType("post_call")))),
   ]);
   return { events: found, endpointPairs, agentPairs };
 }
@@ -187,7 +189,7 @@ export async function recordAttempt(db: Db, r: Recorded): Promise<{ recorded: bo
       RETURNING d.id
     )
     SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT paused_until FROM e WHERE paused_until > now()) AS paused_until`);
-  const row = rows[0]!;
+  const row = onlyRow(rows, "recordAttempt");
   return { recorded: row.recorded > 0, pausedUntil: row.paused_until === null ? null : new Date(row.paused_until) };
 }
 
@@ -251,7 +253,7 @@ export async function park(db: Db, deliveryId: string, token: string): Promise<b
       UPDATE webhook_endpoints e SET has_parked = true FROM p WHERE e.id = p.endpoint_id AND NOT e.has_parked
     )
     SELECT count(*)::int AS parked FROM p`);
-  return rows[0]!.parked > 0;
+  return onlyRow(rows, "park").parked > 0;
 }
 
 /** Parked deliveries let go by each success of their endpoint: the backlog flows as fast as it answers. */

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { acceptIntake } from "../intake/accept.ts";
 import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
@@ -8,85 +7,79 @@ import { canonicalTimeZone } from "../../schemas/common.ts";
 
 const path = "/v1/callbacks";
 
-export const createCallback = defineRoute(
-  native,
-  createRoute({
-    method: "post",
-    path,
-    summary: "Schedule a callback",
-    description:
-      "Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, " +
-      "now or at scheduled_at. Secret keys with callbacks:write. An identical request (same phone, domain, agent " +
-      "and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers " +
-      "200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. " +
-      "Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.",
-    tags: ["callbacks"],
-    request: { body: jsonBody(CreateCallback) },
-    responses: {
-      201: jsonResponse("Scheduled", Callback),
-      200: jsonResponse("An identical request scheduled this callback in the last 10 minutes", Callback),
-    },
-  }),
-  {
-    scope: "callbacks:write",
-    // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
-    rateLimit: "deferred",
-    errors: {
-      403: "A publishable key, a key without callbacks:write, or agent_id of another agent than the key's",
-      404: "domain_id or agent_id is not this workspace's (in this mode)",
-      429: "The workspace's or the phone's rate limit; Retry-After says when to retry",
-    },
+export const createCallback = defineRoute(native, {
+  method: "post",
+  path,
+  summary: "Schedule a callback",
+  description:
+    "Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, " +
+    "now or at scheduled_at. Secret keys with callbacks:write. An identical request (same phone, domain, agent " +
+    "and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers " +
+    "200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. " +
+    "Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.",
+  tags: ["callbacks"],
+  request: { body: jsonBody(CreateCallback) },
+  responses: {
+    201: jsonResponse("Scheduled", Callback),
+    200: jsonResponse("An identical request scheduled this callback in the last 10 minutes", Callback),
   },
-  async (c) => {
-    const body = c.req.valid("json");
-    const { caller } = c.var;
-    if (caller.key.agentId && body.agent_id && body.agent_id !== caller.key.agentId) {
-      throw new ApiError("forbidden", "This key acts for another agent");
-    }
-    const agentId = body.agent_id ?? (body.agent_phone ? null : (caller.agent?.id ?? null));
-    const timezone = body.timezone ? canonicalTimeZone(body.timezone) : null;
-    const at = body.scheduled_at ? new Date(body.scheduled_at) : null;
-    // Up to five minutes late (clock skew, a slow retry) is taken as now; the schema refused earlier.
-    const scheduledAt = at && at.getTime() > Date.now() ? at.toISOString() : null;
-    const domainId = body.domain_id ?? null;
-    const { phone: _phone, domain_id: _domain, ...rest } = body;
-    const fingerprintOf = canonicalJson({ ...rest, agent_id: agentId, timezone, scheduled_at: at?.toISOString() });
-
-    const accepted = await acceptIntake(c, {
-      domainId,
-      agentId,
-      phone: { raw: body.phone, field: "phone" },
-      lead: { name: body.name ?? null, email: body.email ?? null, timezone, customFields: {} },
-      callback: {
-        source: "api",
-        // agent_phone has been parsed to E.164.
-        agentOverride: body.agent_phone ? { name: null, phone: body.agent_phone } : null,
-        scheduledAt,
-        timezone,
-        metadata: body.metadata ?? {},
-        maxAttempts: body.retry?.max_attempts ?? null,
-        retryIntervalsSeconds: body.retry?.intervals?.length ? body.retry.intervals : null,
-        onlyIfDomainAutoCallback: false,
-      },
-      consent: { record: body.consent ?? null, field: "consent" },
-      phoneLimit: "reject",
-      fingerprintOf,
-    });
-    if (accepted.callback) {
-      const created = Callback.parse(accepted.callback);
-      c.header("Location", `${path}/${created.id}`);
-      return c.json(created, 201);
-    }
-
-    // A duplicate: answer with the callback the identical earlier request scheduled.
-    const existing = accepted.earlierCallback;
-    if (!existing) throw new Error("callbacks: no callback was scheduled and no earlier one was found");
-    const callback = Callback.parse(existing);
-    c.header("Location", `${path}/${callback.id}`);
-    c.header("Ringback-Duplicate", "true");
-    return c.json(callback, 200);
+  scope: "callbacks:write",
+  // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
+  rateLimit: "deferred",
+  errors: {
+    403: "A publishable key, a key without callbacks:write, or agent_id of another agent than the key's",
+    404: "domain_id or agent_id is not this workspace's (in this mode)",
+    429: "The workspace's or the phone's rate limit; Retry-After says when to retry",
   },
-);
+}, async (c) => {
+  const body = c.req.valid("json");
+  const { caller } = c.var;
+  if (caller.key.agentId && body.agent_id && body.agent_id !== caller.key.agentId) {
+    throw new ApiError("forbidden", "This key acts for another agent");
+  }
+  const agentId = body.agent_id ?? (body.agent_phone ? null : (caller.agent?.id ?? null));
+  const timezone = body.timezone ? canonicalTimeZone(body.timezone) : null;
+  const at = body.scheduled_at ? new Date(body.scheduled_at) : null;
+  // Up to five minutes late (clock skew, a slow retry) is taken as now; the schema refused earlier.
+  const scheduledAt = at && at.getTime() > Date.now() ? at.toISOString() : null;
+  const domainId = body.domain_id ?? null;
+  const { phone: _phone, domain_id: _domain, ...rest } = body;
+  const fingerprintOf = canonicalJson({ ...rest, agent_id: agentId, timezone, scheduled_at: at?.toISOString() });
+
+  const accepted = await acceptIntake(c, {
+    domainId,
+    agentId,
+    phone: { raw: body.phone, field: "phone" },
+    lead: { name: body.name ?? null, email: body.email ?? null, timezone, customFields: {} },
+    callback: {
+      source: "api",
+      // agent_phone has been parsed to E.164.
+      agentOverride: body.agent_phone ? { name: null, phone: body.agent_phone } : null,
+      scheduledAt,
+      timezone,
+      metadata: body.metadata ?? {},
+      maxAttempts: body.retry?.max_attempts ?? null,
+      retryIntervalsSeconds: body.retry?.intervals?.length ? body.retry.intervals : null,
+      onlyIfDomainAutoCallback: false,
+    },
+    consent: { record: body.consent ?? null, field: "consent" },
+    phoneLimit: "reject",
+    fingerprintOf,
+  });
+  if (accepted.callback) {
+    const created = Callback.parse(accepted.callback);
+    c.header("Location", `${path}/${created.id}`);
+    return c.json(created, 201);
+  }
+
+  // A duplicate: answer with the callback the identical earlier request scheduled.
+  const existing = accepted.earlierCallback;
+  if (!existing) throw new Error("callbacks: no callback was scheduled and no earlier one was found");
+  const callback = Callback.parse(existing);
+  c.header("Location", `${path}/${callback.id}`);
+  c.header("Ringback-Duplicate", "true");
+  return c.json(callback, 200);
+});
 
 /** JSON with object keys sorted, so that key order does not make two requests differ. */
 function canonicalJson(value: unknown): string {

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findCallback } from "../../db/queries/callbacks.ts";
 import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
@@ -7,23 +6,18 @@ import { Callback } from "../../schemas/callbacks.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { isId } from "../../schemas/ids.ts";
 
-export const getCallback = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/callbacks/{id}",
-    summary: "Get a callback",
-    description: "Secret keys with callbacks:read. Another workspace's callback, or one of the other mode (live vs test), is a 404.",
-    tags: ["callbacks"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The callback", Callback) },
-  }),
-  { scope: "callbacks:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const callback = isId("callback", id) ? await findCallback(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
-    if (!callback) throw new ApiError("not_found", `No callback ${id}`);
-    return c.json(Callback.parse(callback), 200);
-  },
-);
+export const getCallback = defineRoute(native, {
+  method: "get",
+  path: "/v1/callbacks/{id}",
+  summary: "Get a callback",
+  description: "Secret keys with callbacks:read. Another workspace's callback, or one of the other mode (live vs test), is a 404.",
+  tags: ["callbacks"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The callback", Callback) },
+  scope: "callbacks:read",
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const callback = isId("callback", id) ? await findCallback(c.var.db, c.var.owner, id) : null;
+  if (!callback) throw new ApiError("not_found", `No callback ${id}`);
+  return c.json(Callback.parse(callback), 200);
+});

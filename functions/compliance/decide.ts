@@ -80,7 +80,9 @@ export function schedule(facts: Facts, now: Date): Verdict {
   const caps = capsOf(facts, applied, now);
   const wanted = new Date(Math.max(now.getTime(), facts.notBefore?.getTime() ?? 0));
   // The cap that frees last holds the call; of two that free together, the law's is named.
-  const binding = caps.filter((cap) => cap.freeAt !== null).sort((a, b) => b.freeAt! - a.freeAt! || Number(b.citation !== null) - Number(a.citation !== null))[0];
+  const binding = caps
+    .filter((cap): cap is Cap & { freeAt: number } => cap.freeAt !== null)
+    .sort((a, b) => b.freeAt - a.freeAt || Number(b.citation !== null) - Number(a.citation !== null))[0];
   const from = new Date(Math.max(wanted.getTime(), binding?.freeAt ?? 0));
   const opening = nextOpen(from, constraints);
   const verdict = {
@@ -94,7 +96,7 @@ export function schedule(facts: Facts, now: Date): Verdict {
   const zoneSource = place.zoneSource;
   const empty = (): Verdict => {
     const rule = `no hour open in all of ${place.zones.join(", ")}`;
-    return { ...verdict, at: null, hold: { until: null, reason: "empty_window", rule, citation: null, zone: place.zones[0]!, zone_source: zoneSource } };
+    return { ...verdict, at: null, hold: { until: null, reason: "empty_window", rule, citation: null, zone: place.zones[0], zone_source: zoneSource } };
   };
 
   if (opening === null) return empty();
@@ -105,7 +107,8 @@ export function schedule(facts: Facts, now: Date): Verdict {
   const until = isoSeconds(at);
   if (closed === null) {
     // Every window was open when the cap freed: the cap held it.
-    return { ...verdict, at, hold: { until, reason: "daily_cap", rule: binding!.rule, citation: binding!.citation, zone: place.zones[0]!, zone_source: zoneSource } };
+    if (!binding) throw new Error("schedule: a later moment was chosen with every window open, but no cap holds the call");
+    return { ...verdict, at, hold: { until, reason: "daily_cap", rule: binding.rule, citation: binding.citation, zone: place.zones[0], zone_source: zoneSource } };
   }
   return { ...verdict, at, hold: { ...closedAt(closed, constraints), until, zone_source: zoneSource } };
 }
@@ -192,13 +195,16 @@ type Cap = { rule: string; citation: string | null; calls: number; hours: number
 function capsOf(facts: Facts, rules: Rule[], now: Date): Cap[] {
   const { source, calls } = facts.dailyCap;
   const own = { rule: `${source} ${calls} calls per 24 h`, citation: null, calls, hours: 24 };
-  const all = [own, ...rules.filter((rule) => rule.cap).map((rule) => ({ rule: `${rule.region} ${rule.cap!.calls} calls per ${rule.cap!.hours} h`, citation: rule.citation, calls: rule.cap!.calls, hours: rule.cap!.hours }))];
+  const laws = rules.flatMap(({ region, citation, cap }) => (cap ? [{ rule: `${region} ${cap.calls} calls per ${cap.hours} h`, citation, calls: cap.calls, hours: cap.hours }] : []));
+  const all = [own, ...laws];
   const newestFirst = [...facts.recentAttempts].map((d) => d.getTime()).sort((a, b) => b - a);
   return all.map((cap) => {
     const count = countSince(facts.recentAttempts, now, cap.hours);
+    if (count < cap.calls) return { ...cap, count, freeAt: null };
     // Over the cap, a call may be made once the cap-th newest call is older than the period.
-    const freeAt = count >= cap.calls ? newestFirst[cap.calls - 1]! + cap.hours * 3600_000 : null;
-    return { ...cap, count, freeAt };
+    const capthNewest = newestFirst[cap.calls - 1];
+    if (capthNewest === undefined) throw new Error(`schedule: a cap of ${cap.calls} calls is reached with fewer calls on record`);
+    return { ...cap, count, freeAt: capthNewest + cap.hours * 3600_000 };
   });
 }
 

@@ -13,16 +13,18 @@ import { placeOfNumber } from "./where.ts";
 
 export type ZoneSource = "explicit" | "number" | "explicit+number" | "domain" | "workspace" | "default";
 
-export type LeadPlace = { zones: string[]; zoneSource: ZoneSource; regions: string[] };
+/** Never empty: a lead that nothing places is in UTC. The first zone is the one a decision names. */
+export type LeadPlace = { zones: [string, ...string[]]; zoneSource: ZoneSource; regions: string[] };
 
 export function placeLead(phone: string, explicitZone: string | null, fallback: { domain: string | null; workspace: string | null }): LeadPlace {
   const number = placeOfNumber(phone);
   const numberZones = unique(number.zones.map(canonical));
   const explicit = explicitZone ? canonical(explicitZone) : null;
   const regions = number.regions;
-  if (numberZones.length > 0) {
-    if (!explicit) return { zones: numberZones, zoneSource: "number", regions };
-    return { zones: unique([explicit, ...numberZones]), zoneSource: "explicit+number", regions };
+  const [firstNumberZone, ...otherNumberZones] = numberZones;
+  if (firstNumberZone !== undefined) {
+    if (!explicit) return { zones: [firstNumberZone, ...otherNumberZones], zoneSource: "number", regions };
+    return { zones: [explicit, ...numberZones.filter((zone) => zone !== explicit)], zoneSource: "explicit+number", regions };
   }
   if (explicit) return { zones: [explicit], zoneSource: "explicit", regions };
   if (fallback.domain) return { zones: [canonical(fallback.domain)], zoneSource: "domain", regions };
@@ -35,7 +37,10 @@ export function placeLead(phone: string, explicitZone: string | null, fallback: 
 const canonicalNames = new Map<string, string>();
 function canonical(zone: string): string {
   let name = canonicalNames.get(zone);
-  if (name === undefined) canonicalNames.set(zone, (name = canonicalTimeZone(zone)));
+  if (name === undefined) {
+    name = canonicalTimeZone(zone);
+    canonicalNames.set(zone, name);
+  }
   return name;
 }
 

@@ -95,17 +95,24 @@ export const rules: readonly Rule[] = parsed.rules.map((data) => ({
   ...data,
   week: weekOf(data),
   eve: data.special_hours ? data.special_hours.holiday_eve.map((range) => rangeOf(range, `${data.id} holiday_eve`)) : null,
-  holidays: data.no_calls_on_holidays ? parsed.holiday_calendars[data.no_calls_on_holidays]! : null,
+  holidays: data.no_calls_on_holidays ? calendarNamed(data.no_calls_on_holidays) : null,
 }));
+
+// The book's refinement checked that every calendar a rule names is there.
+function calendarNamed(name: string): HolidayCalendar {
+  const calendar = parsed.holiday_calendars[name];
+  if (!calendar) throw new Error(`rulebook: no holiday calendar ${name}`);
+  return calendar;
+}
 
 export const holidayCalendars = parsed.holiday_calendars;
 
 function weekOf(rule: RuleData): Map<number, [number, number][]> {
   const week = new Map<number, [number, number][]>();
   for (const [key, ranges] of Object.entries(rule.hours)) {
-    const [first, last = first] = key.split("-") as [(typeof dayNames)[number], (typeof dayNames)[number]?];
-    const from = dayNames.indexOf(first) + 1;
-    const to = dayNames.indexOf(last!) + 1;
+    const [first, last = first] = key.split("-");
+    const from = weekdayOf(rule, first);
+    const to = weekdayOf(rule, last);
     if (to < from) throw new Error(`rulebook: ${rule.id}: the days ${key} run backwards`);
     for (let day = from; day <= to; day++) {
       if (week.has(day)) throw new Error(`rulebook: ${rule.id}: day ${dayNames[day - 1]} has hours twice`);
@@ -113,6 +120,12 @@ function weekOf(rule: RuleData): Map<number, [number, number][]> {
     }
   }
   return week;
+}
+
+/** The ISO weekday (1–7) of a day's name in the book ("mon"); dayKey's pattern admits no other. */
+function weekdayOf(rule: RuleData, name: string | undefined): number {
+  for (const [index, day] of dayNames.entries()) if (day === name) return index + 1;
+  throw new Error(`rulebook: ${rule.id}: ${name} is not a day`);
 }
 
 /** The rules for a lead in `regions` (["US", "US-FL"]) in force at `at`. */
@@ -134,7 +147,10 @@ export function holidayOn(rule: Rule, date: LocalDate): string | null {
   for (const year of [date.year, date.year + 1, date.year - 1]) {
     const key = `${rule.no_calls_on_holidays} ${year}`;
     let dates = holidayYears.get(key);
-    if (!dates) holidayYears.set(key, (dates = holidaysOf(rule.holidays, year)));
+    if (!dates) {
+      dates = holidaysOf(rule.holidays, year);
+      holidayYears.set(key, dates);
+    }
     const name = dates.get(day);
     if (name) return name;
   }
@@ -149,12 +165,18 @@ export function ruleOn(rule: Rule, date: LocalDate, next: LocalDate): DayRule {
   if (holiday) return { ranges: [], ban: holiday };
   const weekday = isoWeekday(date);
   const ranges = rule.week.get(weekday);
-  if (!ranges) return { ranges: [], ban: dayLongNames[weekday - 1]! };
+  if (!ranges) return { ranges: [], ban: dayLongName(weekday) };
   if (rule.eve && holidayOn(rule, next)) return { ranges: intersect(ranges, rule.eve), ban: null };
   return { ranges, ban: null };
 }
 
 const dayLongNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+function dayLongName(weekday: number): string {
+  const name = dayLongNames[weekday - 1];
+  if (name === undefined) throw new Error(`rulebook: ${weekday} is not an ISO weekday`);
+  return name;
+}
 
 function intersect(a: readonly [number, number][], b: readonly [number, number][]): [number, number][] {
   const out: [number, number][] = [];

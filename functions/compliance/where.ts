@@ -63,8 +63,16 @@ function longestPrefix(digits: string): string | null {
   return null;
 }
 
+/** The zones of a prefix the table has (callers look it up first). */
 function zonesAt(prefix: string): string[] {
-  return table.zoneSets[table.prefixes[prefix]!]!.map((index) => table.zones[index]!);
+  const set = table.prefixes[prefix];
+  const indexes = set === undefined ? undefined : table.zoneSets[set];
+  if (!indexes) throw new Error(`phone places: no zone set for the prefix ${prefix}`);
+  return indexes.map((index) => {
+    const zone = table.zones[index];
+    if (zone === undefined) throw new Error(`phone places: the prefix ${prefix} names zone ${index}, which the table does not have`);
+    return zone;
+  });
 }
 
 function regionsOf(parsed: PhoneNumber, geographic: boolean): string[] {

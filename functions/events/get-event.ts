@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findEvent } from "../../db/queries/events.ts";
 import { ApiError } from "../lib/errors.ts";
 import { envelopeOf } from "../lib/outbox.ts";
@@ -7,23 +6,18 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
 
-export const getEvent = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/events/{id}",
-    summary: "Get an event",
-    description: "The event in the envelope its webhooks carry.",
-    tags: ["events"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The event", EventEnvelope) },
-  }),
-  { scope: "events:read", errors: { 404: "No such event in this workspace and mode" } },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const row = await findEvent(c.var.db, { workspaceId: workspace.id, mode }, id);
-    if (!row) throw new ApiError("not_found", `No event ${id}`);
-    return c.json(EventEnvelope.parse(envelopeOf(row)), 200);
-  },
-);
+export const getEvent = defineRoute(native, {
+  method: "get",
+  path: "/v1/events/{id}",
+  summary: "Get an event",
+  description: "The event in the envelope its webhooks carry.",
+  tags: ["events"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The event", EventEnvelope) },
+  scope: "events:read", errors: { 404: "No such event in this workspace and mode" },
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await findEvent(c.var.db, c.var.owner, id);
+  if (!row) throw new ApiError("not_found", `No event ${id}`);
+  return c.json(EventEnvelope.parse(envelopeOf(row)), 200);
+});

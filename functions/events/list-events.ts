@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listEvents } from "../../db/queries/events.ts";
 import { envelopeOf } from "../lib/outbox.ts";
 import { page } from "../lib/webhook-resources.ts";
@@ -7,24 +6,19 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { EventList, EventListQuery } from "../../schemas/events.ts";
 import { decodeCursor } from "../../schemas/common.ts";
 
-export const listEventEnvelopes = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/events",
-    summary: "List events",
-    description: "Events of the key's workspace and mode, newest first, each in the envelope webhooks carry.",
-    tags: ["events"],
-    request: { query: EventListQuery },
-    responses: { 200: jsonResponse("A page of events", EventList) },
-  }),
-  { scope: "events:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const query = c.req.valid("query");
-    // The query schema has already refused a cursor that does not decode.
-    const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("event", query.cursor) ?? undefined);
-    const rows = await listEvents(c.var.db, { workspaceId: workspace.id, mode }, { type: query.type, limit: query.limit, startingAfter });
-    return c.json(EventList.parse(page(rows, query.limit, envelopeOf)), 200);
-  },
-);
+export const listEventEnvelopes = defineRoute(native, {
+  method: "get",
+  path: "/v1/events",
+  summary: "List events",
+  description: "Events of the key's workspace and mode, newest first, each in the envelope webhooks carry.",
+  tags: ["events"],
+  request: { query: EventListQuery },
+  responses: { 200: jsonResponse("A page of events", EventList) },
+  scope: "events:read",
+}, async (c) => {
+  const query = c.req.valid("query");
+  // The query schema has already refused a cursor that does not decode.
+  const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("event", query.cursor) ?? undefined);
+  const rows = await listEvents(c.var.db, c.var.owner, { type: query.type, limit: query.limit, startingAfter });
+  return c.json(EventList.parse(page(rows, query.limit, envelopeOf)), 200);
+});

@@ -1,6 +1,5 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findEvent } from "../../db/queries/events.ts";
-import { prepareReplay, replayTargets } from "../../db/queries/webhook-deliveries.ts";
+import { prepareReplay, type ReplayTarget, replayTargets } from "../../db/queries/webhook-deliveries.ts";
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
 import { loggable } from "../lib/log-error.ts";
@@ -10,50 +9,42 @@ import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
 
-export const replayEvent = defineRoute(
-  native,
-  createRoute({
-    method: "post",
-    path: "/v1/events/{id}/replay",
-    summary: "Replay an event",
-    description:
-      "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
-      "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
-      "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
-    tags: ["events"],
-    // Optional: a POST with no body and no Content-Type replays to all; any other body must be JSON.
-    request: { params: IdParam, body: jsonBody(ReplayRequest, { required: false }) },
-    responses: { 202: jsonResponse("Queued", ReplayResult) },
-  }),
-  {
-    scope: "webhooks:write",
-    errors: {
-      404: "No such event, or endpoint, in this workspace and mode",
-      409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
-    },
+export const replayEvent = defineRoute(native, {
+  method: "post",
+  path: "/v1/events/{id}/replay",
+  summary: "Replay an event",
+  description:
+    "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
+    "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
+    "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
+  tags: ["events"],
+  // Optional: a POST with no body and no Content-Type replays to all; any other body must be JSON.
+  request: { params: IdParam, body: jsonBody(ReplayRequest, { required: false }) },
+  responses: { 202: jsonResponse("Queued", ReplayResult) },
+  scope: "webhooks:write",
+  errors: {
+    404: "No such event, or endpoint, in this workspace and mode",
+    409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
   },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const owner = { workspaceId: workspace.id, mode };
-    const { id } = c.req.valid("param");
-    const { endpoint_id: endpointId } = c.req.valid("json");
-    const event = await findEvent(c.var.db, owner, id);
-    if (!event) throw new ApiError("not_found", `No event ${id}`);
-    let targets;
-    if (endpointId) {
-      const endpoint = await findEndpoint(c.var.db, owner, endpointId);
-      if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${endpointId}`);
-      if (!endpoint.enabled) throw new ApiError("conflict", `Webhook endpoint ${endpointId} is disabled; enable it first`);
-      targets = [{ endpointId }];
-    } else {
-      targets = await replayTargets(c.var.db, event);
-    }
-    const deliveries = await prepareReplay(c.var.db, event, targets);
-    const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 }, contentType: "json" }) satisfies MessageSendRequest<WebhookMessage>);
-    // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
-    for (let i = 0; i < messages.length; i += 100) {
-      await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));
-    }
-    return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
-  },
-);
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const { endpoint_id: endpointId } = c.req.valid("json");
+  const event = await findEvent(c.var.db, c.var.owner, id);
+  if (!event) throw new ApiError("not_found", `No event ${id}`);
+  let targets: ReplayTarget[];
+  if (endpointId) {
+    const endpoint = await findEndpoint(c.var.db, c.var.owner, endpointId);
+    if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${endpointId}`);
+    if (!endpoint.enabled) throw new ApiError("conflict", `Webhook endpoint ${endpointId} is disabled; enable it first`);
+    targets = [{ endpointId }];
+  } else {
+    targets = await replayTargets(c.var.db, event);
+  }
+  const deliveries = await prepareReplay(c.var.db, event, targets);
+  const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 }, contentType: "json" }) satisfies MessageSendRequest<WebhookMessage>);
+  // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
+  for (let i = 0; i < messages.length; i += 100) {
+    await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));
+  }
+  return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
+});

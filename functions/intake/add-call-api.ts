@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { findDomainByWidgetKey } from "../../db/queries/domains.ts";
@@ -46,27 +45,23 @@ const options = (errors: RouteOptions["errors"]): RouteOptions => ({
 });
 const canceled = "An identical call asked for in the last 10 minutes was canceled: none is scheduled until those minutes are over (Retry-After)";
 
-export const addCallApiGet = defineRoute(brightcall, createRoute({ ...doc, method: "get", request: { query: AddCallParams } }), options({ 409: canceled }), addCall);
+export const addCallApiGet = defineRoute(brightcall, { ...doc, method: "get", request: { query: AddCallParams }, ...options({ 409: canceled }) }, addCall);
 
-export const addCallApiPost = defineRoute(
-  brightcall,
-  createRoute({
-    ...doc,
-    method: "post",
-    request: {
-      body: {
-        required: false, // the parameters may all be in the query string
-        content: {
-          "application/json": { schema: AddCallParams },
-          "application/x-www-form-urlencoded": { schema: AddCallParams },
-          "multipart/form-data": { schema: AddCallParams },
-        },
+export const addCallApiPost = defineRoute(brightcall, {
+  ...doc,
+  method: "post",
+  request: {
+    body: {
+      required: false, // the parameters may all be in the query string
+      content: {
+        "application/json": { schema: AddCallParams },
+        "application/x-www-form-urlencoded": { schema: AddCallParams },
+        "multipart/form-data": { schema: AddCallParams },
       },
     },
-  }),
-  options({ 409: `${canceled}; or a request with this Idempotency-Key is still being processed` }),
-  addCall,
-);
+  },
+  ...options({ 409: `${canceled}; or a request with this Idempotency-Key is still being processed` }),
+}, addCall);
 
 async function addCall(c: Context<AppEnv>) {
   const params = await readParams(c);

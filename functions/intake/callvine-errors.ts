@@ -90,7 +90,11 @@ function fieldError(issues: Issue[]): Record<string, unknown> {
 // zod's wording ("Invalid input: expected string, received number") turned into the seed's plain style.
 function describe(message: string): string {
   const type = /expected (\w+), received (\w+)/.exec(message);
-  if (type) return `must be ${article(type[1]!)}, not ${article(type[2]!)}`;
+  if (type) {
+    // Both groups take part in every match, so the defaults are never used.
+    const [, expected = "", received = ""] = type;
+    return `must be ${article(expected)}, not ${article(received)}`;
+  }
   const long = /<=\s*(\d+) characters/.exec(message);
   if (long) return `must be at most ${long[1]} characters`;
   return message;

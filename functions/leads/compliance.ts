@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { complianceOf } from "../../db/queries/compliance.ts";
 import { verifyChain } from "../compliance/chain.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -9,51 +8,46 @@ import { IdParam } from "../../schemas/common.ts";
 import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
 import { isId } from "../../schemas/ids.ts";
 
-export const leadCompliance = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/leads/{id}/compliance",
-    summary: "Export a lead's compliance record",
-    description:
-      "Secret keys with leads:read. Everything that shows a lead was called lawfully: its consent records (verbatim text, " +
-      "sha256, version, page, IP address and user agent), its opt-out and do-not-call status, and every dial decision " +
-      "(dialled, held, blocked) with the lead's local time, the zones and where they came from, the rule and rulebook " +
-      "version, the do-not-call check, the calls in the last 24 hours and the consent relied on. The decisions are a hash " +
-      "chain: chain.valid is false, with broken_at and problem, if any record was changed, removed or reordered.",
-    tags: ["leads"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The lead's compliance record", ComplianceExport) },
-  }),
-  { scope: "leads:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const found = isId("lead", id) ? await complianceOf(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
-    if (!found) throw new ApiError("not_found", `No lead ${id}`);
-    return c.json(
-      ComplianceExport.parse({
-        lead_id: found.id,
-        phone: found.phone,
-        exported_at: isoSeconds(new Date()),
-        opt_out: { opted_out: found.opted_out, opted_out_at: found.opted_out_at },
-        dnc: { listed: found.dnc !== null, reason: found.dnc?.reason ?? null, since: found.dnc?.since ?? null },
-        consents: found.consents,
-        decisions: found.decisions.map((d) => ({
-          id: d.id,
-          seq: d.seq,
-          recorded_at: d.created_at,
-          record: d.record,
-          decision: parsedRecord(d.record),
-          prev_hash: d.prev_hash,
-          hash: d.hash,
-        })),
-        chain: await verifyChain(found.decisions, { seq: found.decision_seq, hash: found.decision_head }),
-      }),
-      200,
-    );
-  },
-);
+export const leadCompliance = defineRoute(native, {
+  method: "get",
+  path: "/v1/leads/{id}/compliance",
+  summary: "Export a lead's compliance record",
+  description:
+    "Secret keys with leads:read. Everything that shows a lead was called lawfully: its consent records (verbatim text, " +
+    "sha256, version, page, IP address and user agent), its opt-out and do-not-call status, and every dial decision " +
+    "(dialled, held, blocked) with the lead's local time, the zones and where they came from, the rule and rulebook " +
+    "version, the do-not-call check, the calls in the last 24 hours and the consent relied on. The decisions are a hash " +
+    "chain: chain.valid is false, with broken_at and problem, if any record was changed, removed or reordered.",
+  tags: ["leads"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The lead's compliance record", ComplianceExport) },
+  scope: "leads:read",
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const found = isId("lead", id) ? await complianceOf(c.var.db, c.var.owner, id) : null;
+  if (!found) throw new ApiError("not_found", `No lead ${id}`);
+  return c.json(
+    ComplianceExport.parse({
+      lead_id: found.id,
+      phone: found.phone,
+      exported_at: isoSeconds(new Date()),
+      opt_out: { opted_out: found.opted_out, opted_out_at: found.opted_out_at },
+      dnc: { listed: found.dnc !== null, reason: found.dnc?.reason ?? null, since: found.dnc?.since ?? null },
+      consents: found.consents,
+      decisions: found.decisions.map((d) => ({
+        id: d.id,
+        seq: d.seq,
+        recorded_at: d.created_at,
+        record: d.record,
+        decision: parsedRecord(d.record),
+        prev_hash: d.prev_hash,
+        hash: d.hash,
+      })),
+      chain: await verifyChain(found.decisions, { seq: found.decision_seq, hash: found.decision_head }),
+    }),
+    200,
+  );
+});
 
 // A record that was tampered with may no longer be JSON, or no longer a decision; the export
 // still shows its text, and the chain says it was changed.

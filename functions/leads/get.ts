@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findLead } from "../../db/queries/leads.ts";
 import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
@@ -7,23 +6,18 @@ import { IdParam } from "../../schemas/common.ts";
 import { isId } from "../../schemas/ids.ts";
 import { Lead } from "../../schemas/leads.ts";
 
-export const getLead = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/leads/{id}",
-    summary: "Get a lead",
-    description: "Secret keys with leads:read. Another workspace's lead, or one of the other mode (live vs test), is a 404.",
-    tags: ["leads"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The lead", Lead) },
-  }),
-  { scope: "leads:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const lead = isId("lead", id) ? await findLead(c.var.db, { workspaceId: workspace.id, mode }, id) : null;
-    if (!lead) throw new ApiError("not_found", `No lead ${id}`);
-    return c.json(Lead.parse(lead), 200);
-  },
-);
+export const getLead = defineRoute(native, {
+  method: "get",
+  path: "/v1/leads/{id}",
+  summary: "Get a lead",
+  description: "Secret keys with leads:read. Another workspace's lead, or one of the other mode (live vs test), is a 404.",
+  tags: ["leads"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The lead", Lead) },
+  scope: "leads:read",
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const lead = isId("lead", id) ? await findLead(c.var.db, c.var.owner, id) : null;
+  if (!lead) throw new ApiError("not_found", `No lead ${id}`);
+  return c.json(Lead.parse(lead), 200);
+});

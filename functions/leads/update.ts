@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { updateLead as updateStoredLead } from "../../db/queries/leads.ts";
 import { ApiError } from "../lib/errors.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
@@ -8,46 +7,41 @@ import { canonicalTimeZone, IdParam } from "../../schemas/common.ts";
 import { isId, newId } from "../../schemas/ids.ts";
 import { Lead, UpdateLead } from "../../schemas/leads.ts";
 
-export const updateLead = defineRoute(
-  native,
-  createRoute({
-    method: "patch",
-    path: "/v1/leads/{id}",
-    summary: "Update a lead",
-    description:
-      "Changes the fields given and leaves the rest; null clears a field. custom_fields is merged one level deep " +
-      "(a key set to null is removed). The phone cannot be changed: it is the lead's identity (422). Every " +
-      "successful PATCH writes a lead.updated event whose data is the lead as this response shows it, committed " +
-      "with the change. Opting out does not cancel callbacks already scheduled; cancel them with " +
-      "POST /v1/callbacks/{id}/cancel. Secret keys with leads:write.",
-    tags: ["leads"],
-    request: { params: IdParam, body: jsonBody(UpdateLead) },
-    responses: { 200: jsonResponse("The updated lead", Lead) },
-  }),
-  { scope: "leads:write" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
-    if (!isId("lead", id)) throw new ApiError("not_found", `No lead ${id}`);
-    const eventId = newId("event");
-    const lead = await updateStoredLead(
-      c.var.db,
-      { workspaceId: workspace.id, mode },
-      id,
-      {
-        name: body.name,
-        email: body.email,
-        // phone_2 has been parsed to E.164.
-        phone2: body.phone_2,
-        timezone: body.timezone == null ? body.timezone : canonicalTimeZone(body.timezone),
-        customFields: body.custom_fields,
-        optedOut: body.opted_out,
-      },
-      eventId,
-    );
-    if (!lead) throw new ApiError("not_found", `No lead ${id}`);
-    publishAfterCommit(c.env, c.executionCtx, [{ id: eventId }]);
-    return c.json(Lead.parse(lead), 200);
-  },
-);
+export const updateLead = defineRoute(native, {
+  method: "patch",
+  path: "/v1/leads/{id}",
+  summary: "Update a lead",
+  description:
+    "Changes the fields given and leaves the rest; null clears a field. custom_fields is merged one level deep " +
+    "(a key set to null is removed). The phone cannot be changed: it is the lead's identity (422). Every " +
+    "successful PATCH writes a lead.updated event whose data is the lead as this response shows it, committed " +
+    "with the change. Opting out does not cancel callbacks already scheduled; cancel them with " +
+    "POST /v1/callbacks/{id}/cancel. Secret keys with leads:write.",
+  tags: ["leads"],
+  request: { params: IdParam, body: jsonBody(UpdateLead) },
+  responses: { 200: jsonResponse("The updated lead", Lead) },
+  scope: "leads:write",
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  if (!isId("lead", id)) throw new ApiError("not_found", `No lead ${id}`);
+  const eventId = newId("event");
+  const lead = await updateStoredLead(
+    c.var.db,
+    c.var.owner,
+    id,
+    {
+      name: body.name,
+      email: body.email,
+      // phone_2 has been parsed to E.164.
+      phone2: body.phone_2,
+      timezone: body.timezone == null ? body.timezone : canonicalTimeZone(body.timezone),
+      customFields: body.custom_fields,
+      optedOut: body.opted_out,
+    },
+    eventId,
+  );
+  if (!lead) throw new ApiError("not_found", `No lead ${id}`);
+  publishAfterCommit(c.env, c.executionCtx, [{ id: eventId }]);
+  return c.json(Lead.parse(lead), 200);
+});

@@ -1,10 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Caller } from "../context.ts";
 import { findKey, touchKey } from "../../db/queries/api-keys.ts";
-import type { Scope } from "../../schemas/scopes.ts";
+import type { KeyKind, Scope } from "../../schemas/scopes.ts";
 import { ApiError } from "./errors.ts";
 import { constantTimeEqual, hashKey, parseKey } from "./keys.ts";
-import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 
 // Where a route lets a key come from. Query and body keys exist for plain GET links and form
 // posts (Brightcall); routes opt into them one by one.
@@ -35,6 +34,7 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
       throw new ApiError("forbidden", `This key lacks the ${options.scope} scope`);
     }
     c.set("caller", caller);
+    c.set("owner", { workspaceId: caller.workspace.id, mode: caller.mode });
     c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
     await next();
   };
@@ -92,7 +92,7 @@ async function keyInBody(c: Context<AppEnv>): Promise<string | null> {
       : type.includes("form")
         ? await c.req.parseBody()
         : null;
-    const value = body && typeof body === "object" ? (body as Record<string, unknown>).api_key : null;
+    const value = body && typeof body === "object" && "api_key" in body ? body.api_key : null;
     return typeof value === "string" ? value.trim() || null : null;
   } catch {
     return null; // the route's own validation reports a malformed body

@@ -44,7 +44,8 @@ function failureOf(e: Error): DatabaseFailure | null {
   // The HTTP driver's fetch failed: refused, reset, DNS, TLS, timed out or aborted.
   if (e instanceof NeonDbError && e.sourceError !== undefined) return subrequestLimit.test(`${e.message} ${e.sourceError.message}`) ? null : "outage";
   if (e instanceof NeonDbError && outageStatuses.test(e.message)) return "outage";
-  const { code, detail } = e as { code?: unknown; detail?: unknown };
+  const code = "code" in e ? e.code : undefined;
+  const detail = "detail" in e ? e.detail : undefined;
   if (typeof code !== "string") return null;
   if (outageStates.test(code) && code !== protocolViolation) return "outage";
   // 22021: a NUL in text; 22P05: \u0000 in jsonb ("unsupported Unicode escape sequence");

@@ -18,7 +18,9 @@ export function issuesByPath(issues: { path: string; message: string }[], strip 
   const grouped: Record<string, string[]> = Object.create(null);
   for (const { path, message } of issues) {
     const key = (path.startsWith(strip) ? path.slice(strip.length) : path) || "body";
-    (grouped[key] ??= []).push(message);
+    const messages = grouped[key];
+    if (messages) messages.push(message);
+    else grouped[key] = [message];
   }
   return grouped;
 }

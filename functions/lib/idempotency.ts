@@ -49,7 +49,11 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
       await releaseKey(c.var.db, scope);
       return;
     }
-    const headers = Object.fromEntries(replayedHeaders.flatMap((name) => (c.res.headers.has(name) ? [[name, c.res.headers.get(name)!]] : [])));
+    const headers: Record<string, string> = {};
+    for (const name of replayedHeaders) {
+      const value = c.res.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
     try {
       await storeResponse(c.var.db, scope, c.res.status, headers, await c.res.clone().text());
     } catch (err) {

@@ -27,7 +27,7 @@ export function generateKey(kind: KeyKind, mode: Mode): string {
 export function parseKey(key: string): { kind: KeyKind; mode: Mode } | null {
   const match = keyPattern.exec(key);
   if (!match) return null;
-  return { kind: match[1] ? "publishable" : "secret", mode: match[2] as Mode };
+  return { kind: match[1] ? "publishable" : "secret", mode: match[2] === "live" ? "live" : "test" };
 }
 
 export async function hashKey(key: string): Promise<string> {

@@ -19,7 +19,10 @@ export function loggable(err: unknown): string {
 
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return typeof e === "string" ? e : `a thrown ${typeof e}`;
-  const { code, routine, query } = e as { code?: unknown; routine?: unknown; query?: unknown };
+  // Fields the database drivers add to their errors.
+  const code = "code" in e ? e.code : undefined;
+  const routine = "routine" in e ? e.routine : undefined;
+  const query = "query" in e ? e.query : undefined;
   let message = withoutParams(e.message);
   // Class 22 (data exception) messages quote the value refused: 'invalid input syntax for type
   // integer: "…"'. The value is a parameter; the type it failed is what matters.
@@ -49,5 +52,5 @@ function withoutParams(message: string): string {
 // drizzle keeps the driver's error as `cause`; the Neon HTTP driver keeps a failed fetch's as `sourceError`.
 function causeOf(e: unknown): unknown {
   if (!(e instanceof Error)) return undefined;
-  return e.cause ?? (e as { sourceError?: unknown }).sourceError;
+  return e.cause ?? ("sourceError" in e ? e.sourceError : undefined);
 }

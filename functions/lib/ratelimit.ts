@@ -69,9 +69,10 @@ export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandl
 async function check(c: Context<AppEnv>, checks: Check[]): Promise<Outcome[] | null> {
   const redis = redisClient(c.env);
   try {
-    const results = await Promise.all(
-      checks.map((item) =>
-        new Ratelimit({
+    const answers = await Promise.all(
+      checks.map(async (item) => ({
+        item,
+        result: await new Ratelimit({
           redis,
           limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
           prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
@@ -79,20 +80,22 @@ async function check(c: Context<AppEnv>, checks: Check[]): Promise<Outcome[] | n
           timeout: 1000,
           analytics: false,
         }).limit(item.id),
-      ),
+      })),
     );
-    for (const result of results) c.executionCtx.waitUntil(result.pending);
-    if (results.some((r) => r.reason === "timeout")) throw new Error("no answer within 1 s");
-    return results.map((r, i) => ({ ...checks[i]!, success: r.success, remaining: r.remaining, reset: r.reset }));
+    for (const { result } of answers) c.executionCtx.waitUntil(result.pending);
+    if (answers.some(({ result }) => result.reason === "timeout")) throw new Error("no answer within 1 s");
+    return answers.map(({ item, result }) => ({ ...item, success: result.success, remaining: result.remaining, reset: result.reset }));
   } catch (err) {
-    console.error(`ratelimit: Redis unavailable (${(err as Error).message}); failing open`);
+    console.error(`ratelimit: Redis unavailable (${err instanceof Error ? err.message : String(err)}); failing open`);
     return null;
   }
 }
 
 function limitHeaders(outcomes: Outcome[]): Record<string, string> {
   const seconds = (reset: number) => Math.max(0, Math.ceil((reset - Date.now()) / 1000));
-  const workspace = outcomes[0]!;
+  const workspace = outcomes.find((o) => o.policy === "workspace");
+  // enforceLimits always checks the workspace's limit.
+  if (!workspace) throw new Error("ratelimit: no outcome for the workspace's limit");
   return {
     "X-RateLimit-Limit": String(workspace.limit),
     "X-RateLimit-Remaining": String(Math.max(0, workspace.remaining)),

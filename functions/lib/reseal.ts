@@ -71,8 +71,9 @@ async function pages<Row extends { id: string }>(
     const size = Math.min(pageSize, limit - seen);
     const rows = await load(after, size);
     if (rows.length > 0) await handle(rows);
-    if (rows.length < size) return;
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < size) return;
     seen += rows.length;
-    after = rows.at(-1)!.id;
+    after = last.id;
   }
 }

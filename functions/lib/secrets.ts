@@ -39,7 +39,10 @@ export class Keyring {
 
   private constructor(material: Map<string, Bytes>) {
     this.#material = material;
-    this.current = material.keys().next().value!;
+    const [current] = material.keys();
+    // parse() refuses a keyring without a key, so this is only a guard.
+    if (current === undefined) throw new KeyringError(`is empty; it must be ${keyringFormat}`);
+    this.current = current;
   }
 
   /** Parses SECRETS_KEYS; throws a KeyringError saying what is wrong with which entry. */
@@ -111,7 +114,10 @@ export class Keyring {
   #key(id: string): Promise<CryptoKey> {
     let key = this.#imported.get(id);
     if (!key) {
-      key = crypto.subtle.importKey("raw", this.#material.get(id)!, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+      // Callers pass the current key's id or one they checked the keyring holds.
+      const material = this.#material.get(id);
+      if (!material) throw new SealedSecretError(`key "${id}" is not in SECRETS_KEYS`);
+      key = crypto.subtle.importKey("raw", material, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
       this.#imported.set(id, key);
     }
     return key;

@@ -91,7 +91,8 @@ async function sha256Hex(body: string | Uint8Array<ArrayBuffer>): Promise<string
 function splitUrl(url: string) {
   const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
   if (!match) return null;
-  const [prefix, scheme, authority] = match as unknown as [string, string, string];
+  // Both groups take part in every match, so the defaults are never used.
+  const [prefix, scheme = "", authority = ""] = match;
   const userInfoEnd = authority.lastIndexOf("@");
   const hostAndPort = authority.slice(userInfoEnd + 1);
   // In an IPv6 literal the port's colon comes after the closing bracket.
@@ -130,12 +131,13 @@ function withLegacyQuerystring(url: string): string {
   for (const piece of url.slice(queryStart + 1).split("&").slice(0, 1000)) {
     if (piece === "") continue;
     const eq = piece.indexOf("=");
-    const [name, value] = (eq === -1 ? [piece, ""] : [piece.slice(0, eq), piece.slice(eq + 1)]).map(legacyUnescape) as [string, string];
+    const name = legacyUnescape(eq === -1 ? piece : piece.slice(0, eq));
+    const value = eq === -1 ? "" : legacyUnescape(piece.slice(eq + 1));
     const seen = parsed[name];
     parsed[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
   }
-  const query = Object.keys(parsed)
-    .flatMap((name) => [parsed[name]!].flat().map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`))
+  const query = Object.entries(parsed)
+    .flatMap(([name, values]) => [values].flat().map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`))
     .join("&");
   return url.slice(0, queryStart + 1) + query;
 }

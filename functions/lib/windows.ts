@@ -21,26 +21,27 @@ export const horizonDays = 400;
 export function nextOpen(from: Date, windows: readonly Window[]): Date | null {
   if (windows.length === 0) return from;
   const limit = from.getTime() + horizonDays * 86_400_000;
-  const streams = windows.map((window) => openIntervals(from, window));
   let t = from.getTime();
-  const current: Interval[] = [];
-  for (const stream of streams) {
+  // Each window's open intervals, and the one of them the walk is at.
+  const cursors: { stream: Generator<Interval>; current: Interval }[] = [];
+  for (const window of windows) {
+    const stream = openIntervals(from, window);
     const first = nextEndingAfter(stream, t);
     if (!first) return null;
-    current.push(first);
+    cursors.push({ stream, current: first });
   }
   // Walk the sorted interval lists together: move each past any interval that ends before the
   // latest start, until one instant lies inside all of them.
   for (;;) {
-    const start = Math.max(t, ...current.map((interval) => interval.start));
+    const start = Math.max(t, ...cursors.map(({ current }) => current.start));
     if (start >= limit) return null;
-    if (current.every((interval) => start < interval.end)) return new Date(start);
+    if (cursors.every(({ current }) => start < current.end)) return new Date(start);
     t = start;
-    for (let i = 0; i < streams.length; i++) {
-      if (current[i]!.end > t) continue;
-      const next = nextEndingAfter(streams[i]!, t);
+    for (const cursor of cursors) {
+      if (cursor.current.end > t) continue;
+      const next = nextEndingAfter(cursor.stream, t);
       if (!next) return null;
-      current[i] = next;
+      cursor.current = next;
     }
   }
 }

@@ -34,12 +34,18 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** The wall clock in `timeZone` at `at` (to the second). */
 export function wallTime(at: Date, timeZone: string): WallTime {
-  const parts: Record<string, number> = {};
+  const parts = new Map<Intl.DateTimeFormatPartTypes, number>();
   for (const part of formatter(timeZone).formatToParts(at)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
+    if (part.type !== "literal") parts.set(part.type, Number(part.value));
   }
-  const date = { year: parts.year!, month: parts.month!, day: parts.day! };
-  return { ...date, hour: parts.hour!, minute: parts.minute!, second: parts.second!, weekday: isoWeekday(date) };
+  // The formatter is built to show every one of these fields.
+  const field = (type: Intl.DateTimeFormatPartTypes): number => {
+    const value = parts.get(type);
+    if (value === undefined) throw new Error(`wallTime: Intl gave no ${type} for ${timeZone}`);
+    return value;
+  };
+  const date = { year: field("year"), month: field("month"), day: field("day") };
+  return { ...date, hour: field("hour"), minute: field("minute"), second: field("second"), weekday: isoWeekday(date) };
 }
 
 // Offsets already looked up, by zone and second. Walking a year of days asks for the same few

@@ -7,7 +7,7 @@ import { loggable } from "../lib/log-error.ts";
 /** A dead letter for a message: its body kept as JSON whatever it was, and the event it names, if any. */
 export function deadLetterOf(queue: string, message: Message<unknown>, reason: string): DeadLetter {
   const body = jsonSafe(message.body);
-  const eventId = typeof body === "object" && body !== null && typeof (body as { event_id?: unknown }).event_id === "string" ? (body as { event_id: string }).event_id : null;
+  const eventId = typeof body === "object" && body !== null && "event_id" in body && typeof body.event_id === "string" ? body.event_id : null;
   return { queue, messageId: message.id, attempts: message.attempts, body, eventId: eventId && /^evt_[0-9a-z]{26}$/.test(eventId) ? eventId : null, reason };
 }
 

@@ -58,7 +58,12 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
   if (letters.length > 0) await recordDeadLetters(db, letters);
 
   const fannedOut = fanout.filter((id) => known.has(id));
-  const owner = (id: string) => ({ workspaceId: known.get(id)!.workspaceId, mode: known.get(id)!.mode });
+  const owner = (id: string) => {
+    const event = known.get(id);
+    // Only called for events in fannedOut, which are all known.
+    if (!event) throw new Error(`webhooks: event ${id} was not loaded`);
+    return { workspaceId: event.workspaceId, mode: event.mode };
+  };
   await fanOut(db, fannedOut, [
     ...endpointPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, endpointId: r.endpointId })),
     ...agentPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, agentId: r.agentId })),
@@ -203,12 +208,14 @@ async function send(env: Env, lane: Lane, messages: MessageSendRequest<WebhookMe
  * way finish (and are recorded), then the failure is thrown.
  */
 async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  // One iterator shared by every runner: each takes the next item no other runner has taken.
+  const queue = items.values();
   let failed = false;
   const runners = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length && !failed) {
+    for (const item of queue) {
+      if (failed) return;
       try {
-        await work(items[next++]!);
+        await work(item);
       } catch (err) {
         failed = true;
         throw err;

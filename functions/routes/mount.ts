@@ -23,7 +23,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
 
   for (const route of routes) {
     const { kind, options } = route;
-    const config = { ...route.config, responses: { ...refusals(route), ...route.config.responses } };
+    const config = { ...route.config, security: kind.security, responses: { ...refusals(route), ...route.config.responses } };
     const middleware = kind.pipeline(route.config, options);
     // A handler that reads the request itself is documented with its request, but mounted
     // without the schema validators, which would look for the values in one place only.
@@ -38,26 +38,32 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
   }
 }
 
-/** The refusals a route documents: its kind's, the ones that apply to it, and its own. */
+/**
+ * The refusals a route documents: its kind's, the ones that apply to it, and its own, each with
+ * the kind's error body (a named schema, so a reference).
+ */
 function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
-  const hasBody = config.request?.body !== undefined;
-  // A route's own words for a status come first; the kind's, where they say something else
-  // (an Idempotency-Key's 409 or 422), are kept after them.
-  const statuses: Record<number, string> = { ...kind.errors };
-  for (const [status, own] of Object.entries(options.errors ?? {})) {
-    const common = statuses[Number(status)];
-    statuses[Number(status)] = common && common !== own ? `${own}; or ${common.charAt(0).toLowerCase()}${common.slice(1)}` : own;
-  }
-  if (!hasBody) {
-    delete statuses[413];
-    delete statuses[415];
-  }
-  if (!options.errors?.[404] && !config.request?.params) delete statuses[404];
-  // In-flight Idempotency-Keys exist on POSTs only; invalid input where there is input only.
-  if (!options.errors?.[409] && config.method !== "post") delete statuses[409];
-  if (!options.errors?.[422] && !config.request) delete statuses[422];
+  const applies = (status: number) => {
+    if (options.errors?.[status]) return true;
+    if (status === 413 || status === 415) return config.request?.body !== undefined;
+    if (status === 404) return config.request?.params !== undefined;
+    // In-flight Idempotency-Keys exist on POSTs only; invalid input where there is input only.
+    if (status === 409) return config.method === "post";
+    if (status === 422) return config.request !== undefined;
+    return true;
+  };
   const content = { [kind.error.contentType]: { schema: kind.error.schema } };
-  return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [status, { description, content }]));
+  const statuses = new Set([...Object.keys(kind.errors), ...Object.keys(options.errors ?? {})].map(Number));
+  return Object.fromEntries(
+    [...statuses].filter(applies).map((status) => {
+      const common = kind.errors[status];
+      const own = options.errors?.[status];
+      // A route's own words come first; the kind's, where they say something else (an
+      // Idempotency-Key's 409 or 422), are kept after them.
+      const description = own && common && common !== own ? `${own}; or ${common.charAt(0).toLowerCase()}${common.slice(1)}` : (own ?? common);
+      return [status, { description, content }];
+    }),
+  );
 }
 
 /** /v1/leads/{id} → /v1/leads/:id */

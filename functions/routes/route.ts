@@ -1,4 +1,4 @@
-import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../context.ts";
@@ -68,10 +68,16 @@ export type Route = {
   handler: RouteHandler<RouteConfig, AppEnv>;
 };
 
-/** Declares a route of a kind; the handler is typed by the contract. */
-export function defineRoute<R extends RouteConfig>(kind: RouteKind, config: R, options: RouteOptions, handler: RouteHandler<R, AppEnv>): Route {
-  if (kind.keys && options.scope === undefined) throw new Error(`${config.method.toUpperCase()} ${config.path}: a ${kind.name} route must name its scope`);
-  return { kind, config, options, handler: handler as unknown as RouteHandler<RouteConfig, AppEnv> };
+/**
+ * Declares a route of a kind: its contract (createRoute's fields: method, path, request,
+ * success responses, the text of its documentation) and what it adds to its kind, in one
+ * object. The handler is typed by the contract.
+ */
+export function defineRoute<R extends RouteConfig>(kind: RouteKind, spec: R & RouteOptions, handler: RouteHandler<R, AppEnv>): Route {
+  const { scope, keyKinds, errors, aliases, guards, validation, rateLimit, ...config } = spec;
+  const options: RouteOptions = { scope, keyKinds, errors, aliases, guards, validation, rateLimit };
+  if (kind.keys && scope === undefined) throw new Error(`${config.method.toUpperCase()} ${config.path}: a ${kind.name} route must name its scope`);
+  return { kind, config: createRoute(config), options, handler: handler as unknown as RouteHandler<RouteConfig, AppEnv> };
 }
 
 /** The JSON body of a request, required unless every field is optional and the route says so. */

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { publicRoute } from "../routes/kinds/public.ts";
 import { defineRoute } from "../routes/route.ts";
 
@@ -21,45 +21,35 @@ const configuration = {
   showDeveloperTools: "never",
 };
 
-export const docsPage = defineRoute(
-  publicRoute,
-  createRoute({
-    method: "get",
-    path: "/docs",
-    summary: "API reference",
-    description: "An interactive reference for /openapi.json (Scalar), served with its script by this Worker: it loads nothing from elsewhere.",
-    tags: ["system"],
-    responses: { 200: { description: "The reference page", content: { "text/html": { schema: z.string() } } } },
-  }),
-  {},
-  (c) => {
-    const nonce = crypto.randomUUID();
-    // Scalar injects its styles as <style> elements, hence 'unsafe-inline' for styles only;
-    // the one inline script is allowed by its nonce.
-    c.header(
-      "Content-Security-Policy",
-      `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; ` +
-        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    );
-    c.header("X-Content-Type-Options", "nosniff");
-    return c.html(page(nonce));
-  },
-);
+export const docsPage = defineRoute(publicRoute, {
+  method: "get",
+  path: "/docs",
+  summary: "API reference",
+  description: "An interactive reference for /openapi.json (Scalar), served with its script by this Worker: it loads nothing from elsewhere.",
+  tags: ["system"],
+  responses: { 200: { description: "The reference page", content: { "text/html": { schema: z.string() } } } },
+}, (c) => {
+  const nonce = crypto.randomUUID();
+  // Scalar injects its styles as <style> elements, hence 'unsafe-inline' for styles only;
+  // the one inline script is allowed by its nonce.
+  c.header(
+    "Content-Security-Policy",
+    `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; ` +
+      "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
+  c.header("X-Content-Type-Options", "nosniff");
+  return c.html(page(nonce));
+});
 
-export const docsScript = defineRoute(
-  publicRoute,
-  createRoute({
-    method: "get",
-    path: scriptPath,
-    summary: "The API reference's script",
-    description: "Scalar's browser build, from the Worker's static assets.",
-    tags: ["system"],
-    responses: { 200: { description: "JavaScript", content: { "text/javascript": { schema: z.string() } } } },
-  }),
-  {},
-  // The request's own headers go along, If-None-Match included, for the asset server's ETag.
-  (c) => c.env.ASSETS.fetch(new Request(new URL(scriptAsset, c.req.url), c.req.raw)),
-);
+export const docsScript = defineRoute(publicRoute, {
+  method: "get",
+  path: scriptPath,
+  summary: "The API reference's script",
+  description: "Scalar's browser build, from the Worker's static assets.",
+  tags: ["system"],
+  responses: { 200: { description: "JavaScript", content: { "text/javascript": { schema: z.string() } } } },
+}, // The request's own headers go along, If-None-Match included, for the asset server's ETag.
+(c) => c.env.ASSETS.fetch(new Request(new URL(scriptAsset, c.req.url), c.req.raw)));
 
 function page(nonce: string): string {
   return `<!doctype html>

@@ -1,5 +1,4 @@
 import { sql } from "drizzle-orm";
-import { createRoute } from "@hono/zod-openapi";
 import { redisClient } from "../lib/redis.ts";
 import { publicRoute } from "../routes/kinds/public.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
@@ -7,28 +6,23 @@ import { Health } from "../../schemas/health.ts";
 
 const timeoutMs = 2000;
 
-export const health = defineRoute(
-  publicRoute,
-  createRoute({
-    method: "get",
-    path: "/health",
-    summary: "Health",
-    description:
-      "Always 200 while the Worker runs; `status` is `degraded` when PostgreSQL or Redis cannot be reached " +
-      "within 2 s, and each check says which. Needs no key.",
-    tags: ["system"],
-    responses: { 200: jsonResponse("Reachability of the database and Redis", Health) },
-  }),
-  {},
-  async (c) => {
-    const [database, redis] = await Promise.all([
-      check(() => c.var.db.execute(sql`select 1`)),
-      check(() => redisClient(c.env).ping()),
-    ]);
-    const status = database.ok && redis.ok ? "ok" : "degraded";
-    return c.json(Health.parse({ status, database, redis }), 200);
-  },
-);
+export const health = defineRoute(publicRoute, {
+  method: "get",
+  path: "/health",
+  summary: "Health",
+  description:
+    "Always 200 while the Worker runs; `status` is `degraded` when PostgreSQL or Redis cannot be reached " +
+    "within 2 s, and each check says which. Needs no key.",
+  tags: ["system"],
+  responses: { 200: jsonResponse("Reachability of the database and Redis", Health) },
+}, async (c) => {
+  const [database, redis] = await Promise.all([
+    check(() => c.var.db.execute(sql`select 1`)),
+    check(() => redisClient(c.env).ping()),
+  ]);
+  const status = database.ok && redis.ok ? "ok" : "degraded";
+  return c.json(Health.parse({ status, database, redis }), 200);
+});
 
 async function check(probe: () => Promise<unknown>): Promise<Health["database"]> {
   const started = Date.now();

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { saveRecording } from "../calls/status.ts";
 import { ApiError } from "../lib/errors.ts";
 import { signed, twilio, twilioForm } from "../routes/kinds/twilio.ts";
@@ -6,30 +5,26 @@ import { defineRoute } from "../routes/route.ts";
 import { TwilioCallbackQuery, TwilioRecordingForm } from "../../schemas/twilio.ts";
 import { readFields } from "./twilio-request.ts";
 
-export const twilioRecording = defineRoute(
-  twilio,
-  createRoute({
-    method: "post",
-    path: "/telephony/twilio/recording",
-    summary: "Twilio recording status callback",
-    description:
-      "Called by Twilio for a recorded call attempt (the domain's record_calls). A `completed` recording's " +
-      "RecordingUrl is kept on the attempt and its call log; other RecordingStatus values (in-progress, absent, " +
-      "failed) change nothing. Signature rules as for the status callback: missing 400, wrong 403.",
-    tags: ["telephony"],
-    request: { query: TwilioCallbackQuery, body: twilioForm(TwilioRecordingForm) },
-    responses: { 204: { description: "Saved, or nothing to save" } },
-  }),
-  { validation: "handler" },
-  async (c) => {
-    const params = signed(c);
-    const { attempt } = readFields(TwilioCallbackQuery, (name) => c.req.query(name), "query");
-    const form = readFields(TwilioRecordingForm, (name) => params.get(name), "recording callback");
-    if (form.RecordingStatus !== "completed") return c.body(null, 204);
-    if (!form.RecordingUrl) {
-      throw new ApiError("bad_request", "A completed recording needs its RecordingUrl", { issues: [{ path: "RecordingUrl", message: "is required", missing: true }] });
-    }
-    await saveRecording(c.env, attempt, form.RecordingUrl);
-    return c.body(null, 204);
-  },
-);
+export const twilioRecording = defineRoute(twilio, {
+  method: "post",
+  path: "/telephony/twilio/recording",
+  summary: "Twilio recording status callback",
+  description:
+    "Called by Twilio for a recorded call attempt (the domain's record_calls). A `completed` recording's " +
+    "RecordingUrl is kept on the attempt and its call log; other RecordingStatus values (in-progress, absent, " +
+    "failed) change nothing. Signature rules as for the status callback: missing 400, wrong 403.",
+  tags: ["telephony"],
+  request: { query: TwilioCallbackQuery, body: twilioForm(TwilioRecordingForm) },
+  responses: { 204: { description: "Saved, or nothing to save" } },
+  validation: "handler",
+}, async (c) => {
+  const params = signed(c);
+  const { attempt } = readFields(TwilioCallbackQuery, (name) => c.req.query(name), "query");
+  const form = readFields(TwilioRecordingForm, (name) => params.get(name), "recording callback");
+  if (form.RecordingStatus !== "completed") return c.body(null, 204);
+  if (!form.RecordingUrl) {
+    throw new ApiError("bad_request", "A completed recording needs its RecordingUrl", { issues: [{ path: "RecordingUrl", message: "is required", missing: true }] });
+  }
+  await saveRecording(c.env, attempt, form.RecordingUrl);
+  return c.body(null, 204);
+});

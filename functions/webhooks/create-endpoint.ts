@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { insertEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { newId } from "../../schemas/ids.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
@@ -7,36 +6,30 @@ import { native } from "../routes/kinds/native.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { CreateEndpoint, EndpointWithSecret } from "../../schemas/webhooks.ts";
 
-export const createWebhookEndpoint = defineRoute(
-  native,
-  createRoute({
-    method: "post",
-    path: "/v1/webhook_endpoints",
-    summary: "Create a webhook endpoint",
-    description:
-      "Registers a URL to receive signed events. The secret (whsec_…) is in this response only. " +
-      "The URL must be https on port 443 and must not point at a private, loopback, link-local or metadata address.",
-    tags: ["webhooks"],
-    request: { body: jsonBody(CreateEndpoint) },
-    responses: { 201: jsonResponse("The endpoint, with its secret", EndpointWithSecret) },
-  }),
-  { scope: "webhooks:write", errors: { 422: "Every invalid field, including a refused URL" } },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const body = c.req.valid("json");
-    assertDeliverableUrl(c.env, body.url);
-    const id = newId("webhookEndpoint");
-    const secret = newWebhookSecret();
-    const row = await insertEndpoint(c.var.db, {
-      id,
-      workspaceId: workspace.id,
-      mode,
-      url: body.url,
-      description: body.description ?? null,
-      events: fromSubscription(body.events),
-      enabled: body.enabled,
-      secret: await c.env.SECRETS_KEYS.seal(secret, { column: "webhook_endpoints.secret", id }),
-    });
-    return c.json(EndpointWithSecret.parse({ ...endpointJson(row), secret }), 201);
-  },
-);
+export const createWebhookEndpoint = defineRoute(native, {
+  method: "post",
+  path: "/v1/webhook_endpoints",
+  summary: "Create a webhook endpoint",
+  description:
+    "Registers a URL to receive signed events. The secret (whsec_…) is in this response only. " +
+    "The URL must be https on port 443 and must not point at a private, loopback, link-local or metadata address.",
+  tags: ["webhooks"],
+  request: { body: jsonBody(CreateEndpoint) },
+  responses: { 201: jsonResponse("The endpoint, with its secret", EndpointWithSecret) },
+  scope: "webhooks:write", errors: { 422: "Every invalid field, including a refused URL" },
+}, async (c) => {
+  const body = c.req.valid("json");
+  assertDeliverableUrl(c.env, body.url);
+  const id = newId("webhookEndpoint");
+  const secret = newWebhookSecret();
+  const row = await insertEndpoint(c.var.db, {
+    id,
+    ...c.var.owner,
+    url: body.url,
+    description: body.description ?? null,
+    events: fromSubscription(body.events),
+    enabled: body.enabled,
+    secret: await c.env.SECRETS_KEYS.seal(secret, { column: "webhook_endpoints.secret", id }),
+  });
+  return c.json(EndpointWithSecret.parse({ ...endpointJson(row), secret }), 201);
+});

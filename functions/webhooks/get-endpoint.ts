@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
 import { endpointJson } from "../lib/webhook-resources.ts";
@@ -7,22 +6,17 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { Endpoint } from "../../schemas/webhooks.ts";
 
-export const getWebhookEndpoint = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/webhook_endpoints/{id}",
-    summary: "Get a webhook endpoint",
-    tags: ["webhooks"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The endpoint (without its secret)", Endpoint) },
-  }),
-  { scope: "webhooks:read", errors: { 404: "No such endpoint in this workspace and mode" } },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const row = await findEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id);
-    if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-    return c.json(Endpoint.parse(endpointJson(row)), 200);
-  },
-);
+export const getWebhookEndpoint = defineRoute(native, {
+  method: "get",
+  path: "/v1/webhook_endpoints/{id}",
+  summary: "Get a webhook endpoint",
+  tags: ["webhooks"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The endpoint (without its secret)", Endpoint) },
+  scope: "webhooks:read", errors: { 404: "No such endpoint in this workspace and mode" },
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await findEndpoint(c.var.db, c.var.owner, id);
+  if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
+  return c.json(Endpoint.parse(endpointJson(row)), 200);
+});

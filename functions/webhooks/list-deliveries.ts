@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listDeliveries } from "../../db/queries/webhook-deliveries.ts";
 import { deliveryJson, page } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
@@ -6,31 +5,26 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { decodeCursor } from "../../schemas/common.ts";
 import { DeliveryList, DeliveryListQuery } from "../../schemas/webhooks.ts";
 
-export const listWebhookDeliveries = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/webhook_deliveries",
-    summary: "List webhook deliveries",
-    description:
-      "One delivery per event and receiver, newest first, with every attempt: its time, status code, latency " +
-      "and the first 4 KB of the response body. Filter by endpoint, event and status.",
-    tags: ["webhooks"],
-    request: { query: DeliveryListQuery },
-    responses: { 200: jsonResponse("A page of deliveries", DeliveryList) },
-  }),
-  { scope: "webhooks:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const q = c.req.valid("query");
-    const rows = await listDeliveries(c.var.db, { workspaceId: workspace.id, mode }, {
-      endpointId: q.endpoint_id,
-      eventId: q.event_id,
-      status: q.status,
-      limit: q.limit,
-      // The query schema has already refused a cursor that does not decode.
-      startingAfter: q.cursor === undefined ? undefined : (decodeCursor("webhookDelivery", q.cursor) ?? undefined),
-    });
-    return c.json(DeliveryList.parse(page(rows, q.limit, deliveryJson)), 200);
-  },
-);
+export const listWebhookDeliveries = defineRoute(native, {
+  method: "get",
+  path: "/v1/webhook_deliveries",
+  summary: "List webhook deliveries",
+  description:
+    "One delivery per event and receiver, newest first, with every attempt: its time, status code, latency " +
+    "and the first 4 KB of the response body. Filter by endpoint, event and status.",
+  tags: ["webhooks"],
+  request: { query: DeliveryListQuery },
+  responses: { 200: jsonResponse("A page of deliveries", DeliveryList) },
+  scope: "webhooks:read",
+}, async (c) => {
+  const q = c.req.valid("query");
+  const rows = await listDeliveries(c.var.db, c.var.owner, {
+    endpointId: q.endpoint_id,
+    eventId: q.event_id,
+    status: q.status,
+    limit: q.limit,
+    // The query schema has already refused a cursor that does not decode.
+    startingAfter: q.cursor === undefined ? undefined : (decodeCursor("webhookDelivery", q.cursor) ?? undefined),
+  });
+  return c.json(DeliveryList.parse(page(rows, q.limit, deliveryJson)), 200);
+});

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listEndpoints } from "../../db/queries/webhook-endpoints.ts";
 import { endpointJson, page } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
@@ -6,24 +5,19 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { decodeCursor } from "../../schemas/common.ts";
 import { EndpointList, EndpointListQuery } from "../../schemas/webhooks.ts";
 
-export const listWebhookEndpoints = defineRoute(
-  native,
-  createRoute({
-    method: "get",
-    path: "/v1/webhook_endpoints",
-    summary: "List webhook endpoints",
-    description: "The endpoints of the key's workspace and mode, newest first. Secrets are never listed.",
-    tags: ["webhooks"],
-    request: { query: EndpointListQuery },
-    responses: { 200: jsonResponse("A page of endpoints", EndpointList) },
-  }),
-  { scope: "webhooks:read" },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const query = c.req.valid("query");
-    // The query schema has already refused a cursor that does not decode.
-    const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("webhookEndpoint", query.cursor) ?? undefined);
-    const rows = await listEndpoints(c.var.db, { workspaceId: workspace.id, mode }, { limit: query.limit, startingAfter });
-    return c.json(EndpointList.parse(page(rows, query.limit, endpointJson)), 200);
-  },
-);
+export const listWebhookEndpoints = defineRoute(native, {
+  method: "get",
+  path: "/v1/webhook_endpoints",
+  summary: "List webhook endpoints",
+  description: "The endpoints of the key's workspace and mode, newest first. Secrets are never listed.",
+  tags: ["webhooks"],
+  request: { query: EndpointListQuery },
+  responses: { 200: jsonResponse("A page of endpoints", EndpointList) },
+  scope: "webhooks:read",
+}, async (c) => {
+  const query = c.req.valid("query");
+  // The query schema has already refused a cursor that does not decode.
+  const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("webhookEndpoint", query.cursor) ?? undefined);
+  const rows = await listEndpoints(c.var.db, c.var.owner, { limit: query.limit, startingAfter });
+  return c.json(EndpointList.parse(page(rows, query.limit, endpointJson)), 200);
+});

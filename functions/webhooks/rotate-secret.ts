@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { findEndpoint, rotateSecret } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
 import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
@@ -8,54 +7,46 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
-export const rotateWebhookSecret = defineRoute(
-  native,
-  createRoute({
-    method: "post",
-    path: "/v1/webhook_endpoints/{id}/rotate_secret",
-    summary: "Rotate a webhook endpoint's secret",
-    description:
-      "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
-      "then carries two signatures, separated by a space, so a receiver still on the old secret keeps verifying. " +
-      "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
-      "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
-    tags: ["webhooks"],
-    request: { params: IdParam },
-    responses: { 200: jsonResponse("The new secret", RotatedSecret) },
-  }),
-  {
-    scope: "webhooks:write",
-    errors: {
-      404: "No such endpoint in this workspace and mode",
-      409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed",
-    },
+export const rotateWebhookSecret = defineRoute(native, {
+  method: "post",
+  path: "/v1/webhook_endpoints/{id}/rotate_secret",
+  summary: "Rotate a webhook endpoint's secret",
+  description:
+    "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
+    "then carries two signatures, separated by a space, so a receiver still on the old secret keeps verifying. " +
+    "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
+    "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
+  tags: ["webhooks"],
+  request: { params: IdParam },
+  responses: { 200: jsonResponse("The new secret", RotatedSecret) },
+  scope: "webhooks:write",
+  errors: {
+    404: "No such endpoint in this workspace and mode",
+    409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed",
   },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const owner = { workspaceId: workspace.id, mode };
-    const { id } = c.req.valid("param");
-    const keyring = c.env.SECRETS_KEYS;
-    // The current secret moves to previous_secret, whose seal is bound to that column: it is
-    // opened and sealed again, and written only if no other rotation came in between.
-    for (let attempt = 1; ; attempt++) {
-      const endpoint = await findEndpoint(c.var.db, owner, id);
-      if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-      const previous = await openCurrent(keyring, endpoint.secret, id);
-      const secret = newWebhookSecret();
-      const row = await rotateSecret(c.var.db, owner, id, {
-        was: endpoint.secret,
-        secret: await keyring.seal(secret, { column: "webhook_endpoints.secret", id }),
-        previousSecret: previous === null ? null : await keyring.seal(previous, { column: "webhook_endpoints.previous_secret", id }),
-      });
-      if (row) {
-        // Without a previous secret, the old one stopped signing at the rotation itself.
-        const expiresAt = row.previousSecretExpiresAt ?? row.updatedAt;
-        return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: expiresAt.toISOString() }), 200);
-      }
-      if (attempt === 3) throw new ApiError("conflict", "The secret was rotated by another request meanwhile; try again");
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const keyring = c.env.SECRETS_KEYS;
+  // The current secret moves to previous_secret, whose seal is bound to that column: it is
+  // opened and sealed again, and written only if no other rotation came in between.
+  for (let attempt = 1; ; attempt++) {
+    const endpoint = await findEndpoint(c.var.db, c.var.owner, id);
+    if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${id}`);
+    const previous = await openCurrent(keyring, endpoint.secret, id);
+    const secret = newWebhookSecret();
+    const row = await rotateSecret(c.var.db, c.var.owner, id, {
+      was: endpoint.secret,
+      secret: await keyring.seal(secret, { column: "webhook_endpoints.secret", id }),
+      previousSecret: previous === null ? null : await keyring.seal(previous, { column: "webhook_endpoints.previous_secret", id }),
+    });
+    if (row) {
+      // Without a previous secret, the old one stopped signing at the rotation itself.
+      const expiresAt = row.previousSecretExpiresAt ?? row.updatedAt;
+      return c.json(RotatedSecret.parse({ id: row.id, secret, previous_secret_expires_at: expiresAt.toISOString() }), 200);
     }
-  },
-);
+    if (attempt === 3) throw new ApiError("conflict", "The secret was rotated by another request meanwhile; try again");
+  }
+});
 
 // A current secret that does not open signs no delivery already; refusing to rotate it would leave
 // the endpoint without a way back to signed deliveries. The log says why, never the value.

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
@@ -7,33 +6,26 @@ import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
-export const updateWebhookEndpoint = defineRoute(
-  native,
-  createRoute({
-    method: "patch",
-    path: "/v1/webhook_endpoints/{id}",
-    summary: "Update a webhook endpoint",
-    description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
-    tags: ["webhooks"],
-    request: { params: IdParam, body: jsonBody(UpdateEndpoint) },
-    responses: { 200: jsonResponse("The endpoint", Endpoint) },
-  }),
-  {
-    scope: "webhooks:write",
-    errors: { 404: "No such endpoint in this workspace and mode", 422: "Every invalid field, including a refused URL" },
-  },
-  async (c) => {
-    const { workspace, mode } = c.var.caller;
-    const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
-    if (body.url !== undefined) assertDeliverableUrl(c.env, body.url);
-    const row = await updateEndpoint(c.var.db, { workspaceId: workspace.id, mode }, id, {
-      ...(body.url !== undefined && { url: body.url }),
-      ...(body.events !== undefined && { events: fromSubscription(body.events) }),
-      ...(body.description !== undefined && { description: body.description }),
-      ...(body.enabled !== undefined && { enabled: body.enabled }),
-    });
-    if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-    return c.json(Endpoint.parse(endpointJson(row)), 200);
-  },
-);
+export const updateWebhookEndpoint = defineRoute(native, {
+  method: "patch",
+  path: "/v1/webhook_endpoints/{id}",
+  summary: "Update a webhook endpoint",
+  description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
+  tags: ["webhooks"],
+  request: { params: IdParam, body: jsonBody(UpdateEndpoint) },
+  responses: { 200: jsonResponse("The endpoint", Endpoint) },
+  scope: "webhooks:write",
+  errors: { 404: "No such endpoint in this workspace and mode", 422: "Every invalid field, including a refused URL" },
+}, async (c) => {
+  const { id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  if (body.url !== undefined) assertDeliverableUrl(c.env, body.url);
+  const row = await updateEndpoint(c.var.db, c.var.owner, id, {
+    ...(body.url !== undefined && { url: body.url }),
+    ...(body.events !== undefined && { events: fromSubscription(body.events) }),
+    ...(body.description !== undefined && { description: body.description }),
+    ...(body.enabled !== undefined && { enabled: body.enabled }),
+  });
+  if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
+  return c.json(Endpoint.parse(endpointJson(row)), 200);
+});

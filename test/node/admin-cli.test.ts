@@ -16,6 +16,7 @@ async function admin(...args: string[]) {
   return adminWith({}, ...args);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output, whose shape each test checks with expect
 async function adminWith(env: Env, ...args: string[]): Promise<{ code: number; json: Record<string, any>; stdout: string }> {
   try {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "admin/cli.ts", ...args, "--json"], {

@@ -53,7 +53,10 @@ describe("the documented example", () => {
 // A small seeded generator, so that a failure names a case that can be run again.
 function generator(seed: number) {
   let state = seed;
-  const random = () => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
+  const random = () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const text = (pool: readonly string[], max: number) => Array.from({ length: int(max + 1) }, () => pick(pool)).join("");
@@ -71,16 +74,16 @@ function randomRequest(seed: number) {
   const scheme = g.pick(["https://", "http://", "HTTPS://"]);
   const host = (g.random() < 0.1 ? "user:pw@" : "") + g.pick(hosts);
   const port = g.pick(["", "", "", ":443", ":80", ":8080"]);
-  const path = Array.from({ length: g.int(4) }, () => "/" + g.text(urlChars, 5)).join("");
-  const query = g.random() < 0.8 ? "?" + g.text(queryChars, 20) : "";
-  const fragment = g.random() < 0.1 ? "#" + g.text(urlChars, 4) : "";
+  const path = Array.from({ length: g.int(4) }, () => `/${g.text(urlChars, 5)}`).join("");
+  const query = g.random() < 0.8 ? `?${g.text(queryChars, 20)}` : "";
+  const fragment = g.random() < 0.1 ? `#${g.text(urlChars, 4)}` : "";
   const url = scheme + host + port + path + query + fragment;
   const params: Params = {};
   for (let i = g.int(8); i > 0; i--) {
     const name = g.pick(["CallSid", "From", "To", "Body", "body", "Digits", "a", "A", "é", ""]) + g.text(paramChars, 2);
     params[name] = g.random() < 0.2 ? Array.from({ length: g.int(4) }, () => g.text(paramChars, 4)) : g.text(paramChars, 12);
   }
-  return { g, token: g.text(["a", "f", "0", "9", "é", "$"], 32) + "x", url, params, other: { scheme, host, port, rest: path + query + fragment } };
+  return { g, token: `${g.text(["a", "f", "0", "9", "é", "$"], 32)}x`, url, params, other: { scheme, host, port, rest: path + query + fragment } };
 }
 
 /** The forms of a URL that Twilio's validateRequest accepts a signature over, built here independently. */
@@ -171,18 +174,18 @@ describe("random requests, against Twilio's library", () => {
 describe("JSON bodies (bodySHA256)", () => {
   it.each(seeds.slice(0, 100))("seed %i: agrees with validateRequestWithBody", async (seed) => {
     const { g, token } = randomRequest(seed);
-    const body = JSON.stringify({ CallSid: "CA" + g.text(["a", "1", "é", "😀"], 30), n: g.int(1000) });
+    const body = JSON.stringify({ CallSid: `CA${g.text(["a", "1", "é", "😀"], 30)}`, n: g.int(1000) });
     const hash = twilio.getExpectedBodyHash(body);
-    const url = g.pick(["https://mycompany.com/myapp.php", "https://mycompany.com:443/hook", "http://127.0.0.1:8787/v1/twilio"]) + `?bodySHA256=${hash}`;
+    const url = `${g.pick(["https://mycompany.com/myapp.php", "https://mycompany.com:443/hook", "http://127.0.0.1:8787/v1/twilio"])}?bodySHA256=${hash}`;
     const signature = twilio.getExpectedTwilioSignature(token, url, {});
 
     const cases: [string, string, string | Uint8Array<ArrayBuffer>, boolean][] = [
       [signature, url, body, true],
       [signature, url, new TextEncoder().encode(body), true],
-      [signature, url, body + " ", false],
+      [signature, url, `${body} `, false],
       [signature, url, body.replace("{", "["), false],
-      [signature, url.replace(hash, twilio.getExpectedBodyHash(body + " ")), body + " ", false],
-      [signature.slice(1) + "A", url, body, false],
+      [signature, url.replace(hash, twilio.getExpectedBodyHash(`${body} `)), `${body} `, false],
+      [`${signature.slice(1)}A`, url, body, false],
     ];
     for (const [sig, requestUrl, requestBody, valid] of cases) {
       const text = typeof requestBody === "string" ? requestBody : new TextDecoder().decode(requestBody);

@@ -35,7 +35,9 @@ async function redisProxy(target: URL) {
   const port = (server.address() as { port: number }).port;
   return {
     url: `redis://127.0.0.1:${port}`,
-    stall: () => void (stalled = true),
+    stall: () => {
+      stalled = true;
+    },
     resume: () => {
       stalled = false;
       for (const send of held.splice(0)) send();

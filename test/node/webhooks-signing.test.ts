@@ -29,7 +29,7 @@ describe("Standard Webhooks signature", () => {
       const signature = await standardSignature(standardKey(secret)!, id, timestamp, bytes(body));
       expect(() => new Webhook(secret).verify(body, { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature })).not.toThrow();
       // and a changed byte is caught
-      expect(() => new Webhook(secret).verify(body + " ", { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature })).toThrow();
+      expect(() => new Webhook(secret).verify(`${body} `, { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature })).toThrow();
     }
   });
 

@@ -25,7 +25,10 @@ export async function startReceivers(options: { record?: boolean } = {}) {
   const receivers = new Map<string, Receiver>();
   const get = (name: string) => {
     let r = receivers.get(name);
-    if (!r) receivers.set(name, (r = { config: {}, requests: [], served: 0 }));
+    if (!r) {
+      r = { config: {}, requests: [], served: 0 };
+      receivers.set(name, r);
+    }
     return r;
   };
   let total = 0;

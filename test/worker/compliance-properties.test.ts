@@ -21,7 +21,10 @@ const runs = 300;
 // ---- numbers from each rule's region -------------------------------------------------------
 
 let seed = 8_2026;
-const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const random = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
 const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join("");
 
 function numbersOf(region: string): string[] {

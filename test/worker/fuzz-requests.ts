@@ -97,7 +97,7 @@ function mutatedBody(valid: unknown) {
 }
 
 const deepNesting = fc.tuple(fc.integer({ min: 21, max: 3000 }), fc.boolean()).map(([depth, arrays]) =>
-  arrays ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth),
+  arrays ? "[".repeat(depth) + "]".repeat(depth) : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
 );
 
 /** Bytes that are not UTF-8, and text that is not JSON. */

@@ -459,7 +459,7 @@ describe("the OpenAPI document", () => {
     const route = doc.paths[path] ?? {};
     expect(Object.keys(route).sort()).toEqual(["get", "post"]);
     // 409: an identical request whose call was canceled, on GET too, where a link schedules calls.
-    expect(Object.keys(route.post?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "409", "415", "422", "429", "503"]);
-    expect(Object.keys(route.get?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "409", "422", "429", "503"]);
+    expect(Object.keys(route.post?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "503"]);
+    expect(Object.keys(route.get?.responses ?? {}).sort()).toEqual(["200", "201", "400", "401", "403", "404", "405", "409", "422", "429", "503"]);
   });
 });

@@ -15,10 +15,10 @@ import type {} from "../setup/black-hole-types.ts";
 
 const bindings = env as unknown as Bindings;
 
-// The routes that count requests in Redis (the webhook, event and account routes do not).
-const limited = routes.filter((route) => !/webhook_|\/v1\/events|\/v1\/me/.test(route.name));
+// Every keyed route counts requests in Redis: each kind's pipeline has the rate limit.
+const limited = routes;
 // One route of each family, for the silent Redis, where each request waits out the deadline.
-const onePerFamily = limited.filter((route) => /form_responses|\/webhook\.php|make-call|GET \/rest|POST \/v1\/callbacks$|GET \/v1\/leads$|POST \/v1\/dnc/.test(route.name));
+const onePerFamily = limited.filter((route) => /form_responses|\/webhook\.php|make-call|GET \/rest|POST \/v1\/callbacks$|GET \/v1\/leads$|POST \/v1\/dnc|GET \/v1\/webhook_endpoints$|GET \/v1\/events$|GET \/v1\/me/.test(route.name));
 
 async function withRedisAt(url: string, path: string, init: RequestInit) {
   const ctx = createExecutionContext();

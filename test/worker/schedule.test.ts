@@ -259,7 +259,10 @@ describe("against a clock-by-clock scan", () => {
   const span = 10 * 96; // ten days of quarters
 
   let seed = 20260308;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const hhmm = (quarters: number) => `${String(Math.floor(quarters / 4)).padStart(2, "0")}:${String((quarters % 4) * 15).padStart(2, "0")}`;
 

@@ -19,13 +19,15 @@ const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key", "quer
  * is refused before the key is looked for in it.
  */
 export const brightcall: RouteKind = {
-  name: "Brightcall",
+  name: "brightcall",
   error: { schema: BrightcallError, contentType: "application/json" },
   errors: {
     400: "Malformed body (not JSON, a control character)",
     401: "Missing or invalid API key",
     403: "Publishable key from another origin, or no intake:write scope",
+    405: "Method not allowed (Allow: GET, POST, OPTIONS)",
     409: "A request with this Idempotency-Key is still being processed",
+    413: "The body is larger than 64 KB",
     415: "Body neither JSON nor a form",
     422: "Missing or invalid parameters, every one listed in error.fields",
     429: "Workspace rate limit or the phone's hourly callback limit",

@@ -13,7 +13,7 @@ const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key"], kind
  * {"success": false, "error": {"code", "message"}} with the stable codes of schemas/calldock.ts.
  */
 export const calldock: RouteKind = {
-  name: "Calldock",
+  name: "calldock",
   error: { schema: CalldockError, contentType: "application/json" },
   errors: {
     400: "Invalid request: INVALID_JSON, INVALID_REQUEST, MISSING_FIELD, INVALID_PHONE, INVALID_FIELD, UNKNOWN_FIELD",

@@ -12,11 +12,16 @@ const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key"], kind
  * from web pages (CORS), every refusal in the seed's {"error": …} shape.
  */
 export const callmeback: RouteKind = {
-  name: "CallMeBack",
+  name: "callmeback",
   error: { schema: CallMeBackError, contentType: "application/json" },
   errors: {
+    400: "Malformed body: JSON that does not parse, a control character, a bad Idempotency-Key",
     401: "Invalid API key",
-    422: "Validation failed, listing every bad field",
+    403: "A publishable key from another origin, a key without intake:write, or a live key on the sandbox host",
+    409: "A request with this Idempotency-Key is still being processed",
+    413: "The body is larger than 64 KB",
+    415: "The body is not application/json",
+    422: "Validation failed, listing every bad field; or an Idempotency-Key reused with another request",
     429: "Rate limit exceeded",
     503: "The database cannot be reached; Retry-After says when to retry",
   },
