@@ -86,8 +86,14 @@ describe("POST /v1/events/:id/replay", () => {
     expect(replay.deliveries).toHaveLength(3);
     expect(replay.deliveries.map((d) => d.id)).toEqual(expect.arrayContaining(original.map((d) => d.id)));
 
-    // The replay's messages, as the queue hands them back.
+    // The replay's messages, as the queue hands them back. The route has also sent them to the
+    // real queue, whose consumer may take a delivery first: each goes out once, from either.
     await runQueue("webhooks", replay.deliveries.map((d) => ({ event_id: event.id, delivery_id: d.id })), { bindings: { WEBHOOKS: recordingQueue().queue } });
+    const settled = { timeout: 20_000, interval: 100 };
+    await expect.poll(async () => (await r.requests()).length, settled).toBe(2);
+    await expect.poll(async () => (await agentReceiver.requests()).length, settled).toBe(2);
+    await expect.poll(async () => (await late.requests()).length, settled).toBe(1);
+    await expect.poll(async () => (await deliveriesOf(event.id)).map((d) => d.status), settled).toEqual(["succeeded", "succeeded", "succeeded"]);
     const endpointRequests = await r.requests();
     expect(endpointRequests).toHaveLength(2);
     expect(endpointRequests[1]!.headers["webhook-id"]).toBe(endpointRequests[0]!.headers["webhook-id"]);
@@ -118,6 +124,8 @@ describe("POST /v1/events/:id/replay", () => {
     const replay = ReplayResult.parse(await (await call(`/v1/events/${event.id}/replay`, post(live.key, { endpoint_id: first.id }))).json());
     expect(replay.deliveries).toEqual([{ id: original!.id, endpoint_id: first.id, agent_id: null }]);
     await runQueue("webhooks", [{ event_id: event.id, delivery_id: original!.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+    // The real queue got the message too: whichever consumer takes it, it goes out once.
+    await expect.poll(async () => (await one.requests()).length, { timeout: 20_000, interval: 100 }).toBe(2);
     expect((await one.requests()).map((q) => q.headers["webhook-id"])).toEqual([original!.id, original!.id]);
     expect(await two.requests()).toHaveLength(1);
   });
