@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { AnyPgColumn, PgTable, SelectedFields } from "drizzle-orm/pg-core";
 import { newId } from "../schemas/ids.ts";
 import { describeKey, generateKey, hashKey } from "../functions/lib/keys.ts";
 import type { KeyKind, Mode } from "../schemas/scopes.ts";
@@ -203,55 +203,50 @@ export async function rotateSecrets(db: AdminDb, keyring: Keyring) {
 /** Everything that exists, or everything of one workspace. Never a key or its hash. */
 export async function listAll(db: AdminDb, workspaceId?: string) {
   const where = (column: AnyPgColumn) => (workspaceId ? eq(column, workspaceId) : undefined);
+  // A workspace's table in id order, only the columns asked for (a key's hash is never among them).
+  const rowsOf = <Fields extends SelectedFields>(table: PgTable & { id: AnyPgColumn; workspaceId: AnyPgColumn }, fields: Fields) =>
+    db.select(fields).from(table).where(where(table.workspaceId)).orderBy(asc(table.id));
   const [workspaces, keys, domains, agents] = await Promise.all([
     db.select().from(schema.workspaces).where(workspaceId ? eq(schema.workspaces.id, workspaceId) : undefined).orderBy(asc(schema.workspaces.id)),
-    db
-      .select({
-        id: schema.apiKeys.id,
-        workspace_id: schema.apiKeys.workspaceId,
-        mode: schema.apiKeys.mode,
-        kind: schema.apiKeys.kind,
-        name: schema.apiKeys.name,
-        prefix: schema.apiKeys.prefix,
-        last4: schema.apiKeys.last4,
-        scopes: schema.apiKeys.scopes,
-        agent_id: schema.apiKeys.agentId,
-        created_at: schema.apiKeys.createdAt,
-        last_used_at: schema.apiKeys.lastUsedAt,
-        revoked_at: schema.apiKeys.revokedAt,
-      })
-      .from(schema.apiKeys)
-      .where(where(schema.apiKeys.workspaceId))
-      .orderBy(asc(schema.apiKeys.id)),
-    db.select().from(schema.domains).where(where(schema.domains.workspaceId)).orderBy(asc(schema.domains.id)),
-    db
-      .select({
-        id: schema.agents.id,
-        workspace_id: schema.agents.workspaceId,
-        mode: schema.agents.mode,
-        name: schema.agents.name,
-        phone: schema.agents.phone,
-        department: schema.agents.department,
-        active: schema.agents.active,
-        webhook_url: schema.agents.webhookUrl,
-      })
-      .from(schema.agents)
-      .where(where(schema.agents.workspaceId))
-      .orderBy(asc(schema.agents.id)),
+    rowsOf(schema.apiKeys, {
+      id: schema.apiKeys.id,
+      workspace_id: schema.apiKeys.workspaceId,
+      mode: schema.apiKeys.mode,
+      kind: schema.apiKeys.kind,
+      name: schema.apiKeys.name,
+      prefix: schema.apiKeys.prefix,
+      last4: schema.apiKeys.last4,
+      scopes: schema.apiKeys.scopes,
+      agent_id: schema.apiKeys.agentId,
+      created_at: schema.apiKeys.createdAt,
+      last_used_at: schema.apiKeys.lastUsedAt,
+      revoked_at: schema.apiKeys.revokedAt,
+    }),
+    rowsOf(schema.domains, {
+      id: schema.domains.id,
+      workspace_id: schema.domains.workspaceId,
+      mode: schema.domains.mode,
+      name: schema.domains.name,
+      widget_key: schema.domains.widgetKey,
+      timezone: schema.domains.timezone,
+      default_country: schema.domains.defaultCountry,
+      auto_callback: schema.domains.autoCallback,
+    }),
+    rowsOf(schema.agents, {
+      id: schema.agents.id,
+      workspace_id: schema.agents.workspaceId,
+      mode: schema.agents.mode,
+      name: schema.agents.name,
+      phone: schema.agents.phone,
+      department: schema.agents.department,
+      active: schema.agents.active,
+      webhook_url: schema.agents.webhookUrl,
+    }),
   ]);
   return {
     workspaces: workspaces.map((w) => ({ id: w.id, name: w.name, plan: w.plan, requests_per_hour: w.requestsPerHour, created_at: w.createdAt })),
     keys,
-    domains: domains.map((d) => ({
-      id: d.id,
-      workspace_id: d.workspaceId,
-      mode: d.mode,
-      name: d.name,
-      widget_key: d.widgetKey,
-      timezone: d.timezone,
-      default_country: d.defaultCountry,
-      auto_callback: d.autoCallback,
-    })),
+    domains,
     agents,
   };
 }

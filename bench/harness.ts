@@ -28,7 +28,7 @@ export async function startBench(vars: Record<string, string> = {}) {
     vars: { ...stack.bindings, ENVIRONMENT: "development", ...vars },
     varsFile: `${scratch}/vars`,
     persistTo: `${scratch}/wrangler`,
-    quiet: true,
+    quiet: process.env.BENCH_VERBOSE !== "1", // BENCH_VERBOSE=1 shows wrangler's own output
   });
   const pool = new pg.Pool({ connectionString: postgres.url });
   const stop = async () => {

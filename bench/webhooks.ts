@@ -2,49 +2,20 @@
 // time from an event's creation to its arrival at the receiver. Runs the Worker under
 // `wrangler dev` (real local queues, the production consumer) against a throwaway database.
 // Run: npm run bench:webhooks [-- <events for throughput> <intake requests for latency>]
-import { drizzle } from "drizzle-orm/node-postgres";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { addDomain, createWorkspace } from "../admin/commands.ts";
-import { applyMigrations } from "../db/migrate.ts";
-import * as schema from "../db/schema/index.ts";
-import { freePort, resolvePostgres, throwawayName } from "../dev/postgres.ts";
-import { resolveRedis } from "../dev/redis.ts";
-import { startLocalStack } from "../dev/stack.ts";
-import { ready, startWrangler, stopChild } from "../dev/wrangler.ts";
 import { newId } from "../schemas/ids.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
-import { until } from "./harness.ts";
+import { percentile, startBench, until } from "./harness.ts";
 
 const burst = Number(process.argv[2] ?? 1000);
 const intakeRequests = Number(process.argv[3] ?? 300);
-const root = fileURLToPath(new URL("..", import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), "ringback-bench-webhooks-"));
-
-const postgres = await resolvePostgres({ database: throwawayName("ringback_bench"), throwaway: true, dataDir: `${scratch}/pg` });
-await applyMigrations(postgres.url);
-const redis = await resolveRedis();
-const stack = await startLocalStack(postgres, redis, throwawayName("bench"));
+const bench = await startBench({ WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
 const receivers = await startReceivers();
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const wrangler = startWrangler({
-  root,
-  port,
-  vars: { ...stack.bindings, ENVIRONMENT: "development", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" },
-  varsFile: `${scratch}/vars`,
-  persistTo: `${scratch}/wrangler`,
-  quiet: process.env.BENCH_VERBOSE !== "1",
-});
-const pool = new pg.Pool({ connectionString: postgres.url });
 
 try {
-  if (!(await ready(`${base}/health`))) throw new Error("wrangler dev did not start");
-  const made = await createWorkspace(drizzle(pool, { schema }), { name: "Bench", plan: "enterprise" });
-  const domain = await addDomain(drizzle(pool, { schema }), { workspaceId: made.workspace.id, mode: "live", name: "bench.example" });
+  const { base, db, stack } = bench;
+  const made = await createWorkspace(db, { name: "Bench", plan: "enterprise" });
+  const domain = await addDomain(db, { workspaceId: made.workspace.id, mode: "live", name: "bench.example" });
   const key = made.keys.live.key;
   const res = await fetch(`${base}/v1/webhook_endpoints`, {
     method: "POST",
@@ -58,7 +29,7 @@ try {
   // Throughput: a backlog of events the fast path never sent, released at once by the sweeper.
   const old = new Date(Date.now() - 60_000);
   const ids = Array.from({ length: burst }, () => newId("event", old.getTime()));
-  await pool.query(
+  await db.$client.query(
     `INSERT INTO events (id, workspace_id, mode, type, data, created_at)
      SELECT id, $2, 'live', 'lead.updated', jsonb_build_object('id', 'lead_bench', 'phone', '+14155550100', 'updated_at', '2026-11-21T00:00:00Z'), $3
      FROM unnest($1::text[]) AS id`,
@@ -93,17 +64,13 @@ try {
   const all = receivers.requestsOf("bench");
   const verified = all.filter((r) => r.verdicts.standard[secret]).length;
   const duplicates = all.length - new Set(all.map((r) => r.headers["webhook-id"])).size;
-  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
   console.log(`\nwebhooks benchmark (Redis: ${stack.redisBackend}; receiver verified ${verified} of ${all.length} with standardwebhooks; ${duplicates} duplicate webhook-ids)`);
   console.log("| measure | value |\n|---|---|");
   console.log(`| throughput: ${burst} swept events, first to last arrival | ${throughput.toFixed(0)} deliveries/s (${((last - first) / 1000).toFixed(2)} s) |`);
   console.log(`| sweeper start to first arrival | ${first - released} ms |`);
-  console.log(`| created → delivered, p50 (${latencies.length} events via intake) | ${pct(latencies, 50)} ms |`);
-  console.log(`| created → delivered, p99 | ${pct(latencies, 99)} ms |`);
+  console.log(`| created → delivered, p50 (${latencies.length} events via intake) | ${percentile(latencies, 50)} ms |`);
+  console.log(`| created → delivered, p99 | ${percentile(latencies, 99)} ms |`);
 } finally {
-  await pool.end();
-  await stopChild(wrangler);
   await receivers.close();
-  await stack.close();
-  await postgres.stop();
+  await bench.stop();
 }

@@ -1,8 +1,9 @@
 // A stand-in for Neon's HTTP `POST /sql` endpoint in front of a local PostgreSQL, so that `neon()`
 // and drizzle-orm/neon-http run unchanged when `neonConfig.fetchEndpoint` points here. The wire
 // format follows what @neondatabase/serverless 1.2 sends and parses (see LOCAL-STACK.md).
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
+import { countedServer } from "./counted-server.ts";
 import {
   BadRequest,
   LOOPBACK_HOSTS,
@@ -91,20 +92,14 @@ export async function startNeonSql(opts: NeonSqlOptions = {}): Promise<NeonSqlSe
     }
   };
 
-  let requests = 0;
-  const server = createServer((req, res) => {
-    if (req.method === "POST") requests++;
-    handle(req, res).catch((err: unknown) => {
-      console.error("neon-sql: unexpected failure:", err);
-      if (!res.headersSent) sendJson(res, 500, { message: "internal error in the neon-sql dev server" });
-    });
-  });
+  const counted = countedServer("neon-sql", handle, { message: "internal error in the neon-sql dev server" });
+  const { server } = counted;
   const port = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}/sql`,
     port,
     get requests() {
-      return requests;
+      return counted.requests;
     },
     async close() {
       await closeServer(server);

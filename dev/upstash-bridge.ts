@@ -2,7 +2,8 @@
 // @upstash/redis 1.39 sends: `POST /` with one command, `POST /pipeline` and `POST /multi-exec` with
 // a list of them, a bearer token, and base64 replies when asked for (see LOCAL-STACK.md).
 import { timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { countedServer } from "./counted-server.ts";
 import { BadRequest, closeServer, listenOnLoopback, readJson, sendJson } from "./loopback.ts";
 import { openBackend, type Outcome, type RedisBackend } from "./upstash-backend.ts";
 import { CommandError, CommandPreparer, type Prepared } from "./upstash-commands.ts";
@@ -63,14 +64,8 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     sendJson(res, Array.isArray(replies) ? 200 : 400, replies);
   };
 
-  let requests = 0;
-  const server = createServer((req, res) => {
-    if (req.method === "POST") requests++;
-    handle(req, res).catch((err: unknown) => {
-      console.error("upstash-bridge: unexpected failure:", err);
-      if (!res.headersSent) sendJson(res, 500, { error: "ERR internal error in the upstash bridge" });
-    });
-  });
+  const counted = countedServer("upstash-bridge", handle, { error: "ERR internal error in the upstash bridge" });
+  const { server } = counted;
   let port: number;
   try {
     port = await listenOnLoopback(server, opts.port);
@@ -84,7 +79,7 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     port,
     backend: backend.kind,
     get requests() {
-      return requests;
+      return counted.requests;
     },
     async close() {
       await closeServer(server);

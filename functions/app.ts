@@ -50,6 +50,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof HTTPException) {
     // Hono's own 4xx, e.g. a malformed JSON body seen by the validator.
     if (err.status === 413) return new ApiError("payload_too_large", "The request body is too large");
+    if (err.status === 415) return new ApiError("unsupported_media_type", err.message, { facts: { reason: "content_type" } });
     if (err.status >= 400 && err.status < 500) return new ApiError("bad_request", err.message);
   }
   switch (databaseFailure(err)) {

@@ -56,33 +56,20 @@ export async function prepareReplay(db: Db, event: { id: string; workspaceId: st
   const endpointIds = targets.flatMap((t) => ("endpointId" in t ? [t.endpointId] : []));
   const agentIds = targets.flatMap((t) => ("agentId" in t ? [t.agentId] : []));
   const returning = { id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId, agentId: webhookDeliveries.agentId };
+  // A receiver is an endpoint or an agent: each kind has its own unique index to meet a conflict on.
+  const upsert = (receiver: "endpointId" | "agentId", ids: string[]) =>
+    db
+      .insert(webhookDeliveries)
+      .values(ids.map((receiverId) => ({ ...base, id: newId("webhookDelivery"), [receiver]: receiverId })))
+      .onConflictDoUpdate({
+        target: [webhookDeliveries.eventId, webhookDeliveries[receiver]],
+        targetWhere: isNotNull(webhookDeliveries[receiver]),
+        set: reset,
+      })
+      .returning(returning);
   const statements = [];
-  if (endpointIds.length > 0) {
-    statements.push(
-      db
-        .insert(webhookDeliveries)
-        .values(endpointIds.map((endpointId) => ({ ...base, id: newId("webhookDelivery"), endpointId })))
-        .onConflictDoUpdate({
-          target: [webhookDeliveries.eventId, webhookDeliveries.endpointId],
-          targetWhere: isNotNull(webhookDeliveries.endpointId),
-          set: reset,
-        })
-        .returning(returning),
-    );
-  }
-  if (agentIds.length > 0) {
-    statements.push(
-      db
-        .insert(webhookDeliveries)
-        .values(agentIds.map((agentId) => ({ ...base, id: newId("webhookDelivery"), agentId })))
-        .onConflictDoUpdate({
-          target: [webhookDeliveries.eventId, webhookDeliveries.agentId],
-          targetWhere: isNotNull(webhookDeliveries.agentId),
-          set: reset,
-        })
-        .returning(returning),
-    );
-  }
+  if (endpointIds.length > 0) statements.push(upsert("endpointId", endpointIds));
+  if (agentIds.length > 0) statements.push(upsert("agentId", agentIds));
   const [first, ...rest] = statements;
   // Each target names an endpoint or an agent, so there is a statement for one kind at least.
   if (!first) throw new Error("prepareReplay: the targets named no endpoint and no agent");

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
-import { at, createdAt } from "./columns.ts";
+import { at, createdAt, optionalRef } from "./columns.ts";
 import { owned } from "./owned.ts";
 
 export const keyKind = pgEnum("key_kind", ["secret", "publishable"]);
@@ -19,7 +19,7 @@ export const apiKeys = pgTable(
     last4: text("last4").notNull(),
     scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
     // A key bound to an agent (Calldock keys are per agent) acts for that agent only.
-    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    agentId: optionalRef("agent_id", () => agents.id),
     // Publishable keys are used from browsers; requests must come from one of these origins.
     allowedOrigins: text("allowed_origins").array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),

@@ -1,7 +1,7 @@
 import { index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { callbacks } from "./callbacks.ts";
-import { at, createdAt, updatedAt } from "./columns.ts";
+import { at, createdAt, optionalRef, parentRef, updatedAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
 // Twilio's call statuses, used for the sandbox provider too.
@@ -23,10 +23,8 @@ export const callAttempts = pgTable(
   {
     id: text("id").primaryKey(), // att_…
     ...owned(),
-    callbackId: text("callback_id")
-      .notNull()
-      .references(() => callbacks.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    callbackId: parentRef("callback_id", () => callbacks.id),
+    agentId: optionalRef("agent_id", () => agents.id),
     attemptNumber: integer("attempt_number").notNull(),
     // An attempt rings agents one after another until one answers: each is a leg, 0, 1, 2…
     leg: integer("leg").notNull().default(0),

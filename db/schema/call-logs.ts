@@ -1,6 +1,6 @@
 import { index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { callAttempts } from "./call-attempts.ts";
-import { createdAt } from "./columns.ts";
+import { createdAt, optionalRef } from "./columns.ts";
 import { owned } from "./owned.ts";
 
 // callvine's call log. Its id is an integer, as the seed's `data.id` is; its times are the
@@ -18,7 +18,7 @@ export const callLogs = pgTable(
     endTime: timestamp("end_time", { mode: "string" }).notNull(),
     recordingUrl: text("recording_url").notNull(),
     title: text("title").notNull(),
-    callAttemptId: text("call_attempt_id").references(() => callAttempts.id, { onDelete: "set null" }),
+    callAttemptId: optionalRef("call_attempt_id", () => callAttempts.id),
     createdAt: createdAt(),
   },
   (t) => [index("call_logs_workspace_idx").on(t.workspaceId, t.mode, t.id)],

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgEnum, pgTable, text } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
-import { at, createdAt, updatedAt } from "./columns.ts";
+import { at, createdAt, optionalRef, parentRef, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { leads } from "./leads.ts";
 import { owned } from "./owned.ts";
@@ -29,11 +29,9 @@ export const callbacks = pgTable(
   {
     id: text("id").primaryKey(), // cb_…
     ...owned(),
-    leadId: text("lead_id")
-      .notNull()
-      .references(() => leads.id, { onDelete: "cascade" }),
-    domainId: text("domain_id").references(() => domains.id, { onDelete: "set null" }),
-    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    leadId: parentRef("lead_id", () => leads.id),
+    domainId: optionalRef("domain_id", () => domains.id),
+    agentId: optionalRef("agent_id", () => agents.id),
     agentOverride: jsonb("agent_override").$type<AgentOverride>(), // Brightcall's one-off agent
     source: callbackSource("source").notNull(),
     sourceId: text("source_id"), // e.g. the form response that asked for it

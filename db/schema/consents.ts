@@ -1,5 +1,5 @@
 import { boolean, index, pgTable, text } from "drizzle-orm/pg-core";
-import { createdAt } from "./columns.ts";
+import { createdAt, parentRef } from "./columns.ts";
 import { leads } from "./leads.ts";
 import { owned } from "./owned.ts";
 
@@ -11,9 +11,7 @@ export const consents = pgTable(
   {
     id: text("id").primaryKey(), // cns_…
     ...owned(),
-    leadId: text("lead_id")
-      .notNull()
-      .references(() => leads.id, { onDelete: "cascade" }),
+    leadId: parentRef("lead_id", () => leads.id),
     source: text("source").notNull(), // form_response, add_call_api, api
     sourceId: text("source_id"), // the form response or callback it came with
     text: text("text").notNull(),

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { callbacks } from "./callbacks.ts";
-import { createdAt } from "./columns.ts";
+import { createdAt, optionalRef, parentRef } from "./columns.ts";
 import { leads } from "./leads.ts";
 import { owned } from "./owned.ts";
 
@@ -14,10 +14,8 @@ export const dialDecisions = pgTable(
   {
     id: text("id").primaryKey(), // dd_…
     ...owned(),
-    leadId: text("lead_id")
-      .notNull()
-      .references(() => leads.id, { onDelete: "cascade" }),
-    callbackId: text("callback_id").references(() => callbacks.id, { onDelete: "set null" }),
+    leadId: parentRef("lead_id", () => leads.id),
+    callbackId: optionalRef("callback_id", () => callbacks.id),
     seq: integer("seq").notNull(), // 1, 2, … per lead
     outcome: text("outcome").notNull(), // dialled, held, blocked
     record: text("record").notNull(),

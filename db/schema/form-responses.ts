@@ -1,5 +1,5 @@
 import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
-import { createdAt } from "./columns.ts";
+import { createdAt, parentRef } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { leads } from "./leads.ts";
 import { owned } from "./owned.ts";
@@ -9,12 +9,8 @@ export const formResponses = pgTable(
   {
     id: text("id").primaryKey(), // fr_…
     ...owned(),
-    domainId: text("domain_id")
-      .notNull()
-      .references(() => domains.id, { onDelete: "cascade" }),
-    leadId: text("lead_id")
-      .notNull()
-      .references(() => leads.id, { onDelete: "cascade" }),
+    domainId: parentRef("domain_id", () => domains.id),
+    leadId: parentRef("lead_id", () => leads.id),
     formType: text("form_type"),
     formData: jsonb("form_data").$type<Record<string, unknown>>().notNull(),
     sourceUrl: text("source_url"),

@@ -1,5 +1,5 @@
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { at, createdAt, updatedAt } from "./columns.ts";
+import { at, createdAt, optionalRef, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { owned } from "./owned.ts";
 
@@ -16,7 +16,7 @@ export const leads = pgTable(
     email: text("email"),
     country: text("country"),
     timezone: text("timezone"), // IANA; for quiet hours in the lead's local time
-    domainId: text("domain_id").references(() => domains.id, { onDelete: "set null" }),
+    domainId: optionalRef("domain_id", () => domains.id),
     customFields: jsonb("custom_fields").$type<Record<string, unknown>>().notNull().default({}),
     optedOut: boolean("opted_out").notNull().default(false),
     optedOutAt: at("opted_out_at"),

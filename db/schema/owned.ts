@@ -1,10 +1,7 @@
-import { text } from "drizzle-orm/pg-core";
-import { mode } from "./columns.ts";
+import { mode, parentRef } from "./columns.ts";
 import { workspaces } from "./workspaces.ts";
 
 export const owned = () => ({
-  workspaceId: text("workspace_id")
-    .notNull()
-    .references(() => workspaces.id, { onDelete: "cascade" }),
+  workspaceId: parentRef("workspace_id", () => workspaces.id),
   mode: mode("mode").notNull(),
 });

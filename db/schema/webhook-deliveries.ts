@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
-import { at, createdAt, updatedAt } from "./columns.ts";
+import { at, createdAt, parentRef, updatedAt } from "./columns.ts";
 import { events } from "./events.ts";
 import { owned } from "./owned.ts";
 import { webhookEndpoints } from "./webhook-endpoints.ts";
@@ -23,9 +23,7 @@ export const webhookDeliveries = pgTable(
   {
     id: text("id").primaryKey(), // whd_…
     ...owned(),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => events.id, { onDelete: "cascade" }),
+    eventId: parentRef("event_id", () => events.id),
     endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     agentId: text("agent_id").references(() => agents.id, { onDelete: "cascade" }),
     status: deliveryStatus("status").notNull().default("pending"),

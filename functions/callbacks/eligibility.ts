@@ -1,9 +1,9 @@
 import { loadOwnContext } from "../../db/queries/dial-context.ts";
 import { localTimes, schedule } from "../compliance/decide.ts";
 import { factsOf } from "../compliance/facts.ts";
-import { ApiError } from "../lib/errors.ts";
 import { isoSeconds } from "../lib/zoned-time.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { cancelableStatuses } from "../../schemas/callbacks.ts";
 import { IdParam } from "../../schemas/common.ts";
@@ -25,8 +25,7 @@ export const callbackEligibility = defineRoute(native, {
   scope: "callbacks:read",
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const cb = isId("callback", id) ? await loadOwnContext(c.var.db, c.var.owner, id) : null;
-  if (!cb) throw new ApiError("not_found", `No callback ${id}`);
+  const cb = found(isId("callback", id) ? await loadOwnContext(c.var.db, c.var.owner, id) : null, `No callback ${id}`);
   const now = new Date();
   // Not before scheduled_at, nor before a retry's own wait (next_attempt_at, when nothing holds it).
   const notBefore = cb.status === "retry_scheduled" && cb.hold === null && cb.next_attempt_at !== null ? cb.next_attempt_at : cb.scheduled_at;

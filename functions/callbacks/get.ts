@@ -1,6 +1,6 @@
 import { findCallback } from "../../db/queries/callbacks.ts";
-import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { Callback } from "../../schemas/callbacks.ts";
 import { IdParam } from "../../schemas/common.ts";
@@ -18,6 +18,5 @@ export const getCallback = defineRoute(native, {
 }, async (c) => {
   const { id } = c.req.valid("param");
   const callback = isId("callback", id) ? await findCallback(c.var.db, c.var.owner, id) : null;
-  if (!callback) throw new ApiError("not_found", `No callback ${id}`);
-  return c.json(Callback.parse(callback), 200);
+  return c.json(Callback.parse(found(callback, `No callback ${id}`)), 200);
 });

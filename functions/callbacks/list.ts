@@ -1,5 +1,6 @@
 import { listCallbacks as selectCallbacks } from "../../db/queries/callbacks.ts";
 import { native } from "../routes/kinds/native.ts";
+import { filteredListDescription } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { Callback, CallbackList, CallbackListQuery } from "../../schemas/callbacks.ts";
 import { pageOf } from "../../schemas/common.ts";
@@ -8,10 +9,7 @@ export const listCallbacks = defineRoute(native, {
   method: "get",
   path: "/v1/callbacks",
   summary: "List callbacks",
-  description:
-    "Newest first, in pages of `limit` (1 to 100, default 25); pass next_cursor as cursor for the next page. " +
-    "Filters combine with AND. An unknown parameter or a bad value is a 422 listing every bad parameter. " +
-    "Secret keys with callbacks:read.",
+  description: `${filteredListDescription} Secret keys with callbacks:read.`,
   tags: ["callbacks"],
   request: { query: CallbackListQuery },
   responses: { 200: jsonResponse("A page of callbacks", CallbackList) },

@@ -1,7 +1,7 @@
 import { findEvent } from "../../db/queries/events.ts";
-import { ApiError } from "../lib/errors.ts";
 import { envelopeOf } from "../lib/outbox.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { EventEnvelope } from "../../schemas/events.ts";
@@ -17,7 +17,6 @@ export const getEvent = defineRoute(native, {
   scope: "events:read", errors: { 404: "No such event in this workspace and mode" },
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findEvent(c.var.db, c.var.owner, id);
-  if (!row) throw new ApiError("not_found", `No event ${id}`);
-  return c.json(EventEnvelope.parse(envelopeOf(row)), 200);
+  const event = found(await findEvent(c.var.db, c.var.owner, id), `No event ${id}`);
+  return c.json(EventEnvelope.parse(envelopeOf(event)), 200);
 });

@@ -2,9 +2,9 @@ import { listEvents } from "../../db/queries/events.ts";
 import { envelopeOf } from "../lib/outbox.ts";
 import { page } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
+import { cursorAfter } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { EventList, EventListQuery } from "../../schemas/events.ts";
-import { decodeCursor } from "../../schemas/common.ts";
 
 export const listEventEnvelopes = defineRoute(native, {
   method: "get",
@@ -17,8 +17,6 @@ export const listEventEnvelopes = defineRoute(native, {
   scope: "events:read",
 }, async (c) => {
   const query = c.req.valid("query");
-  // The query schema has already refused a cursor that does not decode.
-  const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("event", query.cursor) ?? undefined);
-  const rows = await listEvents(c.var.db, c.var.owner, { type: query.type, limit: query.limit, startingAfter });
+  const rows = await listEvents(c.var.db, c.var.owner, { type: query.type, limit: query.limit, startingAfter: cursorAfter("event", query.cursor) });
   return c.json(EventList.parse(page(rows, query.limit, envelopeOf)), 200);
 });

@@ -5,6 +5,7 @@ import { ApiError } from "../lib/errors.ts";
 import { loggable } from "../lib/log-error.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
@@ -29,12 +30,10 @@ export const replayEvent = defineRoute(native, {
 }, async (c) => {
   const { id } = c.req.valid("param");
   const { endpoint_id: endpointId } = c.req.valid("json");
-  const event = await findEvent(c.var.db, c.var.owner, id);
-  if (!event) throw new ApiError("not_found", `No event ${id}`);
+  const event = found(await findEvent(c.var.db, c.var.owner, id), `No event ${id}`);
   let targets: ReplayTarget[];
   if (endpointId) {
-    const endpoint = await findEndpoint(c.var.db, c.var.owner, endpointId);
-    if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${endpointId}`);
+    const endpoint = found(await findEndpoint(c.var.db, c.var.owner, endpointId), `No webhook endpoint ${endpointId}`);
     if (!endpoint.enabled) throw new ApiError("conflict", `Webhook endpoint ${endpointId} is disabled; enable it first`);
     targets = [{ endpointId }];
   } else {

@@ -66,6 +66,12 @@ export const addCallApiPost = defineRoute(brightcall, {
 async function addCall(c: Context<AppEnv>) {
   const params = await readParams(c);
   const { customFields, agents } = splitParams(params);
+  // A publishable key sits in a web page, where anyone can read it and send any Origin from a
+  // script: naming the number to ring first would make Ringback bridge two numbers of a
+  // stranger's choosing on the workspace's account. Choosing who is rung takes a secret key.
+  if (agents.length > 0 && c.var.caller.key.kind === "publishable") {
+    throw new ApiError("forbidden", "lc_param_agentNN… names who is rung first: a secret key is required for it");
+  }
   const domain = await callerDomain(c, params.widget_key);
   const country = countryCode(params.country) ?? null; // "UK" → "GB"
   const readIn = country ?? domain.defaultCountry;

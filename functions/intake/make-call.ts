@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -22,7 +23,10 @@ export const makeCall = defineRoute(calldock, {
     "workspace's, else 3; repeats count too) is 429 PHONE_RATE_LIMITED. Idempotency-Key is honoured. Every error is " +
     '{"success": false, "error": {"code", "message"}}; the codes are listed on CalldockError.',
   tags: ["intake"],
-  request: { body: jsonBody(MakeCallRequest) },
+  request: {
+    body: jsonBody(MakeCallRequest),
+    headers: z.object({ "x-agent-id": z.string().describe("The agent the call goes through (agt_…): required; missing is 401 MISSING_AGENT_ID") }),
+  },
   responses: { 200: jsonResponse("Call initiated", MakeCallStarted) },
   scope: "callbacks:write", guards: [requireAgent()], rateLimit: "deferred", errors: { 404: "AGENT_NOT_FOUND" },
 }, async (c) => {

@@ -1,8 +1,8 @@
 import { complianceOf } from "../../db/queries/compliance.ts";
 import { verifyChain } from "../compliance/chain.ts";
-import { ApiError } from "../lib/errors.ts";
 import { isoSeconds } from "../lib/zoned-time.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
@@ -24,17 +24,16 @@ export const leadCompliance = defineRoute(native, {
   scope: "leads:read",
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const found = isId("lead", id) ? await complianceOf(c.var.db, c.var.owner, id) : null;
-  if (!found) throw new ApiError("not_found", `No lead ${id}`);
+  const lead = found(isId("lead", id) ? await complianceOf(c.var.db, c.var.owner, id) : null, `No lead ${id}`);
   return c.json(
     ComplianceExport.parse({
-      lead_id: found.id,
-      phone: found.phone,
+      lead_id: lead.id,
+      phone: lead.phone,
       exported_at: isoSeconds(new Date()),
-      opt_out: { opted_out: found.opted_out, opted_out_at: found.opted_out_at },
-      dnc: { listed: found.dnc !== null, reason: found.dnc?.reason ?? null, since: found.dnc?.since ?? null },
-      consents: found.consents,
-      decisions: found.decisions.map((d) => ({
+      opt_out: { opted_out: lead.opted_out, opted_out_at: lead.opted_out_at },
+      dnc: { listed: lead.dnc !== null, reason: lead.dnc?.reason ?? null, since: lead.dnc?.since ?? null },
+      consents: lead.consents,
+      decisions: lead.decisions.map((d) => ({
         id: d.id,
         seq: d.seq,
         recorded_at: d.created_at,
@@ -43,7 +42,7 @@ export const leadCompliance = defineRoute(native, {
         prev_hash: d.prev_hash,
         hash: d.hash,
       })),
-      chain: await verifyChain(found.decisions, { seq: found.decision_seq, hash: found.decision_head }),
+      chain: await verifyChain(lead.decisions, { seq: lead.decision_seq, hash: lead.decision_head }),
     }),
     200,
   );

@@ -1,6 +1,6 @@
 import { findLead } from "../../db/queries/leads.ts";
-import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { isId } from "../../schemas/ids.ts";
@@ -18,6 +18,5 @@ export const getLead = defineRoute(native, {
 }, async (c) => {
   const { id } = c.req.valid("param");
   const lead = isId("lead", id) ? await findLead(c.var.db, c.var.owner, id) : null;
-  if (!lead) throw new ApiError("not_found", `No lead ${id}`);
-  return c.json(Lead.parse(lead), 200);
+  return c.json(Lead.parse(found(lead, `No lead ${id}`)), 200);
 });

@@ -1,5 +1,6 @@
 import { listLeads as selectLeads } from "../../db/queries/leads.ts";
 import { native } from "../routes/kinds/native.ts";
+import { filteredListDescription } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { pageOf } from "../../schemas/common.ts";
 import { Lead, LeadList, LeadListQuery } from "../../schemas/leads.ts";
@@ -8,10 +9,7 @@ export const listLeads = defineRoute(native, {
   method: "get",
   path: "/v1/leads",
   summary: "List leads",
-  description:
-    "Newest first, in pages of `limit` (1 to 100, default 25); pass next_cursor as cursor for the next page. " +
-    "Filters combine with AND. An unknown parameter or a bad value is a 422 listing every bad parameter. " +
-    "Secret keys with leads:read.",
+  description: `${filteredListDescription} Secret keys with leads:read.`,
   tags: ["leads"],
   request: { query: LeadListQuery },
   responses: { 200: jsonResponse("A page of leads", LeadList) },

@@ -33,6 +33,8 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
     if (options.scope && !caller.key.scopes.includes(options.scope)) {
       throw new ApiError("forbidden", `This key lacks the ${options.scope} scope`);
     }
+    // Only a key that may call the route learns whether an agent exists.
+    checkAgent(c, caller);
     c.set("caller", caller);
     c.set("owner", { workspaceId: caller.workspace.id, mode: caller.mode });
     c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
@@ -50,12 +52,16 @@ async function authenticate(c: Context<AppEnv>, key: string): Promise<Caller> {
   if (!found || found.key.revokedAt || !constantTimeEqual(found.key.keyHash, hash) || found.key.mode !== shape.mode) {
     throw invalid();
   }
-  if (agentId && !found.agent) throw new ApiError("not_found", `No agent ${agentId} in this workspace`);
-  if (agentId && found.key.agentId && found.key.agentId !== agentId) {
-    throw new ApiError("forbidden", "This key acts for another agent");
-  }
   const { keyHash: _hash, ...safeKey } = found.key;
   return { workspace: found.workspace, mode: found.key.mode, key: safeKey, agent: found.agent };
+}
+
+/** X-Agent-ID, when given, names an agent of the key's workspace and mode, and the key's own if it is bound to one. */
+function checkAgent(c: Context<AppEnv>, caller: Caller): void {
+  const agentId = c.req.header("x-agent-id")?.trim() || null;
+  if (!agentId) return;
+  if (!caller.agent) throw new ApiError("not_found", `No agent ${agentId} in this workspace`);
+  if (caller.key.agentId && caller.key.agentId !== agentId) throw new ApiError("forbidden", "This key acts for another agent");
 }
 
 async function readKey(c: Context<AppEnv>, sources: KeySource[]): Promise<string | null> {

@@ -30,10 +30,10 @@ export function limitBody(maxSize = maxBodyBytes): MiddlewareHandler<AppEnv> {
  * schema as an empty object.
  */
 export function isJsonType(contentType: string | undefined): boolean {
-  // split() always returns at least one piece, so the default is never used.
-  const [mediaType = ""] = (contentType ?? "").split(";");
-  return /^application\/([\w.-]+\+)?json$/.test(mediaType.trim().toLowerCase());
+  return jsonType.test(contentType ?? "");
 }
+// @hono/zod-openapi's own test for a JSON request (its jsonRequestRegex), word for word.
+const jsonType = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
 /**
  * Reads and checks a JSON body: content type, syntax, nesting depth, `__proto__` keys and
@@ -85,12 +85,4 @@ export function checkValue(value: unknown, path: string, depth: number): void {
       checkValue(item, at, depth + 1);
     }
   }
-}
-
-/** Middleware: the checked JSON body, for the route's `validate("json", …)` to read. */
-export function jsonBody(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    await readJson(c);
-    await next();
-  };
 }

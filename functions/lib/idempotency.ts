@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { claimKey, releaseKey, storeResponse } from "../../db/queries/idempotency.ts";
 import { ApiError } from "./errors.ts";
@@ -16,9 +16,11 @@ import { loggable } from "./log-error.ts";
 // stored twice.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
-const replayedHeaders = ["content-type", "location"];
+// What a route says in its headers is part of its answer; the rate limit's are about the retry.
+const replayedHeaders = ["content-type", "location", "retry-after", "ringback-duplicate"];
 
-export function idempotent(): MiddlewareHandler<AppEnv> {
+/** `operation` is the route's declared path: one operation reached through an alias is one request. */
+export function idempotent(operation: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined || c.req.method !== "POST") return next();
@@ -27,11 +29,11 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     }
     const { workspace, mode, agent, key: apiKey } = c.var.caller;
     const scope = { workspaceId: workspace.id, mode, key };
-    const body = c.req.raw.body ? await c.req.text() : "";
+    const body = await bodyOf(c);
     // The whole request: a POST may carry its parameters in the query string (Brightcall links).
-    const url = new URL(c.req.url);
+    const query = new URL(c.req.url).search;
     // And who asks: the same key sent for another agent is another request.
-    const requestHash = await hashKey(`${c.req.method} ${url.pathname}${url.search}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
+    const requestHash = await hashKey(`${c.req.method} ${operation}${query}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
     const { claimed, row } = await claimKey(c.var.db, scope, requestHash);
 
     if (!claimed) {
@@ -59,7 +61,21 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
     } catch (err) {
       // The handler's write has committed: a 503 now would ask for a retry of what already
       // happened. The client gets its answer; the claim stays as a crash would leave it.
-      console.error(`idempotency: the response to ${c.req.method} ${url.pathname} (${c.res.status}) was sent but not stored`, loggable(err));
+      console.error(`idempotency: the response to ${c.req.method} ${operation} (${c.res.status}) was sent but not stored`, loggable(err));
     }
   };
+}
+
+/**
+ * The body as the route reads it. A form's fields, in order of name: the same form sent again
+ * comes with a new multipart boundary, and is still the same request.
+ */
+async function bodyOf(c: Context<AppEnv>): Promise<string> {
+  if (!c.req.raw.body) return "";
+  const type = c.req.header("content-type") ?? "";
+  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(type)) return c.req.text();
+  const form = await c.req.parseBody({ all: true });
+  const text = (value: string | File) => (typeof value === "string" ? value : `file ${value.name} ${value.size}`);
+  const fields = Object.entries(form).map(([name, value]) => [name, Array.isArray(value) ? value.map(text) : text(value)] as const);
+  return JSON.stringify(fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

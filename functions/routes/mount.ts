@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import type { Route, RouteKind } from "./route.ts";
 
@@ -23,7 +24,12 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
 
   for (const route of routes) {
     const { kind, options } = route;
-    const config = { ...route.config, security: kind.security, responses: { ...refusals(route), ...route.config.responses } };
+    const config = {
+      ...route.config,
+      request: withIdempotencyKey(route),
+      security: kind.security,
+      responses: { ...refusals(route), ...route.config.responses },
+    };
     const middleware = kind.pipeline(route.config, options);
     // A handler that reads the request itself is documented with its request, but mounted
     // without the schema validators, which would look for the values in one place only.
@@ -46,7 +52,8 @@ function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
   const applies = (status: number) => {
     if (options.errors?.[status]) return true;
     if (status === 413 || status === 415) return config.request?.body !== undefined;
-    if (status === 404) return config.request?.params !== undefined;
+    // Any keyed request may name an agent (X-Agent-ID) that is not there.
+    if (status === 404) return config.request?.params !== undefined || kind.keys !== null;
     // In-flight Idempotency-Keys exist on POSTs only; invalid input where there is input only.
     if (status === 409) return config.method === "post";
     if (status === 422) return config.request !== undefined;
@@ -54,6 +61,7 @@ function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
   };
   const content = { [kind.error.contentType]: { schema: kind.error.schema } };
   const statuses = new Set([...Object.keys(kind.errors), ...Object.keys(options.errors ?? {})].map(Number));
+  if (kind.keys) statuses.add(404);
   return Object.fromEntries(
     [...statuses].filter(applies).map((status) => {
       const common = kind.errors[status];
@@ -61,10 +69,27 @@ function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
       // A route's own words come first; the kind's, where they say something else (an
       // Idempotency-Key's 409 or 422), are kept after them.
       const description = own && common && common !== own ? `${own}; or ${common.charAt(0).toLowerCase()}${common.slice(1)}` : (own ?? common);
-      return [status, { description, content }];
+      return [status, { description: description ?? unknownAgent, content }];
     }),
   );
 }
+
+const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .optional()
+  .describe("Makes the POST safe to retry: the first answer is stored for 24 hours and replayed for the same request (README, Idempotency-Key)");
+
+/** Every keyed POST takes an Idempotency-Key (its kind's pipeline honours it): the document says so. */
+function withIdempotencyKey({ kind, config }: Route): RouteConfig["request"] {
+  if (!kind.keys || config.method !== "post") return config.request;
+  const headers = config.request?.headers;
+  if (Array.isArray(headers)) throw new Error(`${config.path}: declare request headers as one object`);
+  const declared = headers instanceof z.ZodObject ? headers : z.object({});
+  return { ...config.request, headers: declared.extend({ "idempotency-key": IdempotencyKey }) };
+}
+
+const unknownAgent = "X-Agent-ID names no agent of this workspace and mode";
 
 /** /v1/leads/{id} → /v1/leads/:id */
 export function honoPath(path: string): string {

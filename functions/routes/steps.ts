@@ -3,15 +3,27 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { type KeySource, requireKey } from "../lib/auth.ts";
 import { checkValue, isJsonType, limitBody, readJson } from "../lib/body.ts";
-import { ApiError } from "../lib/errors.ts";
+import { browserCors } from "../lib/browser.ts";
+import { dialect } from "../lib/dialect.ts";
+import { ApiError, type ErrorRenderer } from "../lib/errors.ts";
 import { idempotent } from "../lib/idempotency.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import type { KeyKind } from "../../schemas/scopes.ts";
-import type { RouteOptions } from "./route.ts";
+import type { RouteKind, RouteOptions } from "./route.ts";
 
 // Steps the kinds' pipelines are made of, besides the ones lib/ already has (limitBody,
 // requireKey, rateLimit, idempotent). Each refuses with an ApiError, which the route renders
 // in its kind's error shape.
+
+/**
+ * How the document words the refusals the shared steps give (body limit, Idempotency-Key in
+ * flight, the database out of reach), for the kinds whose seed has no words of its own for them.
+ */
+export const refusals = {
+  409: "A request with this Idempotency-Key is still being processed",
+  413: "The body is larger than 64 KB",
+  503: "The database cannot be reached; Retry-After says when to retry",
+} as const;
 
 /**
  * Path parameters and query values get the checks every body gets (lib/body.ts): a NUL, half
@@ -28,15 +40,33 @@ export function checkText(): MiddlewareHandler<AppEnv> {
 /**
  * Reads a JSON body and checks it (type, syntax, depth, keys, characters) before the route's
  * schema sees it. Hono would read a body of another type as {}, which a schema of optional
- * fields takes for an empty request: anything but JSON is a 415, and only a request with no
- * body and no type is an empty one, where the route's body is optional.
+ * fields takes for an empty request: anything but JSON is a 415. An empty body, with or
+ * without a JSON type, is an empty request where the route's body is optional.
  */
 export function jsonOnly(required: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const type = c.req.header("content-type");
-    const empty = type === undefined && (await c.req.text()).length === 0;
-    if (!(empty && !required)) {
+    const empty = (await c.req.text()).length === 0;
+    if (empty && !required && (type === undefined || isJsonType(type))) {
+      // What the schema validator after this step reads: an empty body is {} (Hono's cache).
+      c.req.bodyCache.json = Promise.resolve({});
+    } else {
       if (!isJsonType(type)) throw new ApiError("unsupported_media_type", "Content-Type must be application/json", { facts: { reason: "content_type" } });
+      await readJson(c);
+    }
+    await next();
+  };
+}
+
+/**
+ * For a route that declares no body: a body is still counted against the limit, and must be
+ * JSON (some clients send `{}` with every POST), checked as any other; anything else is a 415.
+ */
+export function noBody(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = c.req.header("content-type");
+    if ((await c.req.text()).length > 0) {
+      if (!isJsonType(type)) throw new ApiError("unsupported_media_type", "This endpoint takes no body, or a JSON one", { facts: { reason: "content_type" } });
       await readJson(c);
     }
     await next();
@@ -71,14 +101,38 @@ export type KeyedSteps = {
 export function keyedPipeline(route: RouteConfig, options: RouteOptions, steps: KeyedSteps): MiddlewareHandler<AppEnv>[] {
   const body = route.request?.body;
   const own = steps.ownParams;
+  // A route that reads its own parameters checks their text and type as it reads them.
+  const bodyCheck = own || route.method === "get" ? [] : body ? [jsonOnly(body.required === true)] : [noBody()];
   return [
-    ...(body ? [limitBody()] : []),
+    ...(route.method === "get" ? [] : [limitBody()]),
     ...(body && own ? [own.readBody] : []),
     requireKey({ sources: steps.keys.sources, kinds: options.keyKinds ?? steps.keys.kinds, scope: options.scope ?? undefined }),
     ...(options.guards ?? []),
     rateLimit({ deferred: options.rateLimit === "deferred" }),
     ...(own ? [] : [checkText()]),
-    ...(body && !own ? [jsonOnly(body.required === true)] : []),
-    ...(route.method === "post" ? [idempotent()] : []),
+    ...bodyCheck,
+    ...(route.method === "post" ? [idempotent(route.path)] : []),
   ];
+}
+
+/** A keyed kind as its file declares it: what it documents, where its keys come from, its seed's dialect. */
+type KeyedKindSpec = Pick<RouteKind, "name" | "error" | "errors" | "security" | "methodNotAllowed"> &
+  KeyedSteps & {
+    /** The seed's error renderer, for every method on the kind's paths; none for problem+json. */
+    render?: ErrorRenderer;
+    /** The methods web pages call, for a kind that answers browsers (CORS); none for server-only APIs. */
+    cors?: string[];
+    /** Steps of the kind's own before the keyed ones (Brightcall refuses a HEAD before anything else). */
+    first?: MiddlewareHandler<AppEnv>[];
+  };
+
+/** A kind of keyed route: keyedPipeline with the kind's keys, and its dialect and CORS on its paths. */
+export function keyedKind({ keys, ownParams, render, cors, first = [], ...kind }: KeyedKindSpec): RouteKind {
+  return {
+    ...kind,
+    keys,
+    pipeline: (route, options) => [...first, ...keyedPipeline(route, options, { keys, ownParams })],
+    // The dialect first: whatever is refused after it, on any method, is answered in it.
+    pathMiddleware: () => [...(render ? [dialect(render)] : []), ...(cors ? [browserCors(cors)] : [])],
+  };
 }

@@ -1,7 +1,7 @@
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
-import { ApiError } from "../lib/errors.ts";
 import { endpointJson } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { Endpoint } from "../../schemas/webhooks.ts";
@@ -16,7 +16,6 @@ export const getWebhookEndpoint = defineRoute(native, {
   scope: "webhooks:read", errors: { 404: "No such endpoint in this workspace and mode" },
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findEndpoint(c.var.db, c.var.owner, id);
-  if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-  return c.json(Endpoint.parse(endpointJson(row)), 200);
+  const endpoint = found(await findEndpoint(c.var.db, c.var.owner, id), `No webhook endpoint ${id}`);
+  return c.json(Endpoint.parse(endpointJson(endpoint)), 200);
 });

@@ -1,8 +1,8 @@
 import { listDeliveries } from "../../db/queries/webhook-deliveries.ts";
 import { deliveryJson, page } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
+import { cursorAfter } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
-import { decodeCursor } from "../../schemas/common.ts";
 import { DeliveryList, DeliveryListQuery } from "../../schemas/webhooks.ts";
 
 export const listWebhookDeliveries = defineRoute(native, {
@@ -23,8 +23,7 @@ export const listWebhookDeliveries = defineRoute(native, {
     eventId: q.event_id,
     status: q.status,
     limit: q.limit,
-    // The query schema has already refused a cursor that does not decode.
-    startingAfter: q.cursor === undefined ? undefined : (decodeCursor("webhookDelivery", q.cursor) ?? undefined),
+    startingAfter: cursorAfter("webhookDelivery", q.cursor),
   });
   return c.json(DeliveryList.parse(page(rows, q.limit, deliveryJson)), 200);
 });

@@ -1,8 +1,8 @@
 import { listEndpoints } from "../../db/queries/webhook-endpoints.ts";
 import { endpointJson, page } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
+import { cursorAfter } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
-import { decodeCursor } from "../../schemas/common.ts";
 import { EndpointList, EndpointListQuery } from "../../schemas/webhooks.ts";
 
 export const listWebhookEndpoints = defineRoute(native, {
@@ -16,8 +16,6 @@ export const listWebhookEndpoints = defineRoute(native, {
   scope: "webhooks:read",
 }, async (c) => {
   const query = c.req.valid("query");
-  // The query schema has already refused a cursor that does not decode.
-  const startingAfter = query.cursor === undefined ? undefined : (decodeCursor("webhookEndpoint", query.cursor) ?? undefined);
-  const rows = await listEndpoints(c.var.db, c.var.owner, { limit: query.limit, startingAfter });
+  const rows = await listEndpoints(c.var.db, c.var.owner, { limit: query.limit, startingAfter: cursorAfter("webhookEndpoint", query.cursor) });
   return c.json(EndpointList.parse(page(rows, query.limit, endpointJson)), 200);
 });

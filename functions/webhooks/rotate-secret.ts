@@ -3,6 +3,7 @@ import { ApiError } from "../lib/errors.ts";
 import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
@@ -30,8 +31,7 @@ export const rotateWebhookSecret = defineRoute(native, {
   // The current secret moves to previous_secret, whose seal is bound to that column: it is
   // opened and sealed again, and written only if no other rotation came in between.
   for (let attempt = 1; ; attempt++) {
-    const endpoint = await findEndpoint(c.var.db, c.var.owner, id);
-    if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${id}`);
+    const endpoint = found(await findEndpoint(c.var.db, c.var.owner, id), `No webhook endpoint ${id}`);
     const previous = await openCurrent(keyring, endpoint.secret, id);
     const secret = newWebhookSecret();
     const row = await rotateSecret(c.var.db, c.var.owner, id, {

@@ -1,7 +1,7 @@
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
-import { ApiError } from "../lib/errors.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
+import { found } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { IdParam } from "../../schemas/common.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
@@ -26,6 +26,5 @@ export const updateWebhookEndpoint = defineRoute(native, {
     ...(body.description !== undefined && { description: body.description }),
     ...(body.enabled !== undefined && { enabled: body.enabled }),
   });
-  if (!row) throw new ApiError("not_found", `No webhook endpoint ${id}`);
-  return c.json(Endpoint.parse(endpointJson(row)), 200);
+  return c.json(Endpoint.parse(endpointJson(found(row, `No webhook endpoint ${id}`))), 200);
 });

@@ -46,10 +46,11 @@ beforeAll(async () => {
   const callback = await created("/v1/callbacks", { phone: "+14155550123", scheduled_at: new Date(Date.now() + 86_400_000).toISOString() });
   // Disabled: no delivery to a host that does not resolve runs in the background.
   const endpoint = await created("/v1/webhook_endpoints", { url: "https://hooks.example.com/conformance", enabled: false });
+  const doomed = await created("/v1/webhook_endpoints", { url: "https://hooks.example.com/doomed", enabled: false });
   await created("/v1/dnc", { phone: "+14155550100" });
   const events = (await (await call("/v1/events", send("GET", f.key))).json()) as { data: { id: string }[] };
-  f.ids = { callback: callback.id, lead: callback.lead_id, webhookEndpoint: endpoint.id, event: events.data[0]?.id };
-  expect(f.ids).toEqual({ callback: expect.any(String), lead: expect.any(String), webhookEndpoint: expect.any(String), event: expect.any(String) });
+  f.ids = { callback: callback.id, lead: callback.lead_id, webhookEndpoint: endpoint.id, doomedEndpoint: doomed.id, event: events.data[0]?.id };
+  expect(Object.values(f.ids)).toEqual([expect.any(String), expect.any(String), expect.any(String), expect.any(String), expect.any(String)]);
 
   const revoked = await makeKey(f.workspaceId);
   await revoke(revoked.id);
@@ -58,7 +59,8 @@ beforeAll(async () => {
   for (const scope of scopes) allBut[scope] = (await makeKey(f.workspaceId, { scopes: scopes.filter((s) => s !== scope) })).key;
   keys = {
     revoked: revoked.key,
-    publishable: (await makeKey(f.workspaceId, { kind: "publishable" })).key,
+    // Every scope: a route that wrongly took publishable keys would not be saved by its scope.
+    publishable: (await makeKey(f.workspaceId, { kind: "publishable", scopes: [...scopes] })).key,
     otherWorkspace: other.live.key,
     noScopes: (await makeKey(f.workspaceId, { scopes: [] })).key,
     allBut,
@@ -87,7 +89,7 @@ describe.each(keyed.map((r) => [operation(r), r] as const))("%s", (_name, route)
     if (!found) throw new Error("no example request (see the first test)");
     return found;
   };
-  const hasBody = route.config.request?.body !== undefined;
+  const takesBody = route.config.method !== "get";
   const refused = async (request: [string, RequestInit], status: number) => {
     const before = await countWritten(f.workspaceId);
     const res = await call(...request);
@@ -116,20 +118,6 @@ describe.each(keyed.map((r) => [operation(r), r] as const))("%s", (_name, route)
     else expect([401, 403]).not.toContain((await call(...withKey(example(), keys.publishable))).status);
   });
 
-  it("answers another workspace's key as if the rows it names did not exist", async () => {
-    if (!example().owned) return; // nothing named: the caller just sees its own workspace
-    await refused(withKey(example(), keys.otherWorkspace), 404);
-  });
-
-  it.runIf(hasBody)("refuses a body that is not its media type: 415, nothing written", async () => {
-    const res = await refused(withBody(example(), "text/plain", JSON.stringify({ phone: "+14155550100" })), 415);
-    expect(res.status).toBe(415);
-  });
-
-  it.runIf(hasBody)("refuses a body over 64 KB: 413, nothing written", async () => {
-    await refused(withBody(example(), "application/json", JSON.stringify({ padding: "x".repeat(70 * 1024) })), 413);
-  });
-
   it.runIf(route.config.method === "post")("replays an Idempotency-Key: the same answer, written once", async () => {
     const key = `conformance-${crypto.randomUUID()}`;
     const request = () => {
@@ -148,6 +136,29 @@ describe.each(keyed.map((r) => [operation(r), r] as const))("%s", (_name, route)
       replayed: "true",
     });
     expect(await countWritten(f.workspaceId)).toBe(written);
+  });
+
+  it("answers another workspace's key as if the rows it names did not exist, and shows it none of them", async () => {
+    if (example().owned) {
+      await refused(withKey(example(), keys.otherWorkspace), 404);
+      // The rows are there: the owner's own key is not told they are missing.
+      expect((await call(...example().request(f))).status).not.toBe(404);
+    } else if (route.config.method === "get") {
+      // A list: another workspace's key sees its own rows, never these.
+      const res = await call(...withKey(example(), keys.otherWorkspace));
+      const text = await res.text();
+      expect(Object.values(f.ids).filter((id) => id && text.includes(id))).toEqual([]);
+    }
+  });
+
+  // Routes that declare no body refuse one of another type, and count it against the limit.
+  it.runIf(takesBody)("refuses a body that is not its media type: 415, nothing written", async () => {
+    const res = await refused(withBody(example(), "text/plain", JSON.stringify({ phone: "+14155550100" })), 415);
+    expect(res.status).toBe(415);
+  });
+
+  it.runIf(takesBody)("refuses a body over 64 KB: 413, nothing written", async () => {
+    await refused(withBody(example(), "application/json", JSON.stringify({ padding: "x".repeat(70 * 1024) })), 413);
   });
 
   it("sends the rate limit's headers", async () => {

@@ -346,6 +346,18 @@ describe("keys", () => {
     await accepted(await getLink({ ...(minimal(domain.widgetKey, open.key) as Record<string, string>), lc_number: "+14155550100" }));
   });
 
+  // Review of issue 10: a publishable key is public and Origin is forgeable outside a browser;
+  // letting it name the agent's phone made Ringback a relay between any two numbers.
+  it("refuses a publishable key that names who is rung first (lc_param_agentNN…): 403, nothing written", async () => {
+    const { workspace, domain } = await setup();
+    const pk = await makeKey(workspace.id, { kind: "publishable", allowedOrigins: ["https://shop.example"] });
+    const link = { ...(minimal(domain.widgetKey, pk.key) as Record<string, string>), lc_number: "+14155550100", lc_param_agent01phone: "+442079460000" };
+    const res = await getLink(link, { Origin: "https://shop.example" });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ success: false, error: { code: "forbidden", message: "lc_param_agentNN… names who is rung first: a secret key is required for it" } });
+    expect(await countWritten(workspace.id)).toBe(0);
+  });
+
   it.each([path, path.slice(0, -1)])("answers a CORS preflight for GET and POST at %s", async (at) => {
     const res = await call(at, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" } });
     expect(res.status).toBe(204);

@@ -347,7 +347,7 @@ describe("GET /openapi.json", () => {
       const schema = doc.components.schemas.CallvineCallLogRequest;
       expect(schema?.required).toEqual(["from_phone", "to_phone", "handled_by", "start_time", "end_time", "recording_url"]);
       expect(schema?.additionalProperties).toBe(false);
-      expect(Object.keys(op?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "405", "409", "413", "415", "422", "429", "500", "503"]);
+      expect(Object.keys(op?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503"]);
     }
   });
 });

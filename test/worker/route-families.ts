@@ -21,11 +21,12 @@ export async function fixture(settings: Parameters<typeof tenant>[1] = {}) {
   const agent = await makeAgent(t.workspace.id);
   const agentKey = await makeKey(t.workspace.id, { agentId: agent.id });
   // Rows the requests may name by id; where absent, a well-formed id of nothing.
-  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "event", string>> = {};
+  // `doomedEndpoint` is the one a DELETE may take away.
+  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "doomedEndpoint" | "event", string>> = {};
   return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, ids };
 }
 
-const idOf = (f: Fixture, kind: keyof Fixture["ids"]) => f.ids[kind] ?? newId(kind);
+const idOf = (f: Fixture, kind: Exclude<keyof Fixture["ids"], "doomedEndpoint">) => f.ids[kind] ?? newId(kind);
 
 /**
  * `owned`: the request names rows of the fixture's workspace (an id in the path, a domain, a
@@ -102,7 +103,7 @@ export const routes: Route[] = [
   native("GET /v1/webhook_endpoints", "GET", () => "/v1/webhook_endpoints"),
   native("GET /v1/webhook_endpoints/{id}", "GET", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`),
   native("PATCH /v1/webhook_endpoints/{id}", "PATCH", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`, { description: "CRM" }),
-  native("DELETE /v1/webhook_endpoints/{id}", "DELETE", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}`),
+  native("DELETE /v1/webhook_endpoints/{id}", "DELETE", (f) => `/v1/webhook_endpoints/${f.ids.doomedEndpoint ?? newId("webhookEndpoint")}`),
   native("POST /v1/webhook_endpoints/{id}/rotate_secret", "POST", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}/rotate_secret`),
   native("GET /v1/webhook_deliveries", "GET", () => "/v1/webhook_deliveries"),
   native("GET /v1/events", "GET", () => "/v1/events"),

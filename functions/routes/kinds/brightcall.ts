@@ -1,16 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../context.ts";
-import { browserCors } from "../../lib/browser.ts";
-import { dialect } from "../../lib/dialect.ts";
 import { ApiError } from "../../lib/errors.ts";
 import { readableBody } from "../../intake/add-call-params.ts";
 import { renderBrightcall } from "../../intake/brightcall-errors.ts";
 import { BrightcallError } from "../../../schemas/brightcall.ts";
-import type { RouteKind } from "../route.ts";
-import { type KeyedSteps, keyedPipeline, refuseMethod } from "../steps.ts";
-
-// Plain links and form posts carry the key as api_key; a header key wins.
-const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key", "query", "body"], kinds: ["secret", "publishable"] };
+import { keyedKind, refuseMethod, refusals } from "../steps.ts";
 
 /**
  * Seed 003's add_call_api (Brightcall): links, form posts and Zapier webhooks, called from web
@@ -18,27 +12,28 @@ const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key", "quer
  * The routes read their parameters themselves (query, JSON or form); a body that cannot be read
  * is refused before the key is looked for in it.
  */
-export const brightcall: RouteKind = {
+export const brightcall = keyedKind({
   name: "brightcall",
   error: { schema: BrightcallError, contentType: "application/json" },
   errors: {
+    ...refusals,
     400: "Malformed body (not JSON, a control character)",
     401: "Missing or invalid API key",
     403: "Publishable key from another origin, or no intake:write scope",
     405: "Method not allowed (Allow: GET, POST, OPTIONS)",
-    409: "A request with this Idempotency-Key is still being processed",
-    413: "The body is larger than 64 KB",
     415: "Body neither JSON nor a form",
     422: "Missing or invalid parameters, every one listed in error.fields",
     429: "Workspace rate limit or the phone's hourly callback limit",
-    503: "The database cannot be reached; Retry-After says when to retry",
   },
   security: [{ bearer: [] }, { apiKeyHeader: [] }],
-  keys,
-  pipeline: (route, options) => [refuseHead(), ...keyedPipeline(route, options, { keys, ownParams: { readBody: readableBody() } })],
-  pathMiddleware: () => [dialect(renderBrightcall), browserCors(["GET", "POST"])],
+  // Plain links and form posts carry the key as api_key; a header key wins.
+  keys: { sources: ["authorization", "x-api-key", "query", "body"], kinds: ["secret", "publishable"] },
+  ownParams: { readBody: readableBody() },
+  first: [refuseHead()],
+  render: renderBrightcall,
+  cors: ["GET", "POST"],
   methodNotAllowed: (allowed) => refuseMethod(() => notAllowed(allowed)),
-};
+});
 
 function notAllowed(allowed: string[]): ApiError {
   return new ApiError("method_not_allowed", `Use ${allowed.join(" or ")}`, { headers: { Allow: [...allowed, "OPTIONS"].join(", ") } });

@@ -1,18 +1,15 @@
-import { dialect } from "../../lib/dialect.ts";
 import { ApiError } from "../../lib/errors.ts";
 import { renderCalldock } from "../../intake/calldock-errors.ts";
 import { CalldockError } from "../../../schemas/calldock.ts";
-import type { RouteKind } from "../route.ts";
-import { type KeyedSteps, keyedPipeline, refuseMethod } from "../steps.ts";
-
-const keys: KeyedSteps["keys"] = { sources: ["authorization", "x-api-key"], kinds: ["secret"] };
+import { keyedKind, refuseMethod } from "../steps.ts";
 
 /**
  * Seed 002's make-call (Calldock): secret keys in X-API-Key (or Authorization: Bearer), called
  * from servers (the seed says never from a browser, so no CORS), every refusal
- * {"success": false, "error": {"code", "message"}} with the stable codes of schemas/calldock.ts.
+ * {"success": false, "error": {"code", "message"}} with the stable codes of schemas/calldock.ts,
+ * which is why its refusals are documented by code rather than in the shared words.
  */
-export const calldock: RouteKind = {
+export const calldock = keyedKind({
   name: "calldock",
   error: { schema: CalldockError, contentType: "application/json" },
   errors: {
@@ -29,9 +26,8 @@ export const calldock: RouteKind = {
     503: "SERVICE_UNAVAILABLE: the database cannot be reached; Retry-After says when to retry",
   },
   security: [{ apiKeyHeader: [] }, { bearer: [] }],
-  keys,
-  pipeline: (route, options) => keyedPipeline(route, options, { keys }),
-  pathMiddleware: () => [dialect(renderCalldock)],
+  keys: { sources: ["authorization", "x-api-key"], kinds: ["secret"] },
+  render: renderCalldock,
   methodNotAllowed: (allowed) =>
     refuseMethod(() => new ApiError("method_not_allowed", `This endpoint only accepts ${allowed.join(" and ")} requests`, { headers: { Allow: allowed.join(", ") } })),
-};
+});

@@ -7,7 +7,7 @@ import { verifiedTwilioRequest } from "../../telephony/twilio-request.ts";
 import type { SignedParams } from "../../../schemas/twilio.ts";
 import { Problem } from "../../../schemas/problem.ts";
 import type { RouteKind } from "../route.ts";
-import { checkText } from "../steps.ts";
+import { checkText, refusals } from "../steps.ts";
 
 /**
  * Twilio's callbacks: no key, but nothing in a request is believed until X-Twilio-Signature
@@ -20,13 +20,13 @@ export const twilio: RouteKind = {
   errors: {
     400: "No X-Twilio-Signature, or fields Twilio would not send",
     403: "X-Twilio-Signature does not match",
-    413: "The body is larger than 64 KB",
+    413: refusals[413],
     415: "The body is neither a form nor JSON",
     503: "The database cannot be reached, or Twilio is not configured; Retry-After says when to retry",
   },
   security: [],
   keys: null,
-  pipeline: () => [limitBody(), checkText(), verifySignature()],
+  pipeline: () => [limitBody(), verifySignature(), checkText()],
   pathMiddleware: () => [],
 };
 
