@@ -67,7 +67,6 @@ export type IntakeInput = {
 };
 
 export type IntakeResult = {
-  ok: boolean; // false: the domain or agent is not the caller's; nothing was written
   domainFound: boolean;
   agentFound: boolean;
   lead: Record<string, unknown> | null;
@@ -184,7 +183,6 @@ FROM checked`;
   ]);
   const row = onlyRow(rows, "writeIntake");
   return {
-    ok: row.domain_found && row.agent_found,
     domainFound: row.domain_found,
     agentFound: row.agent_found,
     lead: row.lead,

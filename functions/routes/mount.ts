@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
+import { registerHeaders, withHeaders } from "./headers.ts";
 import type { Route, RouteKind } from "./route.ts";
 
 /**
@@ -9,6 +10,7 @@ import type { Route, RouteKind } from "./route.ts";
  * once per path, and a kind that answers unknown methods itself gets the last word on its paths.
  */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
+  registerHeaders(app);
   const paths = new Map<string, { kind: RouteKind; config: RouteConfig; methods: string[] }>();
   for (const route of routes) {
     for (const path of [route.config.path, ...(route.options.aliases ?? [])]) {
@@ -28,7 +30,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
       ...route.config,
       request: withIdempotencyKey(route),
       security: kind.security,
-      responses: { ...refusals(route), ...route.config.responses },
+      responses: withHeaders(route, { ...refusals(route), ...route.config.responses }),
     };
     const middleware = kind.pipeline(route.config, options);
     // A handler that reads the request itself is documented with its request, but mounted
@@ -78,7 +80,8 @@ const IdempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/)
   .optional()
-  .describe("Makes the POST safe to retry: the first answer is stored for 24 hours and replayed for the same request (README, Idempotency-Key)");
+  .describe("Makes the POST safe to retry: the first answer is stored for 24 hours and replayed for the same request (README, Idempotency-Key)")
+  .meta({ id: "IdempotencyKey" });
 
 /** Every keyed POST takes an Idempotency-Key (its kind's pipeline honours it): the document says so. */
 function withIdempotencyKey({ kind, config }: Route): RouteConfig["request"] {

@@ -39,5 +39,17 @@ describe("openapi.json", () => {
     expect(Object.keys(document.components.schemas).length).toBeGreaterThan(20);
     // Each named schema is defined once and referenced elsewhere.
     for (const name of Object.keys(document.components.schemas)) expect(text).toContain(`"#/components/schemas/${name}"`);
+    // And no schema of any size is written out twice where the operations use it.
+    const inline = new Map<string, number>();
+    const walk = (value: unknown, key: string) => {
+      if (!value || typeof value !== "object") return;
+      if (key === "schema" && !("$ref" in value)) {
+        const json = JSON.stringify(value);
+        if (json.length >= 150) inline.set(json, (inline.get(json) ?? 0) + 1);
+      }
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    };
+    walk({ paths: document.paths, webhooks: (document as { webhooks?: unknown }).webhooks }, "");
+    expect([...inline].filter(([, n]) => n > 1).map(([json]) => json.slice(0, 120))).toEqual([]);
   });
 });
