@@ -5,7 +5,7 @@ import { type KeySource, requireKey } from "../lib/auth.ts";
 import { checkValue, isJsonType, limitBody, readJson } from "../lib/body.ts";
 import { browserCors } from "../lib/browser.ts";
 import { dialect } from "../lib/dialect.ts";
-import { ApiError, type ErrorRenderer } from "../lib/errors.ts";
+import type { ApiError, ErrorRenderer } from "../lib/errors.ts";
 import { idempotent } from "../lib/idempotency.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
 import type { KeyKind } from "../../schemas/scopes.ts";
@@ -40,34 +40,18 @@ export function checkText(): MiddlewareHandler<AppEnv> {
 /**
  * Reads a JSON body and checks it (type, syntax, depth, keys, characters) before the route's
  * schema sees it. Hono would read a body of another type as {}, which a schema of optional
- * fields takes for an empty request: anything but JSON is a 415. An empty body, with or
- * without a JSON type, is an empty request where the route's body is optional.
+ * fields takes for an empty request: anything but JSON is a 415 (readJson). An empty body is
+ * an empty request where the route's body is optional, with or without a JSON type; a route
+ * that declares no body still takes a JSON one (some clients send `{}` with every POST).
  */
-export function jsonOnly(required: boolean): MiddlewareHandler<AppEnv> {
+export function jsonOnly(body: "required" | "optional" | "none"): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const type = c.req.header("content-type");
     const empty = (await c.req.text()).length === 0;
-    if (empty && !required && (type === undefined || isJsonType(type))) {
-      // What the schema validator after this step reads: an empty body is {} (Hono's cache).
-      c.req.bodyCache.json = Promise.resolve({});
-    } else {
-      if (!isJsonType(type)) throw new ApiError("unsupported_media_type", "Content-Type must be application/json", { facts: { reason: "content_type" } });
-      await readJson(c);
-    }
-    await next();
-  };
-}
-
-/**
- * For a route that declares no body: a body is still counted against the limit, and must be
- * JSON (some clients send `{}` with every POST), checked as any other; anything else is a 415.
- */
-export function noBody(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const type = c.req.header("content-type");
-    if ((await c.req.text()).length > 0) {
-      if (!isJsonType(type)) throw new ApiError("unsupported_media_type", "This endpoint takes no body, or a JSON one", { facts: { reason: "content_type" } });
-      await readJson(c);
+    if (!(empty && body === "none")) {
+      const absent = empty && body === "optional" && (type === undefined || isJsonType(type));
+      // The schema validator after this step reads Hono's cache: the body is parsed once.
+      c.req.bodyCache.json = Promise.resolve(absent ? {} : await readJson(c));
     }
     await next();
   };
@@ -102,7 +86,7 @@ export function keyedPipeline(route: RouteConfig, options: RouteOptions, steps: 
   const body = route.request?.body;
   const own = steps.ownParams;
   // A route that reads its own parameters checks their text and type as it reads them.
-  const bodyCheck = own || route.method === "get" ? [] : body ? [jsonOnly(body.required === true)] : [noBody()];
+  const bodyCheck = own || route.method === "get" ? [] : [jsonOnly(!body ? "none" : body.required ? "required" : "optional")];
   return [
     ...(route.method === "get" ? [] : [limitBody()]),
     ...(body && own ? [own.readBody] : []),
