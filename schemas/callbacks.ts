@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { toE164 } from "./phone.ts";
 import { Mode } from "./account.ts";
-import { instantOf, InternationalPhone, OffsetTime, page, pageCursor, pageLimit, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
+import { instantOf, InternationalPhone, OffsetTime, idCursor, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
 import { ConsentInput, Hold } from "./compliance.ts";
 
 // Callbacks on the native API (seed 004, LimeCall's POST /v1/callbacks). Where the seed is
@@ -133,8 +133,7 @@ export const CallbackList = z.object(page(Callback)).meta({ id: "CallbackList" }
 
 export const CallbackListQuery = z
   .strictObject({
-    limit: pageLimit,
-    cursor: pageCursor("callback"),
+    ...pageQuery(idCursor("callback")),
     status: CallbackStatus.optional(),
     lead_id: z.string().max(100).optional(),
     phone: PhoneFilter.optional(),

@@ -96,24 +96,16 @@ export const pageLimit = z.coerce.number().int().min(1).max(100).default(25).des
 
 const cursorMessage = "is not a cursor from this list";
 
-/** A list's cursor, parsed to the id of the last item of the previous page. */
-export const pageCursor = (kind: IdKind) =>
-  z
-    .string()
-    .max(200)
-    .transform(convertedBy((v) => decodeCursor(kind, v), cursorMessage))
-    .optional()
-    .describe("next_cursor of the previous page");
+/** A decoder of the ids in a list's cursors. */
+export const idCursor = (kind: IdKind) => (cursor: string) => decodeCursor(kind, cursor);
 
-/** limit and cursor, the cursor left as sent (for lists that decode it themselves). */
-export const pageQuery = (kind: IdKind) => ({
+/**
+ * limit, and a cursor parsed to where the previous page ended (by `decode`: an id, or the DNC
+ * list's phone); a cursor that is not one of the list's is a 422 like any bad parameter.
+ */
+export const pageQuery = (decode: (cursor: string) => string | null) => ({
   limit: pageLimit,
-  cursor: z
-    .string()
-    .max(200)
-    .refine((v) => decodeCursor(kind, v) !== null, cursorMessage)
-    .optional()
-    .describe("next_cursor of the previous page"),
+  cursor: z.string().max(200).transform(convertedBy(decode, cursorMessage)).optional().describe("next_cursor of the previous page"),
 });
 
 export const page = <T extends z.ZodType>(item: T) => ({
@@ -122,12 +114,10 @@ export const page = <T extends z.ZodType>(item: T) => ({
   next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page"),
 });
 
-/** A page from `limit + 1` rows: the extra row only says that there is more. */
-export function pageOf<T extends { id: string }>(rows: T[], limit: number) {
-  return pageBy(rows, limit, (row) => row.id);
-}
-
-/** pageOf for items that a list pages by another field (the DNC list, by phone). */
+/**
+ * A page from `limit + 1` items: the extra one only says that there is more. The cursor is
+ * made from the page's last item by cursorOf (its id, or the DNC list's phone).
+ */
 export function pageBy<T>(items: T[], limit: number, cursorOf: (item: T) => string): { data: T[]; has_more: boolean; next_cursor: string | null } {
   const data = items.slice(0, limit);
   if (items.length <= limit) return { data, has_more: false, next_cursor: null };

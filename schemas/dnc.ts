@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isKnownCountry, toE164 } from "./phone.ts";
-import { convertedBy, page, pageBy, pageLimit, PhoneFilter, Time } from "./common.ts";
+import { page, pageQuery, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per
 // workspace, mode and E.164 phone. Where nothing outside decides, the choice is written on the
@@ -85,13 +85,7 @@ export function decodeDncCursor(cursor: string): string | null {
 
 export const DncListQuery = z
   .strictObject({
-    limit: pageLimit,
-    cursor: z
-      .string()
-      .max(200)
-      .transform(convertedBy(decodeDncCursor, "is not a cursor from this list"))
-      .optional()
-      .describe("next_cursor of the previous page"),
+    ...pageQuery(decodeDncCursor),
     phone: PhoneFilter.optional().describe("International format (encode the + as %2B); matched as E.164"),
   })
   .meta({ id: "DncListQuery" });
@@ -99,8 +93,3 @@ export const DncListQuery = z
 export const DncList = z.object(page(DncEntry)).meta({ id: "DncList" });
 
 export type DncList = z.infer<typeof DncList>;
-
-/** A page from `limit + 1` entries: the extra entry only says that there is more. */
-export function dncPageOf(entries: DncEntry[], limit: number) {
-  return pageBy(entries, limit, (entry) => entry.phone);
-}

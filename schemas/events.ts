@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventPayloads } from "./event-payloads.ts";
-import { page, pageQuery } from "./common.ts";
+import { idCursor, page, pageQuery } from "./common.ts";
 
 // The event catalogue. Every event goes out in one envelope, which keeps seed 000's `event` and
 // `data` keys; each type's `data` has its own versioned schema (see `eventPayloads`).
@@ -42,7 +42,7 @@ export const EventList = z.object(page(EventEnvelope)).meta({ id: "EventList" })
 
 export const EventListQuery = z.strictObject({
   type: EventType.optional().describe("Only events of this type"),
-  ...pageQuery("event"),
+  ...pageQuery(idCursor("event")),
 });
 
 export const ReplayRequest = z

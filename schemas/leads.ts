@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
-import { InternationalPhone, PhoneFilter, Time, TimeZone, page, pageCursor, pageLimit } from "./common.ts";
+import { InternationalPhone, PhoneFilter, Time, TimeZone, idCursor, page, pageQuery } from "./common.ts";
 
 // Leads on the native API.
 
@@ -30,8 +30,7 @@ export const LeadList = z.object(page(Lead)).meta({ id: "LeadList" });
 
 export const LeadListQuery = z
   .strictObject({
-    limit: pageLimit,
-    cursor: pageCursor("lead"),
+    ...pageQuery(idCursor("lead")),
     phone: PhoneFilter.optional(),
     email: z.email().max(320).optional().describe("Matched case-insensitively"),
     domain_id: z.string().max(100).optional(),

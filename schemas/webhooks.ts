@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
 import { EventType, eventTypes } from "./events.ts";
-import { page, pageQuery } from "./common.ts";
+import { idCursor, page, pageQuery } from "./common.ts";
 
 // Webhook endpoints and their deliveries: the public contract.
 
@@ -75,7 +75,7 @@ export const RotatedSecret = z
   })
   .meta({ id: "RotatedWebhookSecret" });
 
-export const EndpointListQuery = z.strictObject(pageQuery("webhookEndpoint"));
+export const EndpointListQuery = z.strictObject(pageQuery(idCursor("webhookEndpoint")));
 
 export const DeliveryStatus = z.enum(["pending", "succeeded", "failed"]);
 
@@ -110,5 +110,5 @@ export const DeliveryListQuery = z.strictObject({
   endpoint_id: z.string().max(100).optional().describe("Only deliveries to this endpoint"),
   event_id: z.string().max(100).optional().describe("Only deliveries of this event"),
   status: DeliveryStatus.optional(),
-  ...pageQuery("webhookDelivery"),
+  ...pageQuery(idCursor("webhookDelivery")),
 });

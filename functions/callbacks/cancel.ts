@@ -3,14 +3,13 @@ import { hangUp } from "../calls/hang-up.ts";
 import { ApiError } from "../lib/errors.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { native } from "../routes/kinds/native.ts";
+import { callbacks } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { Callback, cancelableStatuses } from "../../schemas/callbacks.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { isId, newId } from "../../schemas/ids.ts";
 
 export const cancelCallback = defineRoute(native, {
-  method: "post",
-  path: "/v1/callbacks/{id}/cancel",
+  ...callbacks.one("post", { action: "cancel" }),
   summary: "Cancel a callback",
   description:
     "Cancels a callback before it ends: waiting (scheduled, retry_scheduled) or in a call (dialing, connected). " +
@@ -19,19 +18,16 @@ export const cancelCallback = defineRoute(native, {
     "canceled), committed together. A call in progress is hung up. A callback that has already ended " +
     "(completed, exhausted, canceled, blocked) is a 409. No body is read. Secret keys with callbacks:write. " +
     "Idempotency-Key is honoured.",
-  tags: ["callbacks"],
-  request: { params: IdParam },
   responses: { 200: jsonResponse("The canceled callback", Callback) },
-  scope: "callbacks:write",
   errors: { 409: "The callback has ended; or a request with this Idempotency-Key is still being processed" },
 }, async (c) => {
   const { mode } = c.var.caller;
   const { id } = c.req.valid("param");
-  if (!isId("callback", id)) throw new ApiError("not_found", `No callback ${id}`);
+  if (!isId("callback", id)) throw callbacks.notFound(id);
   const eventId = newId("event");
   const result = await cancelStoredCallback(c.var.db, c.var.owner, id, eventId, cancelableStatuses);
   const { status } = result;
-  if (status === null) throw new ApiError("not_found", `No callback ${id}`);
+  if (status === null) throw callbacks.notFound(id);
   if (!result.callback) {
     const now = cancelableStatuses.some((s) => s === status) ? "changed state meanwhile" : `is ${status}`;
     throw new ApiError("conflict", `Callback ${id} ${now} and cannot be canceled`, { facts: { status } });

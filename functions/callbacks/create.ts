@@ -1,15 +1,13 @@
 import { acceptIntake } from "../intake/accept.ts";
 import { ApiError } from "../lib/errors.ts";
 import { native } from "../routes/kinds/native.ts";
+import { callbacks } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { Callback, CreateCallback } from "../../schemas/callbacks.ts";
 import { canonicalTimeZone } from "../../schemas/common.ts";
 
-const path = "/v1/callbacks";
-
 export const createCallback = defineRoute(native, {
-  method: "post",
-  path,
+  ...callbacks.all("post", jsonBody(CreateCallback)),
   summary: "Schedule a callback",
   description:
     "Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, " +
@@ -17,13 +15,10 @@ export const createCallback = defineRoute(native, {
     "and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers " +
     "200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. " +
     "Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.",
-  tags: ["callbacks"],
-  request: { body: jsonBody(CreateCallback) },
   responses: {
     201: jsonResponse("Scheduled", Callback),
     200: jsonResponse("An identical request scheduled this callback in the last 10 minutes", Callback),
   },
-  scope: "callbacks:write",
   // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
   rateLimit: "deferred",
   errors: {
@@ -68,7 +63,7 @@ export const createCallback = defineRoute(native, {
   });
   if (accepted.callback) {
     const created = Callback.parse(accepted.callback);
-    c.header("Location", `${path}/${created.id}`);
+    c.header("Location", `${callbacks.path}/${created.id}`);
     return c.json(created, 201);
   }
 
@@ -76,7 +71,7 @@ export const createCallback = defineRoute(native, {
   const existing = accepted.earlierCallback;
   if (!existing) throw new Error("callbacks: no callback was scheduled and no earlier one was found");
   const callback = Callback.parse(existing);
-  c.header("Location", `${path}/${callback.id}`);
+  c.header("Location", `${callbacks.path}/${callback.id}`);
   c.header("Ringback-Duplicate", "true");
   return c.json(callback, 200);
 });

@@ -3,29 +3,23 @@ import { localTimes, schedule } from "../compliance/decide.ts";
 import { factsOf } from "../compliance/facts.ts";
 import { isoSeconds } from "../lib/zoned-time.ts";
 import { native } from "../routes/kinds/native.ts";
-import { found } from "../routes/resources.ts";
+import { callbacks } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { cancelableStatuses } from "../../schemas/callbacks.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { Eligibility } from "../../schemas/compliance.ts";
-import { isId } from "../../schemas/ids.ts";
 
 export const callbackEligibility = defineRoute(native, {
-  method: "get",
-  path: "/v1/callbacks/{id}/eligibility",
+  ...callbacks.one("get", { action: "eligibility" }),
   summary: "When a callback may next ring, and why",
   description:
     "Secret keys with callbacks:read. Decides, as the dialler would now and without changing anything, whether the " +
     "callback may ring: the do-not-call list and opt-out, the rulebook's calling windows in every zone the lead may be " +
     "in (from the number, the zone given for the lead, else the domain's), business hours, and caps on calls. " +
     "next_eligible_at is the first lawful moment from now (or from scheduled_at, if later); hold says what holds it.",
-  tags: ["callbacks"],
-  request: { params: IdParam },
   responses: { 200: jsonResponse("The decision", Eligibility) },
-  scope: "callbacks:read",
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const cb = found(isId("callback", id) ? await loadOwnContext(c.var.db, c.var.owner, id) : null, `No callback ${id}`);
+  const cb = await callbacks.find(c.var.db, c.var.owner, id, loadOwnContext);
   const now = new Date();
   // Not before scheduled_at, nor before a retry's own wait (next_attempt_at, when nothing holds it).
   const notBefore = cb.status === "retry_scheduled" && cb.hold === null && cb.next_attempt_at !== null ? cb.next_attempt_at : cb.scheduled_at;

@@ -5,24 +5,18 @@ import { ApiError } from "../lib/errors.ts";
 import { loggable } from "../lib/log-error.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
 import { native } from "../routes/kinds/native.ts";
-import { found } from "../routes/resources.ts";
+import { events, webhookEndpoints } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
 
 export const replayEvent = defineRoute(native, {
-  method: "post",
-  path: "/v1/events/{id}/replay",
+  ...events.one("post", { action: "replay", body: jsonBody(ReplayRequest, { required: false }) }),
   summary: "Replay an event",
   description:
     "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
     "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
     "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
-  tags: ["events"],
-  // Optional: a POST with no body and no Content-Type replays to all; any other body must be JSON.
-  request: { params: IdParam, body: jsonBody(ReplayRequest, { required: false }) },
   responses: { 202: jsonResponse("Queued", ReplayResult) },
-  scope: "webhooks:write",
   errors: {
     404: "No such event, or endpoint, in this workspace and mode",
     409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
@@ -30,10 +24,10 @@ export const replayEvent = defineRoute(native, {
 }, async (c) => {
   const { id } = c.req.valid("param");
   const { endpoint_id: endpointId } = c.req.valid("json");
-  const event = found(await findEvent(c.var.db, c.var.owner, id), `No event ${id}`);
+  const event = await events.find(c.var.db, c.var.owner, id, findEvent);
   let targets: ReplayTarget[];
   if (endpointId) {
-    const endpoint = found(await findEndpoint(c.var.db, c.var.owner, endpointId), `No webhook endpoint ${endpointId}`);
+    const endpoint = await webhookEndpoints.find(c.var.db, c.var.owner, endpointId, findEndpoint);
     if (!endpoint.enabled) throw new ApiError("conflict", `Webhook endpoint ${endpointId} is disabled; enable it first`);
     targets = [{ endpointId }];
   } else {

@@ -2,15 +2,12 @@ import { complianceOf } from "../../db/queries/compliance.ts";
 import { verifyChain } from "../compliance/chain.ts";
 import { isoSeconds } from "../lib/zoned-time.ts";
 import { native } from "../routes/kinds/native.ts";
-import { found } from "../routes/resources.ts";
+import { leads } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { ComplianceExport, DialDecision } from "../../schemas/compliance.ts";
-import { isId } from "../../schemas/ids.ts";
 
 export const leadCompliance = defineRoute(native, {
-  method: "get",
-  path: "/v1/leads/{id}/compliance",
+  ...leads.one("get", { action: "compliance" }),
   summary: "Export a lead's compliance record",
   description:
     "Secret keys with leads:read. Everything that shows a lead was called lawfully: its consent records (verbatim text, " +
@@ -18,13 +15,10 @@ export const leadCompliance = defineRoute(native, {
     "(dialled, held, blocked) with the lead's local time, the zones and where they came from, the rule and rulebook " +
     "version, the do-not-call check, the calls in the last 24 hours and the consent relied on. The decisions are a hash " +
     "chain: chain.valid is false, with broken_at and problem, if any record was changed, removed or reordered.",
-  tags: ["leads"],
-  request: { params: IdParam },
   responses: { 200: jsonResponse("The lead's compliance record", ComplianceExport) },
-  scope: "leads:read",
 }, async (c) => {
   const { id } = c.req.valid("param");
-  const lead = found(isId("lead", id) ? await complianceOf(c.var.db, c.var.owner, id) : null, `No lead ${id}`);
+  const lead = await leads.find(c.var.db, c.var.owner, id, complianceOf);
   return c.json(
     ComplianceExport.parse({
       lead_id: lead.id,

@@ -1,15 +1,14 @@
 import { updateLead as updateStoredLead } from "../../db/queries/leads.ts";
-import { ApiError } from "../lib/errors.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
 import { native } from "../routes/kinds/native.ts";
+import { leads } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
-import { canonicalTimeZone, IdParam } from "../../schemas/common.ts";
+import { canonicalTimeZone } from "../../schemas/common.ts";
 import { isId, newId } from "../../schemas/ids.ts";
 import { Lead, UpdateLead } from "../../schemas/leads.ts";
 
 export const updateLead = defineRoute(native, {
-  method: "patch",
-  path: "/v1/leads/{id}",
+  ...leads.one("patch", { body: jsonBody(UpdateLead) }),
   summary: "Update a lead",
   description:
     "Changes the fields given and leaves the rest; null clears a field. custom_fields is merged one level deep " +
@@ -17,14 +16,11 @@ export const updateLead = defineRoute(native, {
     "successful PATCH writes a lead.updated event whose data is the lead as this response shows it, committed " +
     "with the change. Opting out does not cancel callbacks already scheduled; cancel them with " +
     "POST /v1/callbacks/{id}/cancel. Secret keys with leads:write.",
-  tags: ["leads"],
-  request: { params: IdParam, body: jsonBody(UpdateLead) },
   responses: { 200: jsonResponse("The updated lead", Lead) },
-  scope: "leads:write",
 }, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
-  if (!isId("lead", id)) throw new ApiError("not_found", `No lead ${id}`);
+  if (!isId("lead", id)) throw leads.notFound(id);
   const eventId = newId("event");
   const lead = await updateStoredLead(
     c.var.db,
@@ -41,7 +37,7 @@ export const updateLead = defineRoute(native, {
     },
     eventId,
   );
-  if (!lead) throw new ApiError("not_found", `No lead ${id}`);
+  if (!lead) throw leads.notFound(id);
   publishAfterCommit(c.env, c.executionCtx, [{ id: eventId }]);
   return c.json(Lead.parse(lead), 200);
 });

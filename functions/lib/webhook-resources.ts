@@ -6,7 +6,6 @@ import type { Delivery, Endpoint, Subscription } from "../../schemas/webhooks.ts
 import type { Env } from "../env.ts";
 import { ApiError } from "./errors.ts";
 import { checkWebhookUrl } from "./ssrf.ts";
-import { pageOf } from "../../schemas/common.ts";
 
 // Rows to API objects for webhook endpoints and deliveries, and the checks their handlers share.
 
@@ -56,10 +55,4 @@ export function assertDeliverableUrl(env: Env, url: string): void {
       issues: [{ path: "url", message: `is not allowed: it ${verdict.reason}` }],
     });
   }
-}
-
-/** One page of a newest-first list fetched with limit + 1 rows, its items as the API shows them. */
-export function page<Row extends { id: string }, Item>(rows: Row[], limit: number, toItem: (row: Row) => Item) {
-  const { data, ...rest } = pageOf(rows, limit);
-  return { data: data.map(toItem), ...rest };
 }

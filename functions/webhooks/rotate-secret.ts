@@ -3,26 +3,20 @@ import { ApiError } from "../lib/errors.ts";
 import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
 import { native } from "../routes/kinds/native.ts";
-import { found } from "../routes/resources.ts";
+import { webhookEndpoints } from "../routes/resources.ts";
 import { defineRoute, jsonResponse } from "../routes/route.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
 export const rotateWebhookSecret = defineRoute(native, {
-  method: "post",
-  path: "/v1/webhook_endpoints/{id}/rotate_secret",
+  ...webhookEndpoints.one("post", { action: "rotate_secret" }),
   summary: "Rotate a webhook endpoint's secret",
   description:
     "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
     "then carries two signatures, separated by a space, so a receiver still on the old secret keeps verifying. " +
     "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
     "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
-  tags: ["webhooks"],
-  request: { params: IdParam },
   responses: { 200: jsonResponse("The new secret", RotatedSecret) },
-  scope: "webhooks:write",
   errors: {
-    404: "No such endpoint in this workspace and mode",
     409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed",
   },
 }, async (c) => {
@@ -31,7 +25,7 @@ export const rotateWebhookSecret = defineRoute(native, {
   // The current secret moves to previous_secret, whose seal is bound to that column: it is
   // opened and sealed again, and written only if no other rotation came in between.
   for (let attempt = 1; ; attempt++) {
-    const endpoint = found(await findEndpoint(c.var.db, c.var.owner, id), `No webhook endpoint ${id}`);
+    const endpoint = await webhookEndpoints.find(c.var.db, c.var.owner, id, findEndpoint);
     const previous = await openCurrent(keyring, endpoint.secret, id);
     const secret = newWebhookSecret();
     const row = await rotateSecret(c.var.db, c.var.owner, id, {

@@ -1,21 +1,16 @@
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
 import { native } from "../routes/kinds/native.ts";
-import { found } from "../routes/resources.ts";
+import { webhookEndpoints } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
-import { IdParam } from "../../schemas/common.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
 export const updateWebhookEndpoint = defineRoute(native, {
-  method: "patch",
-  path: "/v1/webhook_endpoints/{id}",
+  ...webhookEndpoints.one("patch", { body: jsonBody(UpdateEndpoint) }),
   summary: "Update a webhook endpoint",
   description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
-  tags: ["webhooks"],
-  request: { params: IdParam, body: jsonBody(UpdateEndpoint) },
   responses: { 200: jsonResponse("The endpoint", Endpoint) },
-  scope: "webhooks:write",
-  errors: { 404: "No such endpoint in this workspace and mode", 422: "Every invalid field, including a refused URL" },
+  errors: { 422: "Every invalid field, including a refused URL" },
 }, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
@@ -26,5 +21,6 @@ export const updateWebhookEndpoint = defineRoute(native, {
     ...(body.description !== undefined && { description: body.description }),
     ...(body.enabled !== undefined && { enabled: body.enabled }),
   });
-  return c.json(Endpoint.parse(endpointJson(found(row, `No webhook endpoint ${id}`))), 200);
+  if (!row) throw webhookEndpoints.notFound(id);
+  return c.json(Endpoint.parse(endpointJson(row)), 200);
 });
