@@ -1,12 +1,10 @@
-import { boolean, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, index, integer, text, timestamp } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
-export const agents = pgTable(
+export const agents = ownedTable(
   "agents",
   {
-    id: text("id").primaryKey(), // agt_…
-    ...owned(),
     name: text("name").notNull(),
     phone: text("phone").notNull(), // E.164
     department: text("department"),

@@ -1,16 +1,14 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, pgEnum, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { at, createdAt, optionalRef } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 export const keyKind = pgEnum("key_kind", ["secret", "publishable"]);
 
-export const apiKeys = pgTable(
+export const apiKeys = ownedTable(
   "api_keys",
   {
-    id: text("id").primaryKey(), // key_…
-    ...owned(),
     kind: keyKind("kind").notNull(),
     name: text("name"),
     // sha256 of the whole key, hex. The key itself is shown once and never stored.

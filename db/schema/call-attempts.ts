@@ -1,8 +1,8 @@
-import { index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { callbacks } from "./callbacks.ts";
 import { at, createdAt, optionalRef, parentRef, updatedAt } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // Twilio's call statuses, used for the sandbox provider too.
 export const attemptStatus = pgEnum("attempt_status", [
@@ -18,11 +18,9 @@ export const attemptStatus = pgEnum("attempt_status", [
 
 export const telephonyProvider = pgEnum("telephony_provider", ["twilio", "sandbox"]);
 
-export const callAttempts = pgTable(
+export const callAttempts = ownedTable(
   "call_attempts",
   {
-    id: text("id").primaryKey(), // att_…
-    ...owned(),
     callbackId: parentRef("callback_id", () => callbacks.id),
     agentId: optionalRef("agent_id", () => agents.id),
     attemptNumber: integer("attempt_number").notNull(),

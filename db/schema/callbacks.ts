@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, pgEnum, pgTable, text } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, pgEnum, text } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { at, createdAt, optionalRef, parentRef, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { leads } from "./leads.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 export const callbackStatus = pgEnum("callback_status", [
   "scheduled",
@@ -24,11 +24,9 @@ export type AgentOverride = { name: string | null; phone: string };
 /** Why a callback waits past the time it was asked for (functions/compliance/decide.ts). */
 export type CallbackHold = { until: string | null; reason: string; rule: string; citation: string | null; zone: string; zone_source: string };
 
-export const callbacks = pgTable(
+export const callbacks = ownedTable(
   "callbacks",
   {
-    id: text("id").primaryKey(), // cb_…
-    ...owned(),
     leadId: parentRef("lead_id", () => leads.id),
     domainId: optionalRef("domain_id", () => domains.id),
     agentId: optionalRef("agent_id", () => agents.id),

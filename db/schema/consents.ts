@@ -1,16 +1,14 @@
-import { boolean, index, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, index, text } from "drizzle-orm/pg-core";
 import { createdAt, parentRef } from "./columns.ts";
 import { leads } from "./leads.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // What a lead agreed to, as the form showed it: the text verbatim with its sha256, its version,
 // whether the box was ticked, the page; and what Ringback saw when it arrived (time, IP address,
 // user agent). Rows are only ever added.
-export const consents = pgTable(
+export const consents = ownedTable(
   "consents",
   {
-    id: text("id").primaryKey(), // cns_…
-    ...owned(),
     leadId: parentRef("lead_id", () => leads.id),
     source: text("source").notNull(), // form_response, add_call_api, api
     sourceId: text("source_id"), // the form response or callback it came with

@@ -1,19 +1,17 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { check, index, integer, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { callbacks } from "./callbacks.ts";
 import { createdAt, optionalRef, parentRef } from "./columns.ts";
 import { leads } from "./leads.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // Every decision the dialler makes about a callback (dialled, held, blocked), append-only and
 // chained per lead: `record` is the decision as JSON text, and `hash` is the sha256 of the
 // previous record's hash, a newline, and this record, so editing any record breaks the chain
 // from there on (GET /v1/leads/{id}/compliance verifies it).
-export const dialDecisions = pgTable(
+export const dialDecisions = ownedTable(
   "dial_decisions",
   {
-    id: text("id").primaryKey(), // dd_…
-    ...owned(),
     leadId: parentRef("lead_id", () => leads.id),
     callbackId: optionalRef("callback_id", () => callbacks.id),
     seq: integer("seq").notNull(), // 1, 2, … per lead

@@ -1,16 +1,14 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, text } from "drizzle-orm/pg-core";
 import { at, createdAt } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // The outbox: each row commits with the change it describes, then goes to the webhooks queue. An
 // event is done only when it has been fanned out into its delivery rows (fanned_out_at); until
 // then the sweeper sends it again, however often the queue loses or dead-letters it.
-export const events = pgTable(
+export const events = ownedTable(
   "events",
   {
-    id: text("id").primaryKey(), // evt_…
-    ...owned(),
     type: text("type").notNull(), // e.g. "form_response.created"
     data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),

@@ -1,14 +1,12 @@
-import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, jsonb, text } from "drizzle-orm/pg-core";
 import { createdAt, parentRef } from "./columns.ts";
 import { domains } from "./domains.ts";
 import { leads } from "./leads.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
-export const formResponses = pgTable(
+export const formResponses = ownedTable(
   "form_responses",
   {
-    id: text("id").primaryKey(), // fr_…
-    ...owned(),
     domainId: parentRef("domain_id", () => domains.id),
     leadId: parentRef("lead_id", () => leads.id),
     formType: text("form_type"),

@@ -1,14 +1,12 @@
-import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { at, createdAt, optionalRef, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // One lead per workspace, mode and E.164 phone: later submissions update it.
-export const leads = pgTable(
+export const leads = ownedTable(
   "leads",
   {
-    id: text("id").primaryKey(), // lead_…
-    ...owned(),
     phone: text("phone").notNull(), // E.164
     phoneRaw: text("phone_raw").notNull(), // as submitted
     phone2: text("phone_2"), // E.164, Brightcall's lc_number_2

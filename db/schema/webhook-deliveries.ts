@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgEnum, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { at, createdAt, parentRef, updatedAt } from "./columns.ts";
 import { events } from "./events.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 import { webhookEndpoints } from "./webhook-endpoints.ts";
 
 export const deliveryStatus = pgEnum("delivery_status", ["pending", "succeeded", "failed"]);
@@ -18,11 +18,9 @@ export type DeliveryAttempt = {
 
 // One row per (event, receiver): a webhook endpoint, or an agent's post-call URL. Its id is the
 // `webhook-id` header, so a duplicate queue message re-sends with the same id.
-export const webhookDeliveries = pgTable(
+export const webhookDeliveries = ownedTable(
   "webhook_deliveries",
   {
-    id: text("id").primaryKey(), // whd_…
-    ...owned(),
     eventId: parentRef("event_id", () => events.id),
     endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     agentId: text("agent_id").references(() => agents.id, { onDelete: "cascade" }),

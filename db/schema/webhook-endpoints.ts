@@ -1,13 +1,11 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, index, integer, text } from "drizzle-orm/pg-core";
 import { at, createdAt, updatedAt } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
-export const webhookEndpoints = pgTable(
+export const webhookEndpoints = ownedTable(
   "webhook_endpoints",
   {
-    id: text("id").primaryKey(), // we_…
-    ...owned(),
     url: text("url").notNull(),
     description: text("description"),
     events: text("events").array().notNull().default(sql`'{*}'::text[]`), // event types, or "*"
