@@ -16,14 +16,24 @@ import type { RouteKind, RouteOptions } from "./route.ts";
 // in its kind's error shape.
 
 /**
- * How the document words the refusals the shared steps give (body limit, Idempotency-Key in
- * flight, the database out of reach), for the kinds whose seed has no words of its own for them.
+ * How the document words the refusals the shared steps give, on every keyed kind unless its seed
+ * words one otherwise (mount.ts leaves out those a route cannot give, such as 415 without a body).
  */
 export const refusals = {
+  400: "A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key",
+  401: "Missing, unknown or revoked key",
+  403: "A publishable key, or a key without the route's scope",
   409: "A request with this Idempotency-Key is still being processed",
   413: "The body is larger than 64 KB",
+  415: "The body is not application/json",
+  422: "Every invalid field, each with its path; or an Idempotency-Key reused with another request",
+  429: "The workspace's hourly rate limit; Retry-After says when to retry",
   503: "The database cannot be reached; Retry-After says when to retry",
 } as const;
+
+// The document's security schemes for the headers a key may come in (a key in the query or
+// the body, as Brightcall's links send it, has no scheme of its own).
+const schemeOf: Partial<Record<KeySource, string>> = { authorization: "bearer", "x-api-key": "apiKeyHeader" };
 
 /**
  * Path parameters and query values get the checks every body gets (lib/body.ts): a NUL, half
@@ -99,8 +109,12 @@ export function keyedPipeline(route: RouteConfig, options: RouteOptions, steps: 
   ];
 }
 
-/** A keyed kind as its file declares it: what it documents, where its keys come from, its seed's dialect. */
-type KeyedKindSpec = Pick<RouteKind, "name" | "error" | "errors" | "security" | "methodNotAllowed"> &
+/**
+ * A keyed kind as its file declares it: what it documents (its `errors` are the seed's own words,
+ * over the shared refusals), where its keys come from (which also gives the document its security
+ * schemes), and its seed's dialect.
+ */
+type KeyedKindSpec = Pick<RouteKind, "name" | "error" | "errors" | "methodNotAllowed"> &
   KeyedSteps & {
     /** The seed's error renderer, for every method on the kind's paths; none for problem+json. */
     render?: ErrorRenderer;
@@ -111,9 +125,11 @@ type KeyedKindSpec = Pick<RouteKind, "name" | "error" | "errors" | "security" | 
   };
 
 /** A kind of keyed route: keyedPipeline with the kind's keys, and its dialect and CORS on its paths. */
-export function keyedKind({ keys, ownParams, render, cors, first = [], ...kind }: KeyedKindSpec): RouteKind {
+export function keyedKind({ keys, ownParams, render, cors, first = [], errors, ...kind }: KeyedKindSpec): RouteKind {
   return {
     ...kind,
+    errors: { ...refusals, ...errors },
+    security: keys.sources.flatMap((source) => (schemeOf[source] ? [{ [schemeOf[source]]: [] }] : [])),
     keys,
     pipeline: (route, options) => [...first, ...keyedPipeline(route, options, { keys, ownParams })],
     // The dialect first: whatever is refused after it, on any method, is answered in it.

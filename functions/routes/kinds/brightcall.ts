@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors.ts";
 import { readableBody } from "../../intake/add-call-params.ts";
 import { renderBrightcall } from "../../intake/brightcall-errors.ts";
 import { BrightcallError } from "../../../schemas/brightcall.ts";
-import { keyedKind, refuseMethod, refusals } from "../steps.ts";
+import { keyedKind, refuseMethod } from "../steps.ts";
 
 /**
  * Seed 003's add_call_api (Brightcall): links, form posts and Zapier webhooks, called from web
@@ -16,16 +16,12 @@ export const brightcall = keyedKind({
   name: "brightcall",
   error: { schema: BrightcallError, contentType: "application/json" },
   errors: {
-    ...refusals,
-    400: "Malformed body (not JSON, a control character)",
-    401: "Missing or invalid API key",
     403: "Publishable key from another origin, or no intake:write scope",
     405: "Method not allowed (Allow: GET, POST, OPTIONS)",
     415: "Body neither JSON nor a form",
     422: "Missing or invalid parameters, every one listed in error.fields",
     429: "Workspace rate limit or the phone's hourly callback limit",
   },
-  security: [{ bearer: [] }, { apiKeyHeader: [] }],
   // Plain links and form posts carry the key as api_key; a header key wins.
   keys: { sources: ["authorization", "x-api-key", "query", "body"], kinds: ["secret", "publishable"] },
   ownParams: { readBody: readableBody() },

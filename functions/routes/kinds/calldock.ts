@@ -25,7 +25,6 @@ export const calldock = keyedKind({
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE: the database cannot be reached; Retry-After says when to retry",
   },
-  security: [{ apiKeyHeader: [] }, { bearer: [] }],
   keys: { sources: ["authorization", "x-api-key"], kinds: ["secret"] },
   render: renderCalldock,
   methodNotAllowed: (allowed) =>

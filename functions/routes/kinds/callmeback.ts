@@ -1,6 +1,6 @@
 import { renderCallMeBack } from "../../intake/callmeback-errors.ts";
 import { CallMeBackError } from "../../../schemas/callmeback.ts";
-import { keyedKind, refusals } from "../steps.ts";
+import { keyedKind } from "../steps.ts";
 
 /**
  * Seed 000's intake (CallMeBack): secret or publishable keys (Authorization: Bearer), called
@@ -9,16 +9,7 @@ import { keyedKind, refusals } from "../steps.ts";
 export const callmeback = keyedKind({
   name: "callmeback",
   error: { schema: CallMeBackError, contentType: "application/json" },
-  errors: {
-    ...refusals,
-    400: "Malformed body: JSON that does not parse, a control character, a bad Idempotency-Key",
-    401: "Invalid API key",
-    403: "A publishable key from another origin, a key without intake:write, or a live key on the sandbox host",
-    415: "The body is not application/json",
-    422: "Validation failed, listing every bad field; or an Idempotency-Key reused with another request",
-    429: "Rate limit exceeded",
-  },
-  security: [{ bearer: [] }, { apiKeyHeader: [] }],
+  errors: { 403: "A publishable key from another origin, a key without intake:write, or a live key on the sandbox host" },
   keys: { sources: ["authorization", "x-api-key"], kinds: ["secret", "publishable"] },
   render: renderCallMeBack,
   cors: ["POST"],
