@@ -41,7 +41,11 @@ const options = (errors: RouteOptions["errors"]): RouteOptions => ({
   validation: "handler",
   rateLimit: "deferred",
   aliases: [path.slice(0, -1)],
-  errors: { 404: "Unknown widget_key (including another workspace's or mode's)", ...errors },
+  errors: {
+    404: "Unknown widget_key (including another workspace's or mode's)",
+    429: "The phone's hourly callback limit",
+    ...errors,
+  },
 });
 const canceled = "An identical call asked for in the last 10 minutes was canceled: none is scheduled until those minutes are over (Retry-After)";
 

@@ -59,11 +59,13 @@ function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
     // In-flight Idempotency-Keys exist on POSTs only; invalid input where there is input only.
     if (status === 409) return config.method === "post";
     if (status === 422) return config.request !== undefined;
+    if (status === 405) return kind.methodNotAllowed !== undefined;
     return true;
   };
   const content = { [kind.error.contentType]: { schema: kind.error.schema } };
   const statuses = new Set([...Object.keys(kind.errors), ...Object.keys(options.errors ?? {})].map(Number));
   if (kind.keys) statuses.add(404);
+  if (kind.methodNotAllowed) statuses.add(405);
   return Object.fromEntries(
     [...statuses].filter(applies).map((status) => {
       const common = kind.errors[status];
@@ -71,7 +73,7 @@ function refusals({ kind, config, options }: Route): RouteConfig["responses"] {
       // A route's own words come first; the kind's, where they say something else (an
       // Idempotency-Key's 409 or 422), are kept after them.
       const description = own && common && common !== own ? `${own}; or ${common.charAt(0).toLowerCase()}${common.slice(1)}` : (own ?? common);
-      return [status, { description: description ?? unknownAgent, content }];
+      return [status, { description: description ?? unsaid[status], content }];
     }),
   );
 }
@@ -92,7 +94,13 @@ function withIdempotencyKey({ kind, config }: Route): RouteConfig["request"] {
   return { ...config.request, headers: declared.extend({ "idempotency-key": IdempotencyKey }) };
 }
 
-const unknownAgent = "X-Agent-ID names no agent of this workspace and mode";
+// What a refusal every keyed route can give says where its kind has no words for it: any
+// keyed request may name an agent (X-Agent-ID) that is not there, and a kind that answers
+// unknown methods answers them on every path it serves.
+const unsaid: Record<number, string> = {
+  404: "X-Agent-ID names no agent of this workspace and mode",
+  405: "A method the path does not serve; Allow lists the ones it does",
+};
 
 /** /v1/leads/{id} → /v1/leads/:id */
 export function honoPath(path: string): string {

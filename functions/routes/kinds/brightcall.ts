@@ -17,10 +17,8 @@ export const brightcall = keyedKind({
   error: { schema: BrightcallError, contentType: "application/json" },
   errors: {
     403: "Publishable key from another origin, or no intake:write scope",
-    405: "Method not allowed (Allow: GET, POST, OPTIONS)",
     415: "Body neither JSON nor a form",
     422: "Missing or invalid parameters, every one listed in error.fields",
-    429: "Workspace rate limit or the phone's hourly callback limit",
   },
   // Plain links and form posts carry the key as api_key; a header key wins.
   keys: { sources: ["authorization", "x-api-key", "query", "body"], kinds: ["secret", "publishable"] },

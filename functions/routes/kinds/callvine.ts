@@ -15,7 +15,6 @@ export const callvine = keyedKind({
   // Fields are checked as the seed does: the first that fails is a 400, so a 422 is only a reused key.
   errors: {
     400: "Invalid request data: the first failing check, as the seed shows it",
-    405: "Method not allowed (Allow: POST, OPTIONS)",
     422: "An Idempotency-Key reused with another request",
     500: "Database error",
   },
