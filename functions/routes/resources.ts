@@ -15,6 +15,7 @@ import { defineRoute, jsonResponse, type Route } from "./route.ts";
 
 type Method = "get" | "post" | "patch" | "delete";
 type Doc = { summary: string; description?: string; errors?: Record<number, string> };
+type View<Row> = (row: Row) => unknown;
 type Body = { required: boolean; content: object };
 type Lookup<Row> = (db: Db, owner: Owner, id: string) => Promise<Row | null | undefined>;
 
@@ -50,18 +51,21 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
 
     notFound,
 
-    /** GET {path}/{id}: the row as `schema` shows it (toJson turns a stored row into that). */
-    get<Row>(doc: Doc & { returns: string; schema: z.ZodType }, lookup: Lookup<Row>, toJson: (row: Row) => unknown = (row) => row): Route {
-      const { returns, schema, ...text } = doc;
+    /**
+     * GET {path}/{id}, or a view of the row at {path}/{id}/{action}: what `lookup` finds, as
+     * `schema` shows it (toJson turns the row into that, and may wait on more to do it).
+     */
+    get<Row>(doc: Doc & { action?: string; returns: string; schema: z.ZodType }, lookup: Lookup<Row>, toJson: View<Row> = (row) => row): Route {
+      const { action, returns, schema, ...text } = doc;
       return defineRoute(native, {
-        ...this.one("get"),
+        ...this.one("get", { action }),
         ...text,
         responses: { 200: jsonResponse(returns, schema) },
         errors: { 404: `No such ${spec.noun} in this workspace and mode`, ...text.errors },
       }, async (c) => {
         const { id } = c.req.valid("param");
         const row = await this.find(c.var.db, c.var.owner, id, lookup);
-        return c.json(schema.parse(toJson(row)), 200);
+        return c.json(schema.parse(await toJson(row)), 200);
       });
     },
 
