@@ -1,12 +1,8 @@
 import { applyStatus } from "../calls/status.ts";
-import { twilio, twilioForm, signed } from "../routes/kinds/twilio.ts";
-import { defineRoute } from "../routes/route.ts";
+import { twilioCallback } from "../routes/kinds/twilio.ts";
 import { TwilioStatusForm, TwilioStatusQuery } from "../../schemas/twilio.ts";
-import { readFields } from "./twilio-request.ts";
 
-export const twilioStatus = defineRoute(twilio, {
-  method: "post",
-  path: "/telephony/twilio/status",
+export const twilioStatus = twilioCallback("status", {
   summary: "Twilio call status callback",
   description:
     "Called by Twilio, not by API clients: the progress of a call attempt's agent leg (our call to the agent) or " +
@@ -16,14 +12,10 @@ export const twilioStatus = defineRoute(twilio, {
     "SequenceNumber, CallDuration and RecordingUrl. A callback that would move the call backwards (a ringing after " +
     "completed, a repeat, an older SequenceNumber), or names no known attempt, changes nothing and is still " +
     "answered 204, so Twilio does not retry.",
-  tags: ["telephony"],
-  request: { query: TwilioStatusQuery, body: twilioForm(TwilioStatusForm) },
+  query: TwilioStatusQuery,
+  form: TwilioStatusForm,
   responses: { 204: { description: "Applied, or ignored as stale or repeated" } },
-  validation: "handler",
-}, async (c) => {
-  const params = signed(c);
-  const { attempt, leg } = readFields(TwilioStatusQuery, (name) => c.req.query(name), "query");
-  const form = readFields(TwilioStatusForm, (name) => params.get(name), "status callback");
+}, async (c, { query: { attempt, leg }, form }) => {
   await applyStatus(c.env, c.executionCtx, {
     attemptId: attempt,
     leg,

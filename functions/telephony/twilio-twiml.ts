@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { attemptForTwiml } from "../../db/queries/call-attempts.ts";
 import { twilioRouteUrl } from "../calls/twilio.ts";
-import { signed, twilio, twilioForm } from "../routes/kinds/twilio.ts";
-import { defineRoute } from "../routes/route.ts";
+import { twilioCallback } from "../routes/kinds/twilio.ts";
 import { TwilioCallbackQuery, TwilioTwimlForm } from "../../schemas/twilio.ts";
 
 // How long the lead's phone rings once the agent is on the line: Twilio's own default.
@@ -11,33 +10,28 @@ export const leadRingSeconds = 30;
 const maxSpokenName = 60;
 const hangUp = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 
-export const twilioTwiml = defineRoute(twilio, {
-  method: "post",
-  path: "/telephony/twilio/twiml",
+export const twilioTwiml = twilioCallback("twiml", {
   summary: "TwiML for a call attempt",
   description:
     "Called by Twilio when the agent answers: TwiML that tells the agent who they are being connected to " +
     "(\"Ringback call for <lead name, or a new lead>. Connecting now.\"), then <Dial>s the lead with " +
     `answerOnBridge (the agent hears the lead's phone ring) and a ${leadRingSeconds} s timeout, from the caller id ` +
     "the call was placed with, through a <Number> with its own status callback (leg=lead). An unknown attempt gets " +
-    "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403.",
-  tags: ["telephony"],
-  request: { query: TwilioCallbackQuery, body: twilioForm(TwilioTwimlForm) },
+    "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403; a query Ringback did not sign is a 400.",
+  query: TwilioCallbackQuery,
+  form: TwilioTwimlForm,
   responses: { 200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } } },
-  validation: "handler",
-}, async (c) => {
-  const params = signed(c);
-  const query = TwilioCallbackQuery.safeParse({ attempt: c.req.query("attempt") });
-  const attempt = query.success ? await attemptForTwiml(c.var.db, query.data.attempt) : null;
-  if (!query.success || !attempt) return c.body(hangUp, 200, { "Content-Type": "text/xml; charset=utf-8" });
+}, async (c, { query, form }) => {
+  const attempt = await attemptForTwiml(c.var.db, query.attempt);
+  if (!attempt) return c.body(hangUp, 200, { "Content-Type": "text/xml; charset=utf-8" });
 
   const name = attempt.leadName?.trim().slice(0, maxSpokenName) || "a new lead";
   // The lead sees the number the agent's call came from: the workspace's caller id, which Twilio
   // hands back as From (and has signed). Without one, Twilio's default is that same number.
-  const from = params.get("From");
+  const from = form.From;
   const callerId = from && /^\+[1-9]\d{6,14}$/.test(from) ? ` callerId="${xml(from)}"` : "";
   // Set: the signature was checked against it.
-  const statusCallback = twilioRouteUrl(c.env.PUBLIC_URL ?? "", "status", { attempt: query.data.attempt, leg: "lead" });
+  const statusCallback = twilioRouteUrl(c.env.PUBLIC_URL ?? "", "status", { attempt: query.attempt, leg: "lead" });
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>' +
     "<Response>" +
