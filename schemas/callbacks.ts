@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { toE164 } from "./phone.ts";
 import { Mode } from "./account.ts";
-import { instantOf, InternationalPhone, OffsetTime, idCursor, page, pageQuery, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
+import { instantOf, InternationalPhone, OffsetTime, idCursor, listQuery, page, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
 import { ConsentInput, Hold } from "./compliance.ts";
 
 // Callbacks on the native API (seed 004, LimeCall's POST /v1/callbacks). Where the seed is
@@ -131,13 +131,10 @@ export type Callback = z.infer<typeof Callback>;
 
 export const CallbackList = z.object(page(Callback)).meta({ id: "CallbackList" });
 
-export const CallbackListQuery = z
-  .strictObject({
-    ...pageQuery(idCursor("callback")),
-    status: CallbackStatus.optional(),
-    lead_id: z.string().max(100).optional(),
-    phone: PhoneFilter.optional(),
-    created_after: OffsetTime.optional().describe("Only callbacks created strictly after this time"),
-    created_before: OffsetTime.optional().describe("Only callbacks created strictly before this time"),
-  })
-  .meta({ id: "CallbackListQuery" });
+export const CallbackListQuery = listQuery("CallbackListQuery", idCursor("callback"), {
+  status: CallbackStatus.optional(),
+  lead_id: z.string().max(100).optional(),
+  phone: PhoneFilter.optional(),
+  created_after: OffsetTime.optional().describe("Only callbacks created strictly after this time"),
+  created_before: OffsetTime.optional().describe("Only callbacks created strictly before this time"),
+});

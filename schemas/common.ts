@@ -103,10 +103,14 @@ export const idCursor = (kind: IdKind) => (cursor: string) => decodeCursor(kind,
  * limit, and a cursor parsed to where the previous page ended (by `decode`: an id, or the DNC
  * list's phone); a cursor that is not one of the list's is a 422 like any bad parameter.
  */
-export const pageQuery = (decode: (cursor: string) => string | null) => ({
+const pageQuery = (decode: (cursor: string) => string | null) => ({
   limit: pageLimit,
   cursor: z.string().max(200).transform(convertedBy(decode, cursorMessage)).optional().describe("next_cursor of the previous page"),
 });
+
+/** A list's query, named `id` in the document: its page (pageQuery), its filters, and nothing else (422). */
+export const listQuery = <F extends z.ZodRawShape>(id: string, decode: (cursor: string) => string | null, filters: F) =>
+  z.strictObject({ ...pageQuery(decode), ...filters }).meta({ id });
 
 export const page = <T extends z.ZodType>(item: T) => ({
   data: z.array(item),

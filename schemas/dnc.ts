@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isKnownCountry, toE164 } from "./phone.ts";
-import { page, pageQuery, PhoneFilter, Time } from "./common.ts";
+import { listQuery, page, PhoneFilter, Time } from "./common.ts";
 
 // The do-not-call list on the native API: numbers a workspace must never dial, one entry per
 // workspace, mode and E.164 phone. Where nothing outside decides, the choice is written on the
@@ -83,12 +83,9 @@ export function decodeDncCursor(cursor: string): string | null {
   }
 }
 
-export const DncListQuery = z
-  .strictObject({
-    ...pageQuery(decodeDncCursor),
-    phone: PhoneFilter.optional().describe("International format (encode the + as %2B); matched as E.164"),
-  })
-  .meta({ id: "DncListQuery" });
+export const DncListQuery = listQuery("DncListQuery", decodeDncCursor, {
+  phone: PhoneFilter.optional().describe("International format (encode the + as %2B); matched as E.164"),
+});
 
 export const DncList = z.object(page(DncEntry)).meta({ id: "DncList" });
 

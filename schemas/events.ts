@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventPayloads } from "./event-payloads.ts";
-import { idCursor, page, pageQuery } from "./common.ts";
+import { idCursor, listQuery, page } from "./common.ts";
 
 // The event catalogue. Every event goes out in one envelope, which keeps seed 000's `event` and
 // `data` keys; each type's `data` has its own versioned schema (see `eventPayloads`).
@@ -40,9 +40,8 @@ export function parseEnvelope(value: unknown): EventEnvelope {
 
 export const EventList = z.object(page(EventEnvelope)).meta({ id: "EventList" });
 
-export const EventListQuery = z.strictObject({
+export const EventListQuery = listQuery("EventListQuery", idCursor("event"), {
   type: EventType.optional().describe("Only events of this type"),
-  ...pageQuery(idCursor("event")),
 });
 
 export const ReplayRequest = z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
-import { InternationalPhone, PhoneFilter, Time, TimeZone, idCursor, page, pageQuery } from "./common.ts";
+import { InternationalPhone, PhoneFilter, Time, TimeZone, idCursor, listQuery, page } from "./common.ts";
 
 // Leads on the native API.
 
@@ -28,14 +28,11 @@ export type Lead = z.infer<typeof Lead>;
 
 export const LeadList = z.object(page(Lead)).meta({ id: "LeadList" });
 
-export const LeadListQuery = z
-  .strictObject({
-    ...pageQuery(idCursor("lead")),
-    phone: PhoneFilter.optional(),
-    email: z.email().max(320).optional().describe("Matched case-insensitively"),
-    domain_id: z.string().max(100).optional(),
-  })
-  .meta({ id: "LeadListQuery" });
+export const LeadListQuery = listQuery("LeadListQuery", idCursor("lead"), {
+  phone: PhoneFilter.optional(),
+  email: z.email().max(320).optional().describe("Matched case-insensitively"),
+  domain_id: z.string().max(100).optional(),
+});
 
 export const UpdateLead = z
   .strictObject({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
 import { EventType, eventTypes } from "./events.ts";
-import { idCursor, page, pageQuery } from "./common.ts";
+import { idCursor, listQuery, page } from "./common.ts";
 
 // Webhook endpoints and their deliveries: the public contract.
 
@@ -75,7 +75,7 @@ export const RotatedSecret = z
   })
   .meta({ id: "RotatedWebhookSecret" });
 
-export const EndpointListQuery = z.strictObject(pageQuery(idCursor("webhookEndpoint")));
+export const EndpointListQuery = listQuery("WebhookEndpointListQuery", idCursor("webhookEndpoint"), {});
 
 export const DeliveryStatus = z.enum(["pending", "succeeded", "failed"]);
 
@@ -106,9 +106,8 @@ export const Delivery = z
 
 export const DeliveryList = z.object(page(Delivery)).meta({ id: "WebhookDeliveryList" });
 
-export const DeliveryListQuery = z.strictObject({
+export const DeliveryListQuery = listQuery("WebhookDeliveryListQuery", idCursor("webhookDelivery"), {
   endpoint_id: z.string().max(100).optional().describe("Only deliveries to this endpoint"),
   event_id: z.string().max(100).optional().describe("Only deliveries of this event"),
   status: DeliveryStatus.optional(),
-  ...pageQuery(idCursor("webhookDelivery")),
 });
