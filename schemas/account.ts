@@ -22,5 +22,3 @@ export const Me = z
       .describe("The agent named by X-Agent-ID, or the key's own agent"),
   })
   .meta({ id: "Me" });
-
-export type Me = z.infer<typeof Me>;

@@ -178,8 +178,6 @@ export const AddCallAccepted = z
   })
   .meta({ id: "BrightcallAddCallAccepted" });
 
-export type AddCallAccepted = z.infer<typeof AddCallAccepted>;
-
 export const BrightcallError = z
   .object({
     success: z.literal(false),

@@ -83,8 +83,6 @@ export const CreateCallback = z
   )
   .meta({ id: "CreateCallback" });
 
-export type CreateCallback = z.infer<typeof CreateCallback>;
-
 // Cross-field checks run even when other fields are invalid (so every issue is reported), but
 // never on a body that is not an object at all (`null`, an array), which has no fields to compare.
 function isObject(value: unknown): boolean {

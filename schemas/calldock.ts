@@ -109,5 +109,3 @@ export const CalldockError = z
     }),
   })
   .meta({ id: "CalldockError" });
-
-export type CalldockError = z.infer<typeof CalldockError>;

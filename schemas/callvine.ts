@@ -73,8 +73,6 @@ export const CallLogRequest = z
   )
   .meta({ id: "CallvineCallLogRequest" });
 
-export type CallLogRequest = z.infer<typeof CallLogRequest>;
-
 export const CallLogCreated = z
   .object({
     success: z.literal(true),

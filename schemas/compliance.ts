@@ -26,8 +26,6 @@ export const Hold = z
   })
   .meta({ id: "CallbackHold" });
 
-export type Hold = z.infer<typeof Hold>;
-
 export const ConsentInput = z
   .strictObject({
     text: z.string().min(1).max(10_000).describe("The consent text exactly as the form showed it"),
@@ -133,5 +131,3 @@ export const ComplianceExport = z
     }),
   })
   .meta({ id: "ComplianceExport" });
-
-export type ComplianceExport = z.infer<typeof ComplianceExport>;

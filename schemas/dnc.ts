@@ -52,8 +52,6 @@ export const AddDncEntry = z
   })
   .meta({ id: "AddDncEntry" });
 
-export type AddDncEntry = z.infer<typeof AddDncEntry>;
-
 /**
  * The phone in DELETE /v1/dnc/{phone}: E.164 with its + percent-encoded (%2B14155550100), written
  * as is, or left out (14155550100). Digits only: the path names a stored number, not a form input.

@@ -53,5 +53,3 @@ export const UpdateLead = z
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
   .meta({ id: "UpdateLead" });
-
-export type UpdateLead = z.infer<typeof UpdateLead>;
