@@ -129,7 +129,7 @@ export type Callback = z.infer<typeof Callback>;
 
 export const CallbackList = z.object(page(Callback)).meta({ id: "CallbackList" });
 
-export const CallbackListQuery = listQuery("CallbackListQuery", idCursor("callback"), {
+export const CallbackListQuery = listQuery(idCursor("callback"), {
   status: CallbackStatus.optional(),
   lead_id: z.string().max(100).optional(),
   phone: PhoneFilter.optional(),

@@ -108,9 +108,12 @@ const pageQuery = (decode: (cursor: string) => string | null) => ({
   cursor: z.string().max(200).transform(convertedBy(decode, cursorMessage)).optional().describe("next_cursor of the previous page"),
 });
 
-/** A list's query, named `id` in the document: its page (pageQuery), its filters, and nothing else (422). */
-export const listQuery = <F extends z.ZodRawShape>(id: string, decode: (cursor: string) => string | null, filters: F) =>
-  z.strictObject({ ...pageQuery(decode), ...filters }).meta({ id });
+/**
+ * A list's query: its page (pageQuery), its filters, and nothing else (an unknown parameter is a
+ * 422). The document lists its parameters one by one, as OpenAPI does every query.
+ */
+export const listQuery = <F extends z.ZodRawShape>(decode: (cursor: string) => string | null, filters: F) =>
+  z.strictObject({ ...pageQuery(decode), ...filters });
 
 export const page = <T extends z.ZodType>(item: T) => ({
   data: z.array(item),

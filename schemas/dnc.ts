@@ -81,7 +81,7 @@ export function decodeDncCursor(cursor: string): string | null {
   }
 }
 
-export const DncListQuery = listQuery("DncListQuery", decodeDncCursor, {
+export const DncListQuery = listQuery(decodeDncCursor, {
   phone: PhoneFilter.optional().describe("International format (encode the + as %2B); matched as E.164"),
 });
 

@@ -40,7 +40,7 @@ export function parseEnvelope(value: unknown): EventEnvelope {
 
 export const EventList = z.object(page(EventEnvelope)).meta({ id: "EventList" });
 
-export const EventListQuery = listQuery("EventListQuery", idCursor("event"), {
+export const EventListQuery = listQuery(idCursor("event"), {
   type: EventType.optional().describe("Only events of this type"),
 });
 

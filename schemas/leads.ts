@@ -28,7 +28,7 @@ export type Lead = z.infer<typeof Lead>;
 
 export const LeadList = z.object(page(Lead)).meta({ id: "LeadList" });
 
-export const LeadListQuery = listQuery("LeadListQuery", idCursor("lead"), {
+export const LeadListQuery = listQuery(idCursor("lead"), {
   phone: PhoneFilter.optional(),
   email: z.email().max(320).optional().describe("Matched case-insensitively"),
   domain_id: z.string().max(100).optional(),

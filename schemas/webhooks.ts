@@ -75,7 +75,7 @@ export const RotatedSecret = z
   })
   .meta({ id: "RotatedWebhookSecret" });
 
-export const EndpointListQuery = listQuery("WebhookEndpointListQuery", idCursor("webhookEndpoint"), {});
+export const EndpointListQuery = listQuery(idCursor("webhookEndpoint"), {});
 
 export const DeliveryStatus = z.enum(["pending", "succeeded", "failed"]);
 
@@ -106,7 +106,7 @@ export const Delivery = z
 
 export const DeliveryList = z.object(page(Delivery)).meta({ id: "WebhookDeliveryList" });
 
-export const DeliveryListQuery = listQuery("WebhookDeliveryListQuery", idCursor("webhookDelivery"), {
+export const DeliveryListQuery = listQuery(idCursor("webhookDelivery"), {
   endpoint_id: z.string().max(100).optional().describe("Only deliveries to this endpoint"),
   event_id: z.string().max(100).optional().describe("Only deliveries of this event"),
   status: DeliveryStatus.optional(),

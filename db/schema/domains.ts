@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { callingHoursCheck, createdAt, updatedAt } from "./columns.ts";
-import { owned } from "./owned.ts";
+import { ownedTable } from "./owned.ts";
 
 // Weekly opening hours in the domain's time zone: ISO weekday (1 = Monday) → list of
 // ["HH:MM", "HH:MM"] ranges. A day that is missing is closed.
@@ -15,12 +15,10 @@ export const defaultBusinessHours: BusinessHours = {
   "5": [["09:00", "17:00"]],
 };
 
-export const domains = pgTable(
+// The id doubles as CallMeBack's `domain_id`.
+export const domains = ownedTable(
   "domains",
   {
-    // The id doubles as CallMeBack's `domain_id`.
-    id: text("id").primaryKey(), // dom_…
-    ...owned(),
     name: text("name").notNull(),
     // Brightcall's `widget_key`: public, it sits in web pages and GET links.
     widgetKey: text("widget_key").notNull(),

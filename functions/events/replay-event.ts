@@ -10,17 +10,21 @@ import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
 
 export const replayEvent = defineRoute(native, {
-  ...events.one("post", { action: "replay", body: jsonBody(ReplayRequest, { required: false }) }),
+  // The body is optional: a POST with no body and no Content-Type replays to all; any other must be JSON.
+  ...events.one("post", {
+    action: "replay",
+    body: jsonBody(ReplayRequest, { required: false }),
+    errors: {
+      404: "No such event, or endpoint, in this workspace and mode",
+      409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
+    },
+  }),
   summary: "Replay an event",
   description:
     "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
     "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
     "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
   responses: { 202: jsonResponse("Queued", ReplayResult) },
-  errors: {
-    404: "No such event, or endpoint, in this workspace and mode",
-    409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
-  },
 }, async (c) => {
   const { id } = c.req.valid("param");
   const { endpoint_id: endpointId } = c.req.valid("json");

@@ -4,7 +4,7 @@ import { native } from "../routes/kinds/native.ts";
 import { leads } from "../routes/resources.ts";
 import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { canonicalTimeZone } from "../../schemas/common.ts";
-import { isId, newId } from "../../schemas/ids.ts";
+import { newId } from "../../schemas/ids.ts";
 import { Lead, UpdateLead } from "../../schemas/leads.ts";
 
 export const updateLead = defineRoute(native, {
@@ -20,7 +20,7 @@ export const updateLead = defineRoute(native, {
 }, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
-  if (!isId("lead", id)) throw leads.notFound(id);
+  leads.assertId(id);
   const eventId = newId("event");
   const lead = await updateStoredLead(
     c.var.db,

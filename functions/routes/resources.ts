@@ -10,7 +10,7 @@ import { defineRoute, jsonResponse, type Route } from "./route.ts";
 // The native API's resources (callbacks, leads, events, webhook endpoints and deliveries, the
 // DNC list) are read and acted on the same way: a path, a tag, GETs under the read scope and
 // changes under the write scope, an id of one kind, a 404 for what the caller's workspace and
-// mode do not hold, and newest-first pages. A resource says these once; its routes take them
+// mode do not hold, and pages cut one way. A resource says these once; its routes take them
 // from it, so two resources cannot answer a missing row or a page differently.
 
 type Method = "get" | "post" | "patch" | "delete";
@@ -27,24 +27,41 @@ type Lookup<Row> = (db: Db, owner: Owner, id: string) => Promise<Row | null | un
 export function resource(spec: { path: string; tag: string; id?: IdKind; noun: string; read: Scope; write: Scope }) {
   const scopeOf = (method: Method) => (method === "get" ? spec.read : spec.write);
   const notFound = (id: string) => new ApiError("not_found", `No ${spec.noun} ${id}`);
+  const missing = `No such ${spec.noun} in this workspace and mode`;
+
+  /** What a route on the whole collection shares: POST /v1/callbacks and its body. */
+  const all = <const M extends Method, const B extends Body = never>(method: M, body?: B) => ({
+    method,
+    path: spec.path,
+    tags: [spec.tag],
+    request: withBody({}, body),
+    scope: scopeOf(method),
+  });
 
   return {
     path: spec.path,
 
-    /** What a route on the whole collection shares: POST /v1/callbacks and its body. */
-    all<const M extends Method, const B extends Body = never>(method: M, body?: B) {
-      return { method, path: spec.path, tags: [spec.tag], request: withBody({}, body), scope: scopeOf(method) };
+    all,
+
+    /**
+     * What a route on one row shares: PATCH /v1/leads/{id}, POST /v1/callbacks/{id}/cancel, and
+     * its 404, beside the route's own refusals (`errors`).
+     */
+    one<const M extends Method, const B extends Body = never>(method: M, options: { action?: string; body?: B; errors?: Record<number, string> } = {}) {
+      const path = options.action ? `${spec.path}/{id}/${options.action}` : `${spec.path}/{id}`;
+      const errors = { 404: missing, ...options.errors };
+      return { method, path, tags: [spec.tag], request: withBody({ params: IdParam }, options.body), scope: scopeOf(method), errors };
     },
 
-    /** What a route on one row shares: PATCH /v1/leads/{id}, POST /v1/callbacks/{id}/cancel. */
-    one<const M extends Method, const B extends Body = never>(method: M, options: { action?: string; body?: B } = {}) {
-      const path = options.action ? `${spec.path}/{id}/${options.action}` : `${spec.path}/{id}`;
-      return { method, path, tags: [spec.tag], request: withBody({ params: IdParam }, options.body), scope: scopeOf(method) };
+    /** Refuses, as not found, an id that is not of the resource's kind: no row can have it. */
+    assertId(id: string): void {
+      if (!spec.id || !isId(spec.id, id)) throw notFound(id);
     },
 
     /** The row `lookup` finds in the caller's workspace and mode, or a 404 naming the id. */
     async find<Row>(db: Db, owner: Owner, id: string, lookup: Lookup<Row>): Promise<Row> {
-      const row = spec.id && isId(spec.id, id) ? await lookup(db, owner, id) : null;
+      this.assertId(id);
+      const row = await lookup(db, owner, id);
       if (!row) throw notFound(id);
       return row;
     },
@@ -56,12 +73,11 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
      * `schema` shows it (toJson turns the row into that, and may wait on more to do it).
      */
     get<Row>(doc: Doc & { action?: string; returns: string; schema: z.ZodType }, lookup: Lookup<Row>, toJson: View<Row> = (row) => row): Route {
-      const { action, returns, schema, ...text } = doc;
+      const { action, returns, schema, errors, ...text } = doc;
       return defineRoute(native, {
-        ...this.one("get", { action }),
+        ...this.one("get", { action, errors }),
         ...text,
         responses: { 200: jsonResponse(returns, schema) },
-        errors: { 404: `No such ${spec.noun} in this workspace and mode`, ...text.errors },
       }, async (c) => {
         const { id } = c.req.valid("param");
         const row = await this.find(c.var.db, c.var.owner, id, lookup);
@@ -69,32 +85,43 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
       });
     },
 
-    /**
-     * GET {path}: a page of what `select` reads (limit + 1 rows, newest first, after the
-     * cursor), each item as toJson shows it; the next cursor is made from the last item's id,
-     * or cursorOf where a list pages by another field (the DNC list, by phone).
-     */
-    list<Q extends z.ZodObject & z.ZodType<{ limit: number }>, Row, Item extends object>(
-      doc: Doc & { returns: string; query: Q; schema: z.ZodType },
-      select: (db: Db, owner: Owner, query: z.output<Q>) => Promise<Row[]>,
-      toJson: (row: Row) => Item,
-      cursorOf: (item: Item) => string = (item) => (item as { id: string }).id,
-    ): Route {
+    // The query's type is the route's own, so Hono cannot name it here: the schema has parsed
+    // it, and ListRoute's signatures type each list's select, toJson and cursorOf by it.
+    list: ((
+      doc: ListDoc<Query>,
+      select: Select<Query, unknown>,
+      toJson: (row: unknown) => object,
+      cursorOf = (item: object) => (item as { id: string }).id,
+    ): Route => {
       const { returns, schema, query, ...text } = doc;
       return defineRoute(native, {
-        ...this.all("get"),
+        ...all("get"),
         ...text,
         request: { query },
         responses: { 200: jsonResponse(returns, schema) },
       }, async (c) => {
-        // Q is generic here, so Hono cannot name the validated query's type; the schema has parsed it.
-        const q = c.req.valid("query" as never) as z.output<Q>;
+        const q = c.req.valid("query" as never) as { limit: number };
         const rows = await select(c.var.db, c.var.owner, q);
         return c.json(schema.parse(pageBy(rows.map(toJson), q.limit, cursorOf)), 200);
       });
-    },
+    }) as ListRoute,
   };
 }
+
+type Query = z.ZodObject & z.ZodType<{ limit: number }>;
+type ListDoc<Q extends Query> = Doc & { returns: string; query: Q; schema: z.ZodType };
+type Select<Q extends Query, Row> = (db: Db, owner: Owner, query: z.output<Q>) => Promise<Row[]>;
+
+/**
+ * GET {path}: a page of what `select` reads (limit + 1 rows, in the list's order, after the
+ * cursor), each item as toJson shows it; the next cursor is made from the last item's id, or by
+ * cursorOf where a list pages by another field (the DNC list, by phone), which a list of items
+ * without an id must give.
+ */
+type ListRoute = {
+  <Q extends Query, Row, Item extends { id: string }>(doc: ListDoc<Q>, select: Select<Q, Row>, toJson: (row: Row) => Item): Route;
+  <Q extends Query, Row, Item extends object>(doc: ListDoc<Q>, select: Select<Q, Row>, toJson: (row: Row) => Item, cursorOf: (item: Item) => string): Route;
+};
 
 export const callbacks = resource({ path: "/v1/callbacks", tag: "callbacks", id: "callback", noun: "callback", read: "callbacks:read", write: "callbacks:write" });
 export const leads = resource({ path: "/v1/leads", tag: "leads", id: "lead", noun: "lead", read: "leads:read", write: "leads:write" });

@@ -17,7 +17,8 @@ export const twilioTwiml = twilioCallback("twiml", {
     "(\"Ringback call for <lead name, or a new lead>. Connecting now.\"), then <Dial>s the lead with " +
     `answerOnBridge (the agent hears the lead's phone ring) and a ${leadRingSeconds} s timeout, from the caller id ` +
     "the call was placed with, through a <Number> with its own status callback (leg=lead). An unknown attempt gets " +
-    "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403; a query Ringback did not sign is a 400.",
+    "<Hangup/>. Signature rules as for the status callback: missing 400, wrong 403; a query or form Twilio would not " +
+    "send (not the query Ringback gave it) is a 400, as on every Twilio callback.",
   query: TwilioCallbackQuery,
   form: TwilioTwimlForm,
   responses: { 200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } } },

@@ -10,6 +10,7 @@ export const deleteWebhookEndpoint = defineRoute(native, {
   responses: { 204: { description: "Deleted" } },
 }, async (c) => {
   const { id } = c.req.valid("param");
+  webhookEndpoints.assertId(id);
   if (!(await deleteEndpoint(c.var.db, c.var.owner, id))) {
     throw webhookEndpoints.notFound(id);
   }

@@ -8,7 +8,10 @@ import { defineRoute, jsonResponse } from "../routes/route.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
 export const rotateWebhookSecret = defineRoute(native, {
-  ...webhookEndpoints.one("post", { action: "rotate_secret" }),
+  ...webhookEndpoints.one("post", {
+    action: "rotate_secret",
+    errors: { 409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed" },
+  }),
   summary: "Rotate a webhook endpoint's secret",
   description:
     "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
@@ -16,9 +19,6 @@ export const rotateWebhookSecret = defineRoute(native, {
     "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
     "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
   responses: { 200: jsonResponse("The new secret", RotatedSecret) },
-  errors: {
-    409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed",
-  },
 }, async (c) => {
   const { id } = c.req.valid("param");
   const keyring = c.env.SECRETS_KEYS;

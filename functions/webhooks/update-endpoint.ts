@@ -6,14 +6,14 @@ import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
 export const updateWebhookEndpoint = defineRoute(native, {
-  ...webhookEndpoints.one("patch", { body: jsonBody(UpdateEndpoint) }),
+  ...webhookEndpoints.one("patch", { body: jsonBody(UpdateEndpoint), errors: { 422: "Every invalid field, including a refused URL" } }),
   summary: "Update a webhook endpoint",
   description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
   responses: { 200: jsonResponse("The endpoint", Endpoint) },
-  errors: { 422: "Every invalid field, including a refused URL" },
 }, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
+  webhookEndpoints.assertId(id);
   if (body.url !== undefined) assertDeliverableUrl(c.env, body.url);
   const row = await updateEndpoint(c.var.db, c.var.owner, id, {
     ...(body.url !== undefined && { url: body.url }),

@@ -13,7 +13,8 @@ export const calldock = keyedKind({
   name: "calldock",
   error: { schema: CalldockError, contentType: "application/json" },
   errors: calldockRefusals(),
-  keys: { sources: ["authorization", "x-api-key"], kinds: ["secret"] },
+  // The seed names X-API-Key first.
+  keys: { sources: ["x-api-key", "authorization"], kinds: ["secret"] },
   render: renderCalldock,
   methodNotAllowed: (allowed) =>
     refuseMethod(() => new ApiError("method_not_allowed", `This endpoint only accepts ${allowed.join(" and ")} requests`, { headers: { Allow: allowed.join(", ") } })),
