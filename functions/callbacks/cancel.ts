@@ -2,14 +2,14 @@ import { cancelCallback as cancelStoredCallback } from "../../db/queries/callbac
 import { hangUp } from "../calls/hang-up.ts";
 import { ApiError } from "../lib/errors.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
-import { native } from "../routes/kinds/native.ts";
 import { callbacks } from "../routes/resources.ts";
-import { defineRoute, jsonResponse } from "../routes/route.ts";
+import { jsonResponse } from "../routes/route.ts";
 import { Callback, cancelableStatuses } from "../../schemas/callbacks.ts";
 import { newId } from "../../schemas/ids.ts";
 
-export const cancelCallback = defineRoute(native, {
-  ...callbacks.one("post", { action: "cancel", errors: { 409: "The callback has ended; or a request with this Idempotency-Key is still being processed" } }),
+export const cancelCallback = callbacks.member({
+  method: "post",
+  action: "cancel",
   summary: "Cancel a callback",
   description:
     "Cancels a callback before it ends: waiting (scheduled, retry_scheduled) or in a call (dialing, connected). " +
@@ -19,10 +19,9 @@ export const cancelCallback = defineRoute(native, {
     "(completed, exhausted, canceled, blocked) is a 409. No body is read. Secret keys with callbacks:write. " +
     "Idempotency-Key is honoured.",
   responses: { 200: jsonResponse("The canceled callback", Callback) },
-}, async (c) => {
+  errors: { 409: "The callback has ended; or a request with this Idempotency-Key is still being processed" },
+}, async (c, id) => {
   const { mode } = c.var.caller;
-  const { id } = c.req.valid("param");
-  callbacks.assertId(id);
   const eventId = newId("event");
   const result = await cancelStoredCallback(c.var.db, c.var.owner, id, eventId, cancelableStatuses);
   const { status } = result;

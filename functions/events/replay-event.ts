@@ -4,29 +4,26 @@ import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
 import { loggable } from "../lib/log-error.ts";
 import type { WebhookMessage } from "../lib/outbox.ts";
-import { native } from "../routes/kinds/native.ts";
 import { events, webhookEndpoints } from "../routes/resources.ts";
-import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
+import { jsonBody, jsonResponse } from "../routes/route.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
 
-export const replayEvent = defineRoute(native, {
-  // The body is optional: a POST with no body and no Content-Type replays to all; any other must be JSON.
-  ...events.one("post", {
-    action: "replay",
-    body: jsonBody(ReplayRequest, { required: false }),
-    errors: {
-      404: "No such event, or endpoint, in this workspace and mode",
-      409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
-    },
-  }),
+export const replayEvent = events.member({
+  method: "post",
+  action: "replay",
+  // Optional: a POST with no body and no Content-Type replays to all; any other body must be JSON.
+  body: jsonBody(ReplayRequest, { required: false }),
   summary: "Replay an event",
   description:
     "Delivers the event again, to every enabled endpoint subscribed to its type (and, for post_call, the agent's " +
     "post-call URL), or to the one endpoint named. Each delivery keeps its id, so the webhook-id is the original; " +
     "the retry schedule starts again. The body is optional: none, or {}, replays to every receiver.",
   responses: { 202: jsonResponse("Queued", ReplayResult) },
-}, async (c) => {
-  const { id } = c.req.valid("param");
+  errors: {
+    404: "No such event, or endpoint, in this workspace and mode",
+    409: "The endpoint is disabled, or a request with this Idempotency-Key is still being processed",
+  },
+}, async (c, id) => {
   const { endpoint_id: endpointId } = c.req.valid("json");
   const event = await events.find(c.var.db, c.var.owner, id, findEvent);
   let targets: ReplayTarget[];

@@ -1,14 +1,14 @@
 import { updateLead as updateStoredLead } from "../../db/queries/leads.ts";
 import { publishAfterCommit } from "../lib/outbox.ts";
-import { native } from "../routes/kinds/native.ts";
 import { leads } from "../routes/resources.ts";
-import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
+import { jsonBody, jsonResponse } from "../routes/route.ts";
 import { canonicalTimeZone } from "../../schemas/common.ts";
 import { newId } from "../../schemas/ids.ts";
 import { Lead, UpdateLead } from "../../schemas/leads.ts";
 
-export const updateLead = defineRoute(native, {
-  ...leads.one("patch", { body: jsonBody(UpdateLead) }),
+export const updateLead = leads.member({
+  method: "patch",
+  body: jsonBody(UpdateLead),
   summary: "Update a lead",
   description:
     "Changes the fields given and leaves the rest; null clears a field. custom_fields is merged one level deep " +
@@ -17,10 +17,8 @@ export const updateLead = defineRoute(native, {
     "with the change. Opting out does not cancel callbacks already scheduled; cancel them with " +
     "POST /v1/callbacks/{id}/cancel. Secret keys with leads:write.",
   responses: { 200: jsonResponse("The updated lead", Lead) },
-}, async (c) => {
-  const { id } = c.req.valid("param");
+}, async (c, id) => {
   const body = c.req.valid("json");
-  leads.assertId(id);
   const eventId = newId("event");
   const lead = await updateStoredLead(
     c.var.db,

@@ -1,11 +1,13 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { z } from "zod";
+import type { AppEnv } from "../context.ts";
 import type { Db } from "../../db/client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { IdParam, pageBy } from "../../schemas/common.ts";
 import { type IdKind, isId } from "../../schemas/ids.ts";
 import type { Owner, Scope } from "../../schemas/scopes.ts";
 import { native } from "./kinds/native.ts";
-import { defineRoute, jsonResponse, type Route } from "./route.ts";
+import { defineRoute, jsonResponse, type Route, type RouteOptions } from "./route.ts";
 
 // The native API's resources (callbacks, leads, events, webhook endpoints and deliveries, the
 // DNC list) are read and acted on the same way: a path, a tag, GETs under the read scope and
@@ -38,19 +40,39 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
     scope: scopeOf(method),
   });
 
+  /** What a route on one row shares, and its 404 beside the route's own refusals (`errors`). */
+  const one = <const M extends Method, const B extends Body = never>(method: M, options: { action?: string; body?: B; errors?: Record<number, string> } = {}) => ({
+    method,
+    path: options.action ? `${spec.path}/{id}/${options.action}` : `${spec.path}/{id}`,
+    tags: [spec.tag],
+    request: withBody({ params: IdParam }, options.body),
+    scope: scopeOf(method),
+    errors: { 404: missing, ...options.errors },
+  });
+
   return {
     path: spec.path,
 
     all,
 
     /**
-     * What a route on one row shares: PATCH /v1/leads/{id}, POST /v1/callbacks/{id}/cancel, and
-     * its 404, beside the route's own refusals (`errors`).
+     * A route on one row that is not a plain read: PATCH /v1/leads/{id}, POST
+     * /v1/callbacks/{id}/cancel. The handler is given the row's id, already known to be of the
+     * resource's kind, so no route can send another to the database; the route's 404 is
+     * documented beside its own refusals (`errors`).
      */
-    one<const M extends Method, const B extends Body = never>(method: M, options: { action?: string; body?: B; errors?: Record<number, string> } = {}) {
-      const path = options.action ? `${spec.path}/{id}/${options.action}` : `${spec.path}/{id}`;
-      const errors = { 404: missing, ...options.errors };
-      return { method, path, tags: [spec.tag], request: withBody({ params: IdParam }, options.body), scope: scopeOf(method), errors };
+    member<const S extends MemberSpec>(route: S, handler: MemberHandler<S>): Route {
+      const { method, action, body, errors, ...doc } = route;
+      const config: RouteConfig & RouteOptions = { ...one(method, { action, body, errors }), ...doc };
+      // The handler's context is typed by this spec (MemberHandler), which TypeScript cannot
+      // follow through the spread above; it is the same route's context.
+      const typed = handler as unknown as (c: Parameters<RouteHandler<RouteConfig, AppEnv>>[0], id: string) => ReturnType<RouteHandler<RouteConfig, AppEnv>>;
+      return defineRoute(native, config, (c) => {
+        // The path has {id}, which IdParam has checked.
+        const id = c.req.param("id") ?? "";
+        this.assertId(id);
+        return typed(c, id);
+      });
     },
 
     /** Refuses, as not found, an id that is not of the resource's kind: no row can have it. */
@@ -75,7 +97,7 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
     get<Row>(doc: Doc & { action?: string; returns: string; schema: z.ZodType }, lookup: Lookup<Row>, toJson: View<Row> = (row) => row): Route {
       const { action, returns, schema, errors, ...text } = doc;
       return defineRoute(native, {
-        ...this.one("get", { action, errors }),
+        ...one("get", { action, errors }),
         ...text,
         responses: { 200: jsonResponse(returns, schema) },
       }, async (c) => {
@@ -107,6 +129,18 @@ export function resource(spec: { path: string; tag: string; id?: IdKind; noun: s
     }) as ListRoute,
   };
 }
+
+type MemberSpec = Doc & { method: Method; action?: string; body?: Body; responses: RouteConfig["responses"] };
+type MemberConfig<S extends MemberSpec> = {
+  method: S["method"];
+  path: string;
+  request: { params: typeof IdParam } & (S["body"] extends Body ? { body: S["body"] } : unknown);
+  responses: S["responses"];
+};
+type MemberHandler<S extends MemberSpec> = (
+  c: Parameters<RouteHandler<MemberConfig<S>, AppEnv>>[0],
+  id: string,
+) => ReturnType<RouteHandler<MemberConfig<S>, AppEnv>>;
 
 type Query = z.ZodObject & z.ZodType<{ limit: number }>;
 type ListDoc<Q extends Query> = Doc & { returns: string; query: Q; schema: z.ZodType };

@@ -2,16 +2,13 @@ import { findEndpoint, rotateSecret } from "../../db/queries/webhook-endpoints.t
 import { ApiError } from "../lib/errors.ts";
 import { SealedSecretError, type Keyring } from "../lib/secrets.ts";
 import { newWebhookSecret } from "../lib/signing.ts";
-import { native } from "../routes/kinds/native.ts";
 import { webhookEndpoints } from "../routes/resources.ts";
-import { defineRoute, jsonResponse } from "../routes/route.ts";
+import { jsonResponse } from "../routes/route.ts";
 import { RotatedSecret } from "../../schemas/webhooks.ts";
 
-export const rotateWebhookSecret = defineRoute(native, {
-  ...webhookEndpoints.one("post", {
-    action: "rotate_secret",
-    errors: { 409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed" },
-  }),
+export const rotateWebhookSecret = webhookEndpoints.member({
+  method: "post",
+  action: "rotate_secret",
   summary: "Rotate a webhook endpoint's secret",
   description:
     "Issues a new secret, returned once. For 24 h the old secret keeps signing beside it: webhook-signature " +
@@ -19,8 +16,8 @@ export const rotateWebhookSecret = defineRoute(native, {
     "If the current secret cannot be opened (sealed under a key the keyring no longer holds, or altered), it already " +
     "signs nothing: the rotation drops it, only the new secret signs, and previous_secret_expires_at is the rotation's time.",
   responses: { 200: jsonResponse("The new secret", RotatedSecret) },
-}, async (c) => {
-  const { id } = c.req.valid("param");
+  errors: { 409: "Other rotations of this endpoint kept coming first, or a request with this Idempotency-Key is still being processed" },
+}, async (c, id) => {
   const keyring = c.env.SECRETS_KEYS;
   // The current secret moves to previous_secret, whose seal is bound to that column: it is
   // opened and sealed again, and written only if no other rotation came in between.

@@ -1,19 +1,18 @@
 import { updateEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { assertDeliverableUrl, endpointJson, fromSubscription } from "../lib/webhook-resources.ts";
-import { native } from "../routes/kinds/native.ts";
 import { webhookEndpoints } from "../routes/resources.ts";
-import { defineRoute, jsonBody, jsonResponse } from "../routes/route.ts";
+import { jsonBody, jsonResponse } from "../routes/route.ts";
 import { Endpoint, UpdateEndpoint } from "../../schemas/webhooks.ts";
 
-export const updateWebhookEndpoint = defineRoute(native, {
-  ...webhookEndpoints.one("patch", { body: jsonBody(UpdateEndpoint), errors: { 422: "Every invalid field, including a refused URL" } }),
+export const updateWebhookEndpoint = webhookEndpoints.member({
+  method: "patch",
+  body: jsonBody(UpdateEndpoint),
   summary: "Update a webhook endpoint",
   description: "Changes its url, events, description or enabled. Enabling a disabled endpoint clears why it was disabled.",
   responses: { 200: jsonResponse("The endpoint", Endpoint) },
-}, async (c) => {
-  const { id } = c.req.valid("param");
+  errors: { 422: "Every invalid field, including a refused URL" },
+}, async (c, id) => {
   const body = c.req.valid("json");
-  webhookEndpoints.assertId(id);
   if (body.url !== undefined) assertDeliverableUrl(c.env, body.url);
   const row = await updateEndpoint(c.var.db, c.var.owner, id, {
     ...(body.url !== undefined && { url: body.url }),
