@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Mode } from "./account.ts";
 import { Time } from "./common.ts";
 import type { EventType } from "./events.ts";
-import type { AttemptStatus } from "./telephony.ts";
+import { type AttemptStatus, attemptOutcomes } from "./telephony.ts";
 
 // The `data` of each event type, versioned. A version only ever gains optional fields; a change
 // a receiver could trip over is a new schema (V2) beside the old one, never an edit of V1. The
@@ -31,6 +31,14 @@ export const FormResponse = z
 const attemptStatuses = ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"] as const satisfies readonly AttemptStatus[];
 const AttemptStatusSchema = z.enum(attemptStatuses).describe("Twilio's call status, for the sandbox too");
 
+const AnsweredBy = z
+  .string()
+  .nullable()
+  .describe(
+    "Who answered the lead's call, by answering-machine detection: human, unknown (bridged as a person), machine_start, " +
+      "machine_end_beep, machine_end_silence, machine_end_other or fax; null until the lead's phone is answered",
+  );
+
 /** One leg of one attempt of a callback: the call to an agent, and the lead's call it bridged. */
 export const Call = z
   .strictObject({
@@ -49,6 +57,11 @@ export const Call = z
     provider_call_id: z.string().nullable(),
     duration_seconds: z.number().int().min(0).nullable(),
     recording_url: z.string().nullable(),
+    answered_by: AnsweredBy,
+    outcome: z
+      .enum(attemptOutcomes)
+      .nullable()
+      .describe("How the attempt ended without a conversation, where Ringback decided it: the agent pressed no 1, the lead's voicemail was hung up on, or left a message"),
     mode: Mode,
     at: Time,
   })
@@ -111,6 +124,7 @@ const callFields = {
   phone: z.string().optional().describe("The number called, E.164"),
   agent_id: z.string().nullable().optional(),
   status: z.string().describe("The attempt's telephony status"),
+  answered_by: AnsweredBy.optional(),
   at: time.describe("When the call reached this state"),
 };
 
@@ -120,7 +134,17 @@ export const CallCompletedV1 = z
   .looseObject({ ...callFields, duration_seconds: z.number().int().min(0).nullable().optional(), recording_url: z.string().nullable().optional() })
   .meta({ id: "CallCompletedV1", description: "call.completed, version 1" });
 export const CallMissedV1 = z
-  .looseObject({ ...callFields, reason: z.string().nullable().optional().describe("busy, no-answer, failed, canceled") })
+  .looseObject({
+    ...callFields,
+    reason: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "busy, no-answer, failed, canceled (the lead's call); lead-machine, voicemail_left (the lead's voicemail answered); " +
+          "agent-not-accepted, agent-hung-up, agent-no-answer… (no agent took the call); no-agent-answered, call-lost",
+      ),
+  })
   .meta({ id: "CallMissedV1", description: "call.missed, version 1" });
 
 /** Seed 002's post-call payload, field for field. An agent's post-call URL receives exactly this. */
@@ -129,12 +153,12 @@ export const PostCallV1 = z
     webhook_version: z.literal("v1"),
     webhook_timestamp: time,
     webhook_type: z.literal("post_call"),
-    call_id: z.string(),
+    call_id: z.string().describe("att_…: the call attempt; the same on every delivery and replay of this event, and the call_id of its call.* events"),
     agent_id: z.string(),
     phone_number: z.string(),
     from_phone_number: z.string(),
     status: z.string(),
-    intent: z.string().nullable(),
+    intent: z.string().nullable().describe("null: Ringback does not classify calls"),
     intent_confidence: z.number().nullable().optional(),
     lead_data: z.looseObject({
       name: z.string().nullable().optional(),
@@ -143,19 +167,21 @@ export const PostCallV1 = z
     }),
     duration_minutes: z.number(),
     duration_seconds: z.number(),
-    start_time: time,
-    end_time: time,
+    start_time: time.describe("When the conversation began: end_time less its duration"),
+    end_time: time.describe("When it ended"),
     call_successful: z.string(),
-    language: z.string().optional(),
-    credits_deducted: z.number().optional(),
+    language: z.string().nullable().optional().describe("null: Ringback does not detect it"),
+    credits_deducted: z.number().nullable().optional().describe("null: Ringback does not bill in credits"),
     recording_url: z.string().nullable(),
-    metadata: z.looseObject({
-      summary: z.string().optional(),
-      transcript: z.string().optional(),
-      transcript_turns: z
-        .array(z.object({ role: z.string(), message: z.string(), time_in_call_secs: z.number() }))
-        .optional(),
-    }),
+    answered_by: z.string().nullable().optional().describe("Who answered the lead's call (answering-machine detection); see Call"),
+    // The seed's metadata carries an AI agent's summary and transcript; Ringback's calls are
+    // between people, so it writes neither, and passes the caller's own metadata through instead.
+    metadata: z
+      .looseObject({ callback_id: z.string().optional(), attempt_number: z.number().int().optional() })
+      .describe(
+        "The metadata the callback was asked for with (make-call's `metadata`), as given, with Ringback's callback_id " +
+          "and attempt_number, which win over keys of those names. No summary or transcript: Ringback does not record one",
+      ),
   })
   .meta({ id: "PostCallV1", description: "post_call, version 1 (seed 002's payload)" });
 

@@ -29,3 +29,10 @@ export function attemptStatusOf(callStatus: string): AttemptStatus | null {
   const known: AttemptStatus[] = ["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
   return known.find((status) => status === callStatus) ?? null;
 }
+
+/**
+ * How an attempt ended without a conversation, where Ringback decided it (functions/calls/answer.ts):
+ * the agent pressed no 1, the lead's voicemail was hung up on, or it was left a message.
+ */
+export const attemptOutcomes = ["not_accepted", "machine", "voicemail_left"] as const;
+export type AttemptOutcome = (typeof attemptOutcomes)[number];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { attemptStatusOf, type AttemptStatus } from "./telephony.ts";
 
-// What Twilio sends our three telephony routes. The query is ours (we wrote it into the URLs we
+// What Twilio sends our telephony routes. The query is ours (we wrote it into the URLs we
 // gave Twilio, and Twilio signs it); the form fields are Twilio's, named as Twilio names them.
 // Unknown fields are ignored: Twilio adds fields without notice.
 
@@ -42,6 +42,21 @@ export const TwilioStatusForm = z.object({
 /** What the TwiML route reads of Twilio's request: the number the agent's call came from. */
 export const TwilioTwimlForm = z.object({
   From: z.string().optional().describe("The caller id the agent's call was placed with; the lead sees it too"),
+});
+
+/** A <Gather>'s action: the keys the agent pressed, none when they pressed nothing (actionOnEmptyResult). */
+export const TwilioAcceptForm = z.object({
+  Digits: z.string().max(32).optional().describe("The keys pressed; 1 takes the call"),
+  From: z.string().optional().describe("The caller id the agent's call was placed with; the lead sees it too"),
+});
+
+/** A <Number url>'s request once the lead's phone is answered, with the answering-machine detection's verdict. */
+export const TwilioLeadForm = z.object({
+  AnsweredBy: z
+    .string()
+    .max(40)
+    .optional()
+    .describe("human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown; absent is unknown"),
 });
 
 export const TwilioRecordingForm = z.object({

@@ -167,17 +167,6 @@ export async function dueCallbacks(db: Db, limit: number): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-export async function attemptForTwiml(db: Db, attemptId: string) {
-  const { rows } = await db.execute<{ leadPhone: string; leadName: string | null; record: boolean }>(sql`
-    SELECT l.phone AS "leadPhone", l.name AS "leadName", coalesce(d.record_calls, false) AS record
-    FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
-    LEFT JOIN domains d ON d.id = c.domain_id
-    -- Only the call that is still the callback's current one may bridge the lead: not after a
-    -- cancel, nor for an earlier leg or attempt.
-    WHERE a.id = ${attemptId} AND c.status = 'dialing' AND ${isCurrentLeg}`);
-  return rows[0] ?? null;
-}
-
 /** The calls of a callback still ringing or talking, and who placed each: what a cancel must hang up. */
 export async function liveCalls(db: Db, callbackId: string): Promise<{ provider: StoredProvider; callId: string }[]> {
   const { rows } = await db.execute<{ provider: StoredProvider; callId: string }>(sql`

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import type { StatusUpdate } from "../../schemas/telephony.ts";
+import type { AttemptOutcome, StatusUpdate } from "../../schemas/telephony.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { isCurrentLeg, type StoredProvider } from "./call-attempts.ts";
 import { eventType } from "./events.ts";
@@ -71,8 +71,11 @@ export function connect(db: Db, attemptId: string, eventId: string) {
     RETURNING id`);
 }
 
-/** What happens after a missed attempt: a retry at `at` (with the hold that explains it), or the end. */
-export type AfterMiss = { retryAt: Date; hold: CallbackHold | null } | { exhausted: true };
+/**
+ * What happens after a missed attempt: a retry at `at` (with the hold that explains it), or the
+ * end: exhausted (max_attempts), or completed (a voicemail left was enough).
+ */
+export type AfterMiss = { retryAt: Date; hold: CallbackHold | null } | { end: "exhausted" | "completed"; reason: string };
 
 /**
  * A missed attempt, in one statement: the callback retries or ends, with call.missed (and, at
@@ -80,16 +83,16 @@ export type AfterMiss = { retryAt: Date; hold: CallbackHold | null } | { exhaust
  * repeated or recovered status cannot miss it twice.
  */
 export function missAttempt(db: Db, attemptId: string, reason: string, after: AfterMiss, ids: { missed: string; completed: string }) {
-  const exhausted = "exhausted" in after;
+  const end = "end" in after ? after : null;
   const retryAt = "retryAt" in after ? after.retryAt.toISOString() : null;
   const hold = "hold" in after && after.hold ? JSON.stringify(after.hold) : null;
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks c SET
-        status = ${exhausted ? "exhausted" : "retry_scheduled"}::callback_status,
+        status = ${end?.end ?? "retry_scheduled"}::callback_status,
         next_attempt_at = ${retryAt}::timestamptz, hold = ${hold}::jsonb,
-        ended_reason = CASE WHEN ${exhausted} THEN 'max_attempts' ELSE c.ended_reason END,
-        completed_at = CASE WHEN ${exhausted} THEN now() ELSE c.completed_at END,
+        ended_reason = coalesce(${end?.reason ?? null}::text, c.ended_reason),
+        completed_at = CASE WHEN ${end !== null} THEN now() ELSE c.completed_at END,
         claimed_at = NULL, updated_at = now()
       FROM call_attempts a WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
       RETURNING c.*
@@ -99,11 +102,14 @@ export function missAttempt(db: Db, attemptId: string, reason: string, after: Af
     FROM cb JOIN call_attempts a ON a.id = ${attemptId} JOIN leads l ON l.id = cb.lead_id
     UNION ALL
     SELECT ${ids.completed}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
-    FROM cb JOIN leads l ON l.id = cb.lead_id WHERE ${exhausted}
+    FROM cb JOIN leads l ON l.id = cb.lead_id WHERE ${end !== null}
     RETURNING id`);
 }
 
 export type LegState = LegRow & {
+  /** Who answered the lead's call (answer.ts), and how the attempt ended where Ringback decided it. */
+  answered_by: string | null;
+  outcome: AttemptOutcome | null;
   provider: StoredProvider;
   provider_call_id: string | null;
   lead_call_id: string | null;
@@ -115,7 +121,7 @@ export type LegState = LegRow & {
 
 const legStateOf = (where: SQL) => sql`
   SELECT a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
-         ${isoSql(sql`a.answered_at`)} AS answered_at, a.provider, a.provider_call_id, a.lead_call_id,
+         ${isoSql(sql`a.answered_at`)} AS answered_at, a.answered_by, a.outcome, a.provider, a.provider_call_id, a.lead_call_id,
          c.status AS callback_status, ${isoSql(sql`c.updated_at`)} AS callback_updated_at, (${isCurrentLeg}) AS current
   FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id
   WHERE ${where}`;
@@ -146,6 +152,9 @@ export type CompletionIds = { callCompleted: string; postCall: string; callbackC
 export function complete(db: Db, attemptId: string, providerCallerId: string | null, ids: CompletionIds) {
   const end = sql`coalesce(a.ended_at, now())`;
   const duration = sql`coalesce(a.duration_seconds, greatest(0, extract(epoch FROM (${end} - a.answered_at))::int))`;
+  // The conversation began its talk time before it ended: the provider's duration is the
+  // measure (a status callback's arrival is not), and the start is never before the call was placed.
+  const start = sql`greatest(a.end_at - a.talk_seconds * interval '1 second', a.created_at)`;
   const handledBy = sql`coalesce(ag.name, a.agent_phone)`;
   // The number the call came from: the workspace's caller id, else its provider's (Telephony.callerId).
   const from = sql`coalesce(a.workspace_caller_id, ${providerCallerId}::text, a.agent_phone)`;
@@ -160,8 +169,8 @@ export function complete(db: Db, attemptId: string, providerCallerId: string | n
     ), log AS (
       INSERT INTO call_logs (workspace_id, mode, from_phone, to_phone, handled_by, department, start_time, end_time, recording_url, title, call_attempt_id)
       SELECT a.workspace_id, a.mode, ${from}, l.phone, ${handledBy}, ag.department,
-             to_char(coalesce(a.answered_at, a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
-             to_char(greatest(a.end_at, coalesce(a.answered_at, a.created_at) + interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
+             to_char(${start} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
+             to_char(greatest(a.end_at, ${start} + interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')::timestamp,
              coalesce(a.recording_url, ''), 'Call from ' || ${from} || ' to ' || l.phone || ' (handled by ' || ${handledBy} || ')', a.id
       FROM done a JOIN leads l ON l.id = a.lead_id LEFT JOIN agents ag ON ag.id = a.agent_id
     )
@@ -172,12 +181,15 @@ export function complete(db: Db, attemptId: string, providerCallerId: string | n
     SELECT ${ids.postCall}, a.workspace_id, a.mode, ${eventType("post_call")}, jsonb_build_object(
       'webhook_version', 'v1', 'webhook_timestamp', ${isoSql(sql`now()`)}, 'webhook_type', 'post_call',
       'call_id', a.id, 'agent_id', a.agent_id, 'phone_number', l.phone, 'from_phone_number', ${from},
-      'status', 'done', 'intent', NULL, 'lead_data', jsonb_build_object('name', l.name, 'email', l.email, 'phone', l.phone),
+      'status', 'done', 'intent', NULL, 'intent_confidence', NULL,
+      'lead_data', jsonb_build_object('name', l.name, 'email', l.email, 'phone', l.phone),
       'duration_minutes', round(a.talk_seconds / 60.0, 2), 'duration_seconds', a.talk_seconds,
-      'start_time', ${isoSql(sql`coalesce(a.answered_at, a.created_at)`)}, 'end_time', ${isoSql(sql`a.end_at`)},
-      'call_successful', 'success', 'recording_url', a.recording_url,
-      'metadata', jsonb_build_object('callback_id', a.callback_id, 'attempt_number', a.attempt_number))
-    FROM done a JOIN leads l ON l.id = a.lead_id WHERE a.agent_id IS NOT NULL
+      'start_time', ${isoSql(start)}, 'end_time', ${isoSql(sql`a.end_at`)},
+      'call_successful', 'success', 'language', NULL, 'credits_deducted', NULL, 'recording_url', a.recording_url,
+      'answered_by', a.answered_by,
+      -- What the callback was asked for with (make-call's metadata), and which callback and attempt this was.
+      'metadata', cb.metadata || jsonb_build_object('callback_id', a.callback_id, 'attempt_number', a.attempt_number))
+    FROM done a JOIN cb ON true JOIN leads l ON l.id = a.lead_id WHERE a.agent_id IS NOT NULL
     UNION ALL
     SELECT ${ids.callbackCompleted}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id

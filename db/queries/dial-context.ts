@@ -40,6 +40,8 @@ export type DialContext = {
   /** The callback's domain's settings; null for a callback without a domain. */
   domain: DomainSettings | null;
   record_calls: boolean | null;
+  /** After a voicemail is left, whether the callback is tried again (the domain's; true without one). */
+  retry_after_voicemail: boolean;
   caller_id: string | null;
   workspace_timezone: string | null;
   workspace_calling_hours_start: string | null;
@@ -75,7 +77,7 @@ SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_overri
        CASE WHEN d.id IS NOT NULL THEN jsonb_build_object('timezone', d.timezone, 'business_hours', d.business_hours,
          'holidays', to_jsonb(d.holidays), 'calling_hours_start', d.calling_hours_start, 'calling_hours_end', d.calling_hours_end,
          'daily_attempt_cap', d.daily_attempt_cap) END AS domain,
-       d.record_calls, w.caller_id,
+       d.record_calls, coalesce(d.retry_after_voicemail, true) AS retry_after_voicemail, w.caller_id,
        w.timezone AS workspace_timezone, w.calling_hours_start AS workspace_calling_hours_start,
        w.calling_hours_end AS workspace_calling_hours_end,
        ${recentAttemptsOf(sql`cb.lead_id`)} AS recent_attempts,

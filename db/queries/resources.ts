@@ -58,6 +58,7 @@ export function callJson(a: string, c: string, l: string): SQL {
     'agent_status', ${col(a, "status")}, 'lead_status', ${col(a, "lead_status")},
     'provider', ${col(a, "provider")}, 'provider_call_id', ${col(a, "provider_call_id")},
     'duration_seconds', ${col(a, "duration_seconds")}, 'recording_url', ${col(a, "recording_url")},
+    'answered_by', ${col(a, "answered_by")}, 'outcome', ${col(a, "outcome")},
     'mode', ${col(a, "mode")}, 'at', ${isoSql(sql`now()`)})`;
 }
 

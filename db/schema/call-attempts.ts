@@ -3,6 +3,7 @@ import { agents } from "./agents.ts";
 import { callbacks } from "./callbacks.ts";
 import { at, createdAt, optionalRef, parentRef, updatedAt } from "./columns.ts";
 import { ownedTable } from "./owned.ts";
+import type { AttemptOutcome } from "../../schemas/telephony.ts";
 
 // Twilio's call statuses, used for the sandbox provider too.
 export const attemptStatus = pgEnum("attempt_status", [
@@ -39,6 +40,14 @@ export const callAttempts = ownedTable(
     leadSequenceNumber: integer("lead_sequence_number"),
     error: text("error"), // why the provider refused the call, if it did
     answeredAt: at("answered_at"),
+    // The agent pressed 1 to take the call (the domain's agent_accept); null if not, or not asked.
+    acceptedAt: at("accepted_at"),
+    // Who answered the lead's call, by Twilio's answering-machine detection (AnsweredBy: human,
+    // machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax, unknown).
+    answeredBy: text("answered_by"),
+    // How an attempt ended without a conversation, where Ringback decided it: not_accepted (the
+    // agent pressed no 1), machine (the lead's voicemail, hung up on), voicemail_left.
+    outcome: text("outcome").$type<AttemptOutcome>(),
     endedAt: at("ended_at"),
     durationSeconds: integer("duration_seconds"),
     recordingUrl: text("recording_url"),

@@ -33,6 +33,15 @@ export const domains = ownedTable(
     callingHoursEnd: text("calling_hours_end").notNull().default("21:00"),
     dailyAttemptCap: integer("daily_attempt_cap").notNull().default(3),
     recordCalls: boolean("record_calls").notNull().default(false),
+    // The agent hears who the lead is and presses 1 to take the call; no press (or their
+    // voicemail) rings the next agent. Off: the lead is bridged as soon as the agent answers.
+    agentAccept: boolean("agent_accept").notNull().default(true),
+    // When the lead's voicemail answers (Twilio's answering-machine detection): "retry" (the
+    // attempt is missed and retried in the next lawful window) or "voicemail" (voicemail_message
+    // is spoken after the beep; then the callback retries or ends, by retry_after_voicemail).
+    machineAnswer: text("machine_answer").$type<"retry" | "voicemail">().notNull().default("retry"),
+    voicemailMessage: text("voicemail_message"),
+    retryAfterVoicemail: boolean("retry_after_voicemail").notNull().default(true),
     // Intake without a consent record is refused, in the endpoint's own error shape.
     requireConsent: boolean("require_consent").notNull().default(false),
     retryMaxAttempts: integer("retry_max_attempts").notNull().default(5),
@@ -50,5 +59,11 @@ export const domains = ownedTable(
     check("domains_daily_attempt_cap_positive", sql`${t.dailyAttemptCap} > 0`),
     check("domains_calling_hours", callingHoursCheck(t.callingHoursStart, t.callingHoursEnd)),
     check("domains_default_country_format", sql`${t.defaultCountry} IS NULL OR ${t.defaultCountry} ~ '^[A-Z]{2}$'`),
+    check("domains_machine_answer", sql`${t.machineAnswer} IN ('retry', 'voicemail')`),
+    // A voicemail policy without words to leave would hang up on the machine in silence.
+    check(
+      "domains_voicemail_message",
+      sql`${t.machineAnswer} <> 'voicemail' OR char_length(btrim(coalesce(${t.voicemailMessage}, ''))) BETWEEN 1 AND 1000`,
+    ),
   ],
 );

@@ -1,4 +1,4 @@
-import { advanceLeg, agentsTried, complete, connect, legState, missAttempt, saveRecordingUrl, type LegState } from "../../db/queries/call-status.ts";
+import { type AfterMiss, advanceLeg, agentsTried, complete, connect, legState, missAttempt, saveRecordingUrl, type LegState } from "../../db/queries/call-status.ts";
 import { finish, scheduleRetry } from "../../db/queries/call-attempts.ts";
 import { loadContext } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
@@ -7,6 +7,7 @@ import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { newId } from "../../schemas/ids.ts";
 import { retryDue } from "../lib/schedule.ts";
+import { callAnswers, isMachine } from "./answer.ts";
 import { placeLeg } from "./place-leg.ts";
 import { telephonyNamed } from "./providers.ts";
 import { publish } from "./publish.ts";
@@ -29,7 +30,7 @@ const ended = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
 
 /** The state machine as a provider sees it (telephony.ts): each status it reports is applied. */
 export function providerDeps(env: Env, ctx: Ctx): ProviderDeps {
-  return { report: (update) => applyStatus(env, ctx, update), waitUntil: (promise) => ctx.waitUntil(promise) };
+  return { report: (update) => applyStatus(env, ctx, update), answers: callAnswers(env), waitUntil: (promise) => ctx.waitUntil(promise) };
 }
 
 export async function applyStatus(env: Env, ctx: Ctx, update: StatusUpdate): Promise<void> {
@@ -44,8 +45,14 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
   // Only the callback's latest call decides; a late word from an earlier attempt or leg does not.
   if (!leg?.current || !["dialing", "connected"].includes(leg.callback_status)) return;
   const lead = leg.lead_status;
-  if (lead === "in-progress" || (lead === "completed" && leg.answered_at)) {
-    // A completed lead call with talk time connected, even if its "in-progress" never came.
+  const machine = isMachine(leg.answered_by);
+  if (machine) {
+    // The lead's voicemail answered: no conversation, whatever its talk time. Once its call
+    // ends, the attempt is missed (retried), or a voicemail was left.
+    if (lead !== null && ended.has(lead)) await attemptMissed(env, ctx, leg, leg.outcome === "voicemail_left" ? "voicemail_left" : "lead-machine");
+  } else if ((lead === "in-progress" && leg.answered_by !== null) || (lead === "completed" && leg.answered_at)) {
+    // A person answered (the detection's verdict came, and was not a machine); or a completed
+    // lead call with talk time connected, even if its "in-progress" or the verdict never came.
     publish(env, ctx, await connect(db, leg.id, newId("event")));
     if (lead === "completed") {
       const ids = { callCompleted: newId("event"), postCall: newId("event"), callbackCompleted: newId("event") };
@@ -58,7 +65,8 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
     // The agent's call ended with no word of the lead's. If the agent had answered, the lead's
     // statuses may only be lost: the provider is asked before the lead counts as not reached (a
     // lead who talked is never rung again). If it cannot say, the cron's recovery asks again later.
-    if (leg.status === "completed" && leg.provider_call_id) {
+    // An agent who did not take the call (no 1 pressed) never had the lead rung.
+    if (leg.status === "completed" && leg.provider_call_id && leg.outcome !== "not_accepted") {
       const state = await telephonyNamed(leg.provider, env, providerDeps(env, ctx)).callState(leg.provider_call_id);
       if (!state) return;
       if (state !== "unknown" && state.lead) {
@@ -67,7 +75,8 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
       }
     }
     // The agent's call ended without ever reaching the lead: ring the next agent, if any.
-    await nextAgentOrMiss(env, ctx, leg, leg.status === "completed" ? "agent-hung-up" : `agent-${leg.status}`);
+    const reason = leg.outcome === "not_accepted" ? "agent-not-accepted" : leg.status === "completed" ? "agent-hung-up" : `agent-${leg.status}`;
+    await nextAgentOrMiss(env, ctx, leg, reason);
   }
 }
 
@@ -103,7 +112,13 @@ export async function attemptMissed(env: Env, ctx: Ctx, leg: Pick<LegState, "id"
   const cb = await loadContext(db, leg.callback_id);
   if (!cb) return;
   const ids = { missed: newId("event"), completed: newId("event") };
-  const after = cb.attempt_count >= cb.max_attempts ? { exhausted: true as const } : nextTry(cb);
+  // A voicemail left ends the callback where the domain says one is enough.
+  const after: AfterMiss =
+    reason === "voicemail_left" && !cb.retry_after_voicemail
+      ? { end: "completed", reason }
+      : cb.attempt_count >= cb.max_attempts
+        ? { end: "exhausted", reason: "max_attempts" }
+        : nextTry(cb);
   const result = await missAttempt(db, leg.id, reason, after, ids);
   publish(env, ctx, result);
   if (result.rows.length > 0 && "retryAt" in after) ctx.waitUntil(queueDial(env, leg.callback_id, after.retryAt));

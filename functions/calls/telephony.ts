@@ -20,9 +20,33 @@ export type PlaceCall = {
 /** Where a provider reports how its calls go. The state machine implements it; repeats are harmless. */
 export type StatusSink = (update: StatusUpdate) => Promise<void>;
 
+/** What the agent is told when they answer, and whether they must press 1 to take the call. */
+export type Greeting = {
+  mustAccept: boolean;
+  whisper: string;
+  leadPhone: string;
+  /** A machine that answers the lead's phone is left a voicemail: detection waits for its beep. */
+  leaveVoicemail: boolean;
+};
+
+/** What to do with a lead's phone once it is answered: bridge the agent, hang up, or leave a voicemail. */
+export type LeadAction = { kind: "bridge" } | { kind: "hang-up" } | { kind: "voicemail"; message: string };
+
+/**
+ * The decisions between an answer and a conversation (answer.ts), which a provider carries out:
+ * the agent's greeting (null: the call is no longer the callback's, hang up), whether the
+ * agent's key press takes the call, and what to do with the lead's phone once it is answered.
+ */
+export type CallAnswers = {
+  greeting(attemptId: string): Promise<Greeting | null>;
+  agentResponded(attemptId: string, digits: string | null): Promise<boolean>;
+  leadAnswered(attemptId: string, answeredBy: string): Promise<LeadAction>;
+};
+
 /** What a provider may be built with, besides the settings. */
 export type ProviderDeps = {
   report: StatusSink;
+  answers: CallAnswers;
   /** Work that must outlive the request that placed the call (the sandbox plays its call here). */
   waitUntil(promise: Promise<unknown>): void;
 };

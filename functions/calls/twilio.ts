@@ -36,7 +36,7 @@ export function twilioTelephony(env: Env): Telephony<"twilio"> {
 }
 
 /** The URL of one of our Twilio routes, as Twilio is told it and signs it. */
-export function twilioRouteUrl(publicUrl: string, route: "status" | "twiml" | "recording", query: Record<string, string>): string {
+export function twilioRouteUrl(publicUrl: string, route: "status" | "twiml" | "accept" | "lead" | "recording", query: Record<string, string>): string {
   return `${publicUrl.replace(/\/+$/, "")}/telephony/twilio/${route}?${new URLSearchParams(query)}`;
 }
 

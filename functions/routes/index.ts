@@ -28,6 +28,8 @@ import { updateLead } from "../leads/update.ts";
 import { addDncNumber } from "../dnc/add.ts";
 import { listDncNumbers } from "../dnc/list.ts";
 import { removeDncNumber } from "../dnc/remove.ts";
+import { twilioAccept } from "../telephony/twilio-accept.ts";
+import { twilioLead } from "../telephony/twilio-lead.ts";
 import { twilioRecording } from "../telephony/twilio-recording.ts";
 import { twilioStatus } from "../telephony/twilio-status.ts";
 import { twilioTwiml } from "../telephony/twilio-twiml.ts";
@@ -80,6 +82,8 @@ export function allRoutes(document: () => object): Route[] {
     // telephony: Twilio's callbacks
     twilioStatus,
     twilioTwiml,
+    twilioAccept,
+    twilioLead,
     twilioRecording,
   ];
 }

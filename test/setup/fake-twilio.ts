@@ -22,6 +22,8 @@ import type { CallbackOrder, CallbacksRequest, CallStateRequest, Failure, FakeTw
 //   POST /__sign         {url, params} | {url, json}   a signature (JSON: the URL gets bodySHA256)
 //   POST /__callbacks    CallbacksRequest        signed status callbacks for one leg of a call
 //   POST /__twiml        {attempt}               the signed request for the call's TwiML
+//   POST /__gather       {attempt, url, digits?} the signed request to a <Gather>'s action (no digits: none pressed)
+//   POST /__answered     {attempt, url, answeredBy}   the signed request to the lead's <Number url>
 //   POST /__recording    {attempt, status?}      a signed recording status callback
 
 const apiVersion = "2010-04-01";
@@ -94,6 +96,10 @@ export async function startFakeTwilio() {
         return sendJson(res, 200, statusCallbacks(body as CallbacksRequest));
       case "/__twiml":
         return sendJson(res, 200, twimlRequest(recorded(body.attempt as string)));
+      case "/__gather":
+        return sendJson(res, 200, gatherRequest(recorded(body.attempt as string), body.url as string, body.digits as string | undefined));
+      case "/__answered":
+        return sendJson(res, 200, answeredRequest(body.attempt as string, body.url as string, body.answeredBy as string, body.to as string | undefined));
       case "/__recording":
         return sendJson(res, 200, recordingCallback(recorded(body.attempt as string), (body.status as string | undefined) ?? "completed"));
     }
@@ -213,6 +219,37 @@ export async function startFakeTwilio() {
     const to = call.form.get("To")!;
     const params = { AccountSid: accountSid, ApiVersion: apiVersion, CallSid: call.sid, CallStatus: "in-progress", Called: to, Caller: from, Direction: "outbound-api", From: from, To: to };
     return signed(call.form.get("Url")!, params);
+  }
+
+  // Twilio posts a <Gather>'s action on the agent's call, with the keys pressed (an empty Digits
+  // when none were and actionOnEmptyResult is set).
+  function gatherRequest(call: RecordedCall & { form: URLSearchParams }, target: string, digits: string | undefined): ReadyRequest {
+    const from = call.form.get("From")!;
+    const to = call.form.get("To")!;
+    const params = { AccountSid: accountSid, ApiVersion: apiVersion, CallSid: call.sid, CallStatus: "in-progress", Called: to, Caller: from, Direction: "outbound-api", From: from, To: to, Digits: digits ?? "", FinishedOnKey: "" };
+    return signed(target, params);
+  }
+
+  // Twilio requests a <Number url> on the lead's call once it is answered and the detection has its verdict.
+  function answeredRequest(attempt: string, target: string, answeredBy: string, to = "+15005550001"): ReadyRequest {
+    const call = recorded(attempt);
+    if (!leadCalls.has(attempt)) leadCalls.set(attempt, sid("CA"));
+    const from = call.form.get("From")!;
+    const params = {
+      AccountSid: accountSid,
+      ApiVersion: apiVersion,
+      CallSid: leadCalls.get(attempt)!,
+      ParentCallSid: call.sid,
+      CallStatus: "in-progress",
+      Called: to,
+      Caller: from,
+      Direction: "outbound-dial",
+      From: from,
+      To: to,
+      AnsweredBy: answeredBy,
+      MachineDetectionDuration: "2300",
+    };
+    return signed(target, params);
   }
 
   function recordingCallback(call: RecordedCall & { form: URLSearchParams }, status: string): ReadyRequest {

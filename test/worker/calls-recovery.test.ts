@@ -9,7 +9,7 @@ import { recoverSilentCallback } from "../../functions/calls/recover.ts";
 import type { Env } from "../../functions/env.ts";
 import type { CallStateRequest, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { db, makeAgent, testEnv, zoneAtHour } from "./fixtures.ts";
-import { attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadStatusCallback, recordedCalls, statusCallbacks, twimlRequest, written } from "./telephony-helpers.ts";
+import { agentPresses, attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadAnswers, leadStatusCallback, recordedCalls, statusCallbacks, written } from "./telephony-helpers.ts";
 
 // Calls that always finish: a process that dies between a call's status and the callback's
 // completion, a status callback that never comes, Twilio down when the call is placed. Whatever
@@ -26,8 +26,10 @@ async function deliverAll(requests: ReadyRequest[]) {
 async function agentAnswered(dialed: Dialed) {
   const agent = (await statusCallbacks({ attempt: dialed.attemptId, leg: "agent", statuses: ["initiated", "ringing", "in-progress"] })).requests;
   await deliverAll(agent);
-  const twiml = await (await deliver(await twimlRequest(dialed.attemptId))).text();
+  const twiml = await agentPresses(dialed.attemptId, "1");
   const lead = await statusCallbacks({ attempt: dialed.attemptId, leg: "lead", url: leadStatusCallback(twiml), to: dialed.leadPhone, durationSeconds: 42 });
+  // A person answers: the detection's verdict may come before the lead's statuses.
+  await leadAnswers(dialed.attemptId, twiml, "human", dialed.leadPhone);
   return { leadCallSid: lead.callSid, lead: lead.requests };
 }
 

@@ -26,6 +26,7 @@ import { deliveryJson, endpointJson } from "../../functions/lib/webhook-resource
 import { holdReasons, zoneSources } from "../../schemas/compliance.ts";
 import { DncEntry } from "../../schemas/dnc.ts";
 import { newId } from "../../schemas/ids.ts";
+import { attemptOutcomes } from "../../schemas/telephony.ts";
 import { Delivery, Endpoint } from "../../schemas/webhooks.ts";
 import { db, makeDomain, makeWorkspace } from "./fixtures.ts";
 
@@ -190,6 +191,8 @@ async function seed() {
             leadCallId: `CA${newId("callAttempt")}`,
             durationSeconds: 42,
             recordingUrl: "https://api.twilio.com/recording.mp3",
+            answeredBy: pick(["human", "machine_end_beep", "unknown"], i),
+            outcome: pick(attemptOutcomes, i),
           };
         }),
       ),
@@ -223,6 +226,7 @@ const shows: Record<Name, [string, readonly unknown[]][]> = {
     ["lead_status", attemptStatus.enumValues],
     ["status", attemptStatus.enumValues],
     ["provider", telephonyProvider.enumValues],
+    ["outcome", attemptOutcomes],
     ["mode", mode.enumValues],
   ],
 };

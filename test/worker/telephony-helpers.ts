@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { exports } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { expect, inject } from "vitest";
-import { callAttempts, callbacks, leads } from "../../db/schema/index.ts";
+import { callAttempts, callbacks, type domains, leads } from "../../db/schema/index.ts";
 import type { BusinessHours } from "../../db/schema/domains.ts";
 import { dialCallback } from "../../functions/calls/dial.ts";
 import { newId } from "../../schemas/ids.ts";
@@ -32,6 +32,8 @@ export const signJson = (url: string, json: string) => control<{ url: string; si
 export const statusCallbacks = (ask: CallbacksRequest) => control<{ callSid: string; requests: ReadyRequest[] }>("/__callbacks", ask);
 export const twimlRequest = (attempt: string) => control<ReadyRequest>("/__twiml", { attempt });
 export const recordingCallback = (attempt: string, status = "completed") => control<ReadyRequest>("/__recording", { attempt, status });
+export const gatherRequest = (attempt: string, url: string, digits?: string) => control<ReadyRequest>("/__gather", { attempt, url, digits });
+export const answeredRequest = (attempt: string, url: string, answeredBy: string, to?: string) => control<ReadyRequest>("/__answered", { attempt, url, answeredBy, to });
 
 /** Sends a request to the Worker as Twilio would, optionally changed on the way. */
 export function deliver(request: ReadyRequest, change: { url?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
@@ -45,10 +47,12 @@ export function deliver(request: ReadyRequest, change: { url?: string; headers?:
 // which says nothing of where the lead is (a geographic one would add its own zone's hours).
 const always: BusinessHours = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]]]));
 
+type CallOptions = { leadName?: string | null; record?: boolean; domain?: Partial<typeof domains.$inferInsert> };
+
 /** A live callback due now, to an agent of its own, through a domain that may or may not record. */
-export async function dueCallback(options: { leadName?: string | null; record?: boolean } = {}) {
+export async function dueCallback(options: CallOptions = {}) {
   const workspace = await makeWorkspace("Twilio workspace");
-  const domain = await makeDomain(workspace.id, "live", { businessHours: always, recordCalls: options.record ?? false });
+  const domain = await makeDomain(workspace.id, "live", { businessHours: always, recordCalls: options.record ?? false, ...options.domain });
   const agent = await makeAgent(workspace.id, "live");
   const owner = { workspaceId: workspace.id, mode: "live" as const };
   const leadId = newId("lead");
@@ -65,7 +69,7 @@ export async function dueCallback(options: { leadName?: string | null; record?: 
 }
 
 /** A due callback, dialled by the lead's dialler: its attempt, and the call the fake Twilio recorded. */
-export async function dialedCallback(options: { leadName?: string | null; record?: boolean } = {}) {
+export async function dialedCallback(options: CallOptions = {}) {
   const cb = await dueCallback(options);
   const ctx = createExecutionContext();
   expect(await dialCallback(testEnv(), ctx, cb.callbackId)).toBe("dialed");
@@ -91,9 +95,27 @@ export async function written(workspaceId: string, attemptId: string) {
   return { attempt: await attemptRow(attemptId), callbacks: cbs, events: events.map((e) => e.type), callLogs };
 }
 
-/** The lead leg's status callback, as the TwiML gives it to Twilio. */
-export function leadStatusCallback(twiml: string): string {
-  const match = /<Number statusCallback="([^"]+)"/.exec(twiml);
+/** An attribute of a TwiML element, unescaped, as Twilio reads it. */
+export function twimlAttribute(twiml: string, element: string, attribute: string): string {
+  const match = new RegExp(`<${element} [^>]*?${attribute}="([^"]+)"`).exec(twiml);
   expect(match, twiml).not.toBeNull();
   return match![1]!.replaceAll("&amp;", "&");
+}
+
+/** The lead leg's status callback, as the TwiML gives it to Twilio. */
+export const leadStatusCallback = (twiml: string) => twimlAttribute(twiml, "Number", "statusCallback");
+
+/** The agent answers and presses `digits` (none: they let the prompt pass): the TwiML Twilio then runs. */
+export async function agentPresses(attemptId: string, digits?: string): Promise<string> {
+  const greeting = await (await deliver(await twimlRequest(attemptId))).text();
+  const res = await deliver(await gatherRequest(attemptId, twimlAttribute(greeting, "Gather", "action"), digits));
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The lead's phone is answered, by a person or a machine: the TwiML run on the lead's side. */
+export async function leadAnswers(attemptId: string, dialTwiml: string, answeredBy: string, to?: string): Promise<string> {
+  const res = await deliver(await answeredRequest(attemptId, twimlAttribute(dialTwiml, "Number", "url"), answeredBy, to));
+  expect(res.status).toBe(200);
+  return res.text();
 }

@@ -6,6 +6,7 @@ import { newId } from "../../schemas/ids.ts";
 import type { CallbackOrder, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { call as callWorker, makeKey, testEnv } from "./fixtures.ts";
 import {
+  agentPresses,
   attemptsOf,
   attemptRow,
   deliver,
@@ -13,7 +14,9 @@ import {
   dueCallback,
   failNext,
   fakeTwilio,
+  gatherRequest,
   hangUps,
+  leadAnswers,
   leadStatusCallback,
   publicUrl,
   recordedCalls,
@@ -170,24 +173,39 @@ describe("X-Twilio-Signature", () => {
 });
 
 describe("the TwiML", () => {
-  it("whispers the lead's name, escaped, and dials the lead with its own status callback", async () => {
+  const base = () => `${publicUrl()}/telephony/twilio`;
+  const dial = (attempt: string, detection: string) =>
+    '<Dial callerId="+15005550006" answerOnBridge="true" timeout="30">' +
+    `<Number url="${base()}/lead?attempt=${attempt}" method="POST" machineDetection="${detection}" ` +
+    `statusCallback="${base()}/status?attempt=${attempt}&amp;leg=lead" ` +
+    'statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">+18005550123</Number></Dial>';
+
+  it("whispers the lead's name, escaped, and waits for the agent's 1 before dialling the lead", async () => {
     const dialed = await dialedCallback({ leadName: `Zoë O'Brien & <Sons> "Ltd"` });
     const res = await deliver(await twimlRequest(dialed.attemptId));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/xml; charset=utf-8");
     expect(await res.text()).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response>' +
-        "<Say>Ringback call for Zoë O&apos;Brien &amp; &lt;Sons&gt; &quot;Ltd&quot;. Connecting now.</Say>" +
-        '<Dial callerId="+15005550006" answerOnBridge="true" timeout="30">' +
-        `<Number statusCallback="${publicUrl()}/telephony/twilio/status?attempt=${dialed.attemptId}&amp;leg=lead" ` +
-        'statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST">+18005550123</Number>' +
-        "</Dial></Response>",
+        `<Gather action="${base()}/accept?attempt=${dialed.attemptId}" method="POST" numDigits="1" timeout="8" actionOnEmptyResult="true">` +
+        "<Say>Ringback call for Zoë O&apos;Brien &amp; &lt;Sons&gt; &quot;Ltd&quot;, from the API. Press 1 to take the call.</Say>" +
+        "</Gather><Hangup/></Response>",
+    );
+    const accepted = await deliver(await gatherRequest(dialed.attemptId, `${base()}/accept?attempt=${dialed.attemptId}`, "1"));
+    expect(await accepted.text()).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting now.</Say>${dial(dialed.attemptId, "Enable")}</Response>`);
+    expect((await attemptRow(dialed.attemptId)).acceptedAt).not.toBeNull();
+  });
+
+  it("dials the lead at once where the domain does not ask the agent to accept, waiting for a voicemail's beep where one is left", async () => {
+    const dialed = await dialedCallback({ domain: { agentAccept: false, machineAnswer: "voicemail", voicemailMessage: "Hi, it's Ringback." } });
+    expect(await (await deliver(await twimlRequest(dialed.attemptId))).text()).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Ringback call for Ada Lovelace, from the API. Connecting now.</Say>${dial(dialed.attemptId, "DetectMessageEnd")}</Response>`,
     );
   });
 
   it("says 'a new lead' for a lead without a name", async () => {
     const dialed = await dialedCallback({ leadName: null });
-    expect(await (await deliver(await twimlRequest(dialed.attemptId))).text()).toContain("<Say>Ringback call for a new lead. Connecting now.</Say>");
+    expect(await (await deliver(await twimlRequest(dialed.attemptId))).text()).toContain("<Say>Ringback call for a new lead, from the API. Press 1 to take the call.</Say>");
   });
 
   it("hangs up on an unknown attempt", async () => {
@@ -211,13 +229,14 @@ describe("status callbacks", () => {
     const agent = (await statusCallbacks({ attempt: dialed.attemptId, leg: "agent", order })).requests;
     const hangUp = agent.findIndex((r) => r.status === "completed");
     await deliverAll(agent.slice(0, hangUp)); // the agent answers
-    const twiml = await (await deliver(await twimlRequest(dialed.attemptId))).text();
+    const twiml = await agentPresses(dialed.attemptId, "1");
     const lead = await statusCallbacks({ attempt: dialed.attemptId, leg: "lead", order, url: leadStatusCallback(twiml), to: dialed.leadPhone, durationSeconds: 42 });
+    expect(await leadAnswers(dialed.attemptId, twiml, "human", dialed.leadPhone)).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     await deliverAll(lead.requests); // the lead answers, talks, hangs up
     await deliverAll(agent.slice(hangUp)); // then the agent's call ends, and anything late arrives
 
     const after = await written(dialed.workspace.id, dialed.attemptId);
-    expect(after.attempt).toMatchObject({ status: "completed", lastSequenceNumber: 3, providerCallId: dialed.callSid, leadStatus: "completed", leadSequenceNumber: 3, leadCallId: lead.callSid, durationSeconds: 42 });
+    expect(after.attempt).toMatchObject({ status: "completed", lastSequenceNumber: 3, providerCallId: dialed.callSid, leadStatus: "completed", leadSequenceNumber: 3, leadCallId: lead.callSid, durationSeconds: 42, answeredBy: "human", outcome: null });
     expect(after.attempt.answeredAt).not.toBeNull();
     expect(after.callbacks[0]!.status).toBe("completed");
     expect(after.events.sort()).toEqual(["call.completed", "call.connected", "call.initiated", "callback.completed", "post_call"]);

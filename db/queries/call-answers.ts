@@ -1,0 +1,65 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { isCurrentLeg } from "./call-attempts.ts";
+
+// What happens when a call is answered, before anyone talks: the agent hears who the lead is and
+// presses 1 (or not), and the lead's phone is answered by a person or a machine. Each answer is
+// recorded only on the callback's current call while it is being dialled, and only once: a
+// repeated or late request changes nothing.
+
+/** What the agent is told, and how the lead's answer is handled: the call and its domain's settings. */
+export type AnswerContext = {
+  leadPhone: string;
+  leadName: string | null;
+  source: "form_response" | "make_call" | "add_call_api" | "api";
+  // The message of the form that asked for the call, when a form did.
+  formMessage: string | null;
+  agentAccept: boolean;
+  machineAnswer: "retry" | "voicemail";
+  voicemailMessage: string | null;
+  acceptedAt: string | null;
+  outcome: string | null;
+};
+
+/** The call's context, if it is still the callback's current call and the callback is being dialled. */
+export async function answerContext(db: Db, attemptId: string): Promise<AnswerContext | null> {
+  const { rows } = await db.execute<AnswerContext>(sql`
+    SELECT l.phone AS "leadPhone", l.name AS "leadName", c.source,
+           (SELECT f.form_data->>'message' FROM form_responses f
+             WHERE c.source = 'form_response' AND f.id = c.source_id AND jsonb_typeof(f.form_data->'message') = 'string') AS "formMessage",
+           coalesce(d.agent_accept, true) AS "agentAccept", coalesce(d.machine_answer, 'retry') AS "machineAnswer",
+           d.voicemail_message AS "voicemailMessage", a.accepted_at::text AS "acceptedAt", a.outcome
+    FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
+    LEFT JOIN domains d ON d.id = c.domain_id
+    WHERE a.id = ${attemptId} AND c.status = 'dialing' AND ${isCurrentLeg}`);
+  return rows[0] ?? null;
+}
+
+/** The agent pressed 1 (accepted), or something else or nothing; true if this answer was recorded. */
+export async function recordAcceptance(db: Db, attemptId: string, accepted: boolean): Promise<boolean> {
+  const { rows } = await db.execute(sql`
+    UPDATE call_attempts a SET
+      accepted_at = CASE WHEN ${accepted} THEN now() ELSE NULL END,
+      outcome = CASE WHEN ${accepted} THEN NULL ELSE 'not_accepted' END,
+      updated_at = now()
+    FROM callbacks c
+    WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status = 'dialing' AND ${isCurrentLeg}
+      AND a.accepted_at IS NULL AND a.outcome IS NULL
+    RETURNING a.id`);
+  return rows.length > 0;
+}
+
+/**
+ * Who answered the lead's call, and what Ringback did about a machine (hung up, or left a
+ * voicemail); true if recorded. The callback may already be connected: the lead's "answered"
+ * status can come before the detection's verdict.
+ */
+export async function recordAnsweredBy(db: Db, attemptId: string, answeredBy: string, outcome: "machine" | "voicemail_left" | null): Promise<boolean> {
+  const { rows } = await db.execute(sql`
+    UPDATE call_attempts a SET answered_by = ${answeredBy}, outcome = ${outcome}::text, updated_at = now()
+    FROM callbacks c
+    WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}
+      AND a.answered_by IS NULL
+    RETURNING a.id`);
+  return rows.length > 0;
+}
