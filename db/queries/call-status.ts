@@ -153,8 +153,8 @@ export function complete(db: Db, attemptId: string, providerCallerId: string | n
   const end = sql`coalesce(a.ended_at, now())`;
   const duration = sql`coalesce(a.duration_seconds, greatest(0, extract(epoch FROM (${end} - a.answered_at))::int))`;
   // The conversation began its talk time before it ended: the provider's duration is the
-  // measure (a status callback's arrival is not), and the start is never before the call was placed.
-  const start = sql`greatest(a.end_at - a.talk_seconds * interval '1 second', a.created_at)`;
+  // measure, not when its status callbacks happened to arrive (the sandbox's arrive at once).
+  const start = sql`(a.end_at - a.talk_seconds * interval '1 second')`;
   const handledBy = sql`coalesce(ag.name, a.agent_phone)`;
   // The number the call came from: the workspace's caller id, else its provider's (Telephony.callerId).
   const from = sql`coalesce(a.workspace_caller_id, ${providerCallerId}::text, a.agent_phone)`;

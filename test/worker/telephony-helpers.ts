@@ -47,13 +47,21 @@ export function deliver(request: ReadyRequest, change: { url?: string; headers?:
 // which says nothing of where the lead is (a geographic one would add its own zone's hours).
 const always: BusinessHours = Object.fromEntries(["1", "2", "3", "4", "5", "6", "7"].map((d) => [d, [["00:00", "24:00"]]]));
 
-type CallOptions = { leadName?: string | null; record?: boolean; domain?: Partial<typeof domains.$inferInsert> };
+/** roundRobin: the callback has no agent of its own, and the workspace has two, rung in turn. */
+type CallOptions = {
+  leadName?: string | null;
+  record?: boolean;
+  domain?: Partial<typeof domains.$inferInsert>;
+  roundRobin?: boolean;
+  metadata?: Record<string, unknown>;
+};
 
 /** A live callback due now, to an agent of its own, through a domain that may or may not record. */
 export async function dueCallback(options: CallOptions = {}) {
   const workspace = await makeWorkspace("Twilio workspace");
   const domain = await makeDomain(workspace.id, "live", { businessHours: always, recordCalls: options.record ?? false, ...options.domain });
   const agent = await makeAgent(workspace.id, "live");
+  const second = options.roundRobin ? await makeAgent(workspace.id, "live") : null;
   const owner = { workspaceId: workspace.id, mode: "live" as const };
   const leadId = newId("lead");
   const leadPhone = "+18005550123";
@@ -64,8 +72,19 @@ export async function dueCallback(options: CallOptions = {}) {
   const now = new Date();
   await db()
     .insert(callbacks)
-    .values({ id: callbackId, ...owner, leadId, domainId: domain.id, agentId: agent.id, source: "api", scheduledAt: now, nextAttemptAt: new Date(now.getTime() - 1000), retryIntervalsSeconds: [120, 600, 1800, 7200] });
-  return { workspace, agent, leadId, leadPhone, callbackId };
+    .values({
+      id: callbackId,
+      ...owner,
+      leadId,
+      domainId: domain.id,
+      agentId: options.roundRobin ? null : agent.id,
+      source: "api",
+      scheduledAt: now,
+      nextAttemptAt: new Date(now.getTime() - 1000),
+      retryIntervalsSeconds: [120, 600, 1800, 7200],
+      metadata: options.metadata ?? {},
+    });
+  return { workspace, agent, agents: second ? [agent, second] : [agent], leadId, leadPhone, callbackId };
 }
 
 /** A due callback, dialled by the lead's dialler: its attempt, and the call the fake Twilio recorded. */
