@@ -107,7 +107,7 @@ export async function claimWork(db: Db, fanoutEventIds: string[], named: Named[]
       delivery: d,
       event: events,
       endpoint: webhookEndpoints,
-      agent: { id: agents.id, webhookUrl: agents.webhookUrl, webhookSecret: agents.webhookSecret },
+      agent: { id: agents.id, webhookUrl: agents.webhookUrl, webhookSecret: agents.webhookSecret, postCallJson: agents.postCallJson },
     })
     .from(d)
     .innerJoin(events, eq(events.id, d.eventId))

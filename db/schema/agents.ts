@@ -1,4 +1,5 @@
-import { boolean, index, integer, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, text, timestamp } from "drizzle-orm/pg-core";
 import { createdAt, updatedAt } from "./columns.ts";
 import { ownedTable } from "./owned.ts";
 
@@ -18,8 +19,15 @@ export const agents = ownedTable(
     // requests, so it cannot be hashed like an API key: it is sealed under SECRETS_KEYS.
     webhookUrl: text("webhook_url"),
     webhookSecret: text("webhook_secret"),
+    // Which of seed 002's verifiers the post-call body is written for. Its Node snippet signs
+    // JSON.stringify(req.body) (compact JSON); its Python one json.dumps(request.json) (spaces
+    // after separators, non-ASCII escaped). One body cannot satisfy both.
+    postCallJson: text("post_call_json").$type<"compact" | "python">().notNull().default("compact"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("agents_workspace_idx").on(t.workspaceId, t.mode, t.active)],
+  (t) => [
+    index("agents_workspace_idx").on(t.workspaceId, t.mode, t.active),
+    check("agents_post_call_json", sql`${t.postCallJson} IN ('compact', 'python')`),
+  ],
 );

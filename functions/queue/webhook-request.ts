@@ -5,6 +5,7 @@ import { hexSignature, standardKey, standardSignature, utf8, type Bytes } from "
 import { EventEnvelope } from "../../schemas/events.ts";
 import { eventPayloads } from "../../schemas/event-payloads.ts";
 import type { EventType } from "../../schemas/events.ts";
+import { pythonJson } from "../lib/python-json.ts";
 
 export type WebhookRequest = { url: string; headers: Record<string, string>; body: Bytes };
 
@@ -72,7 +73,8 @@ async function signedRequest(item: WorkItem, keyring: Keyring, now: Date): Promi
   }
 
   if (agent?.webhookUrl && agent.webhookSecret) {
-    const body = utf8(JSON.stringify(event.data));
+    // Written for the verifier the agent's receiver runs (seed 002's Node or Python snippet).
+    const body = utf8(agent.postCallJson === "python" ? pythonJson(event.data) : JSON.stringify(event.data));
     const secret = await keyring.open(agent.webhookSecret, { column: "agents.webhook_secret", id: agent.id });
     const key = standardKey(secret);
     if (key) headers["webhook-signature"] = await standardSignature(key, delivery.id, timestamp, body);

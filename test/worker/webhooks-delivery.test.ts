@@ -7,6 +7,7 @@ import { newId } from "../../schemas/ids.ts";
 import { bearer, call, db, tenant } from "./fixtures.ts";
 import { randomJson, randomString, rng } from "../setup/random-json.ts";
 import { agentWithWebhook, createEndpoint, deliveriesOf, insertEvent, postCall, receiver, recordingQueue, runQueue, samplePayloads } from "./webhooks-helpers.ts";
+import { pythonJson } from "../../functions/lib/python-json.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -272,6 +273,28 @@ describe("the agent's post-call webhook (seed 002)", () => {
     expect(request!.verdicts).toMatchObject({ calldock: true, ringbackHex: true });
     expect(request!.headers["webhook-id"]).toBe((await deliveriesOf(event.id))[0]!.id);
     expect(await deliveriesOf(other.id)).toEqual([]);
+  });
+});
+
+describe("the agent's post-call webhook for seed 002's Python verifier", () => {
+  it("is written as json.dumps writes it, and signed over those bytes", async () => {
+    const { workspace } = await tenant();
+    const r = await receiver({ hexSecret: "your-webhook-secret" });
+    const agent = await agentWithWebhook(workspace.id, r.url, "your-webhook-secret", "live", "python");
+    const payload = postCall(agent.id, { metadata: { summary: "Zoë asked about 日本語 pricing 🎉", rate: 0.00001 } });
+    const event = await insertEvent({ workspaceId: workspace.id, mode: "live" }, "post_call", payload);
+    await runQueue("webhooks", [{ event_id: event.id }], { bindings: { WEBHOOKS: recordingQueue().queue } });
+
+    const [request, ...more] = await r.requests();
+    expect(more).toEqual([]);
+    // The bytes are the fixed point of json.dumps(json.loads(body)) (test/node/python-json.test.ts
+    // runs the seed's Python verifier on such bodies); the hex signature is over exactly them.
+    expect(request!.body).toBe(pythonJson(JSON.parse(request!.body)));
+    expect(request!.body).toContain('"summary": "Zo\\u00eb asked about \\u65e5\\u672c\\u8a9e pricing \\ud83c\\udf89"');
+    expect(request!.body).toContain('"rate": 1e-05');
+    expect(JSON.parse(request!.body)).toEqual(payload);
+    // The seed's Node verifier signs compact JSON, so it refuses this body; the raw-body check passes.
+    expect(request!.verdicts).toMatchObject({ calldock: false, ringbackHex: true });
   });
 });
 

@@ -53,9 +53,9 @@ export async function insertEvent(owner: { workspaceId: string; mode: Mode }, ty
   return row;
 }
 
-export async function agentWithWebhook(workspaceId: string, url: string, secret: string, mode: Mode = "live") {
+export async function agentWithWebhook(workspaceId: string, url: string, secret: string, mode: Mode = "live", postCallJson: "compact" | "python" = "compact") {
   const id = newId("agent");
-  await db().insert(agents).values({ id, workspaceId, mode, name: "Agent Smith", phone: "+14155550100", webhookUrl: url, webhookSecret: secret });
+  await db().insert(agents).values({ id, workspaceId, mode, name: "Agent Smith", phone: "+14155550100", webhookUrl: url, webhookSecret: secret, postCallJson });
   return { id };
 }
 
