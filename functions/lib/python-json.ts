@@ -24,8 +24,8 @@ const escapes: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n",
 function pythonString(text: string): string {
   let out = '"';
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
     const code = text.charCodeAt(i);
+    const ch = String.fromCharCode(code);
     // UTF-16 units, as Python writes code points beyond the BMP: a surrogate pair, each \\uXXXX.
     // Everything outside " " to "~" is escaped, DEL included.
     out += escapes[ch] ?? (code < 0x20 || code > 0x7e ? `\\u${code.toString(16).padStart(4, "0")}` : ch);
