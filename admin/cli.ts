@@ -19,8 +19,12 @@ const usage = `npm run admin -- <command> [options] [--json]
   domain add --workspace ID --name NAME [--mode live|test] [--timezone IANA]
              [--country XX] [--no-auto-callback] [--require-consent]
              [--calling-hours HH:MM-HH:MM]   (default 08:00-21:00; only narrows the law's)
+             [--no-agent-accept]             the lead is bridged when the agent answers, no 1 pressed
+             [--voicemail TEXT [--stop-after-voicemail]]   a lead's voicemail is left TEXT
+                                             (else hung up on and retried); then the callback
+                                             retries, or ends with --stop-after-voicemail
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
-            [--department D] [--webhook-url URL]
+            [--department D] [--webhook-url URL [--post-call-json compact|python]]
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
   secrets rotate                   seals every webhook and agent secret under the first key of
                                    SECRETS_KEYS (after a keyring rotation, and for plaintext
@@ -50,9 +54,13 @@ const options = {
   "no-auto-callback": { type: "boolean" },
   "require-consent": { type: "boolean" },
   "calling-hours": { type: "string" },
+  "no-agent-accept": { type: "boolean" },
+  voicemail: { type: "string" },
+  "stop-after-voicemail": { type: "boolean" },
   phone: { type: "string" },
   department: { type: "string" },
   "webhook-url": { type: "string" },
+  "post-call-json": { type: "string" },
 } as const;
 
 type CommandLine = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
@@ -96,6 +104,9 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         autoCallback: !flags["no-auto-callback"],
         requireConsent: flags["require-consent"] ?? false,
         callingHours: flags["calling-hours"],
+        agentAccept: !flags["no-agent-accept"],
+        voicemail: flags.voicemail,
+        retryAfterVoicemail: !flags["stop-after-voicemail"],
       });
     case "agent add":
       return addAgent(db, {
@@ -105,6 +116,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         phone: need("phone"),
         department: flags.department,
         webhookUrl: flags["webhook-url"],
+        postCallJson: oneOf(flags["post-call-json"] ?? "compact", ["compact", "python"] as const, "--post-call-json"),
       }, webhookSettings());
     case "list":
       return listAll(db, flags.workspace);

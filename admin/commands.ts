@@ -117,6 +117,10 @@ type DomainInput = {
   autoCallback?: boolean;
   requireConsent?: boolean;
   callingHours?: string;
+  agentAccept?: boolean;
+  /** What a lead's voicemail is left; none: it is hung up on, and the attempt retried. */
+  voicemail?: string;
+  retryAfterVoicemail?: boolean;
 };
 
 export async function addDomain(db: AdminDb, input: DomainInput) {
@@ -125,6 +129,8 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
   const hours = input.callingHours === undefined ? null : callingHoursOf(input.callingHours);
   const country = input.country?.toUpperCase();
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new AdminError("country must be two letters, e.g. US");
+  const voicemail = input.voicemail?.trim();
+  if (voicemail !== undefined && (voicemail.length === 0 || voicemail.length > 1000)) throw new AdminError("--voicemail must be 1 to 1,000 characters");
   const row = {
     id: newId("domain"),
     workspaceId: input.workspaceId,
@@ -136,6 +142,10 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     autoCallback: input.autoCallback ?? true,
     requireConsent: input.requireConsent ?? false,
     ...(hours && { callingHoursStart: hours.start, callingHoursEnd: hours.end }),
+    agentAccept: input.agentAccept ?? true,
+    machineAnswer: voicemail ? ("voicemail" as const) : ("retry" as const),
+    voicemailMessage: voicemail ?? null,
+    retryAfterVoicemail: input.retryAfterVoicemail ?? true,
   };
   await db.insert(schema.domains).values(row);
   return {
@@ -148,10 +158,23 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     auto_callback: row.autoCallback,
     require_consent: row.requireConsent,
     calling_hours: input.callingHours ?? "08:00-21:00",
+    agent_accept: row.agentAccept,
+    machine_answer: row.machineAnswer,
+    voicemail_message: row.voicemailMessage,
+    retry_after_voicemail: row.retryAfterVoicemail,
   };
 }
 
-type AgentInput = { workspaceId: string; mode: Mode; name: string; phone: string; department?: string; webhookUrl?: string };
+type AgentInput = {
+  workspaceId: string;
+  mode: Mode;
+  name: string;
+  phone: string;
+  department?: string;
+  webhookUrl?: string;
+  /** Which of seed 002's verifiers the post-call body is written for. */
+  postCallJson?: "compact" | "python";
+};
 
 /**
  * What a post-call webhook takes: the rules its URL must pass (the Worker's, with the same
@@ -181,10 +204,20 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
     department: input.department ?? null,
     webhookUrl: webhook?.url ?? null,
     webhookSecret: webhook?.sealed ?? null,
+    postCallJson: input.postCallJson ?? "compact",
   };
   await db.insert(schema.agents).values(row);
   // The secret is shown once, here; the database holds it sealed.
-  return { id, mode: row.mode, name: row.name, phone, department: row.department, webhook_url: row.webhookUrl, webhook_secret: webhook?.secret ?? null };
+  return {
+    id,
+    mode: row.mode,
+    name: row.name,
+    phone,
+    department: row.department,
+    webhook_url: row.webhookUrl,
+    webhook_secret: webhook?.secret ?? null,
+    post_call_json: row.postCallJson,
+  };
 }
 
 /** Seals every webhook and agent secret under the keyring's current key. */

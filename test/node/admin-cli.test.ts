@@ -88,6 +88,28 @@ describe("npm run admin", () => {
     expect(JSON.stringify(list)).not.toMatch(/key_hash|webhook_secret/);
   });
 
+  it("sets how calls are answered: the agent's key press, the lead's voicemail, the post-call body", async () => {
+    const { json: ws } = await admin("workspace", "create", "--name", "Answering");
+    const id = ws.workspace.id;
+    expect((await admin("domain", "add", "--workspace", id, "--name", "default.example")).json).toMatchObject({
+      agent_accept: true,
+      machine_answer: "retry",
+      voicemail_message: null,
+      retry_after_voicemail: true,
+    });
+    const flags = ["--no-agent-accept", "--voicemail", " Sorry we missed you. ", "--stop-after-voicemail"];
+    expect((await admin("domain", "add", "--workspace", id, "--name", "set.example", ...flags)).json).toMatchObject({
+      agent_accept: false,
+      machine_answer: "voicemail",
+      voicemail_message: "Sorry we missed you.",
+      retry_after_voicemail: false,
+    });
+    expect((await admin("domain", "add", "--workspace", id, "--name", "x", "--voicemail", " ")).json.error).toBe("--voicemail must be 1 to 1,000 characters");
+    const agent = (await admin("agent", "add", "--workspace", id, "--name", "P", "--phone", "+14155550100", "--webhook-url", "https://hooks.example/p", "--post-call-json", "python")).json;
+    expect(agent).toMatchObject({ post_call_json: "python" });
+    expect((await admin("agent", "add", "--workspace", id, "--name", "Q", "--phone", "+14155550100", "--post-call-json", "ruby")).json.error).toContain("--post-call-json");
+  });
+
   it.each([
     [["workspace", "create"], "workspace create needs --name"],
     [["workspace", "create", "--name", "X", "--plan", "gold"], "--plan must be one of free, pro, enterprise"],
