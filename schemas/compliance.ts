@@ -4,8 +4,10 @@ import { Time } from "./common.ts";
 // Lawful calling on the API: why a callback waits (its hold), when it may ring (eligibility),
 // the consent a lead gave, and the compliance export of one lead.
 
-export const holdReasons = ["calling_hours", "business_hours", "daily_cap", "state_ban", "empty_window"] as const;
+export const holdReasons = ["calling_hours", "business_hours", "daily_cap", "state_ban", "empty_window", "no_agent_available"] as const;
 export const zoneSources = ["explicit", "number", "explicit+number", "domain", "workspace", "default"] as const;
+/** A hold's zone is the lead's (from one of zoneSources), or an agent's for no_agent_available. */
+export const holdZoneSources = [...zoneSources, "agent"] as const;
 
 export const Hold = z
   .strictObject({
@@ -14,14 +16,17 @@ export const Hold = z
       "calling_hours: outside a calling window in the lead's zone (the law's, the domain's or the workspace's); " +
         "business_hours: the domain is closed; daily_cap: a cap on calls to the lead (the domain's, or a law's such as " +
         "Florida's 3 per 24 h); state_ban: a day on which a law allows no calls (a Sunday, a holiday); " +
-        "empty_window: the zones the lead may be in share no open hour",
+        "empty_window: the zones the lead may be in share no open hour; no_agent_available: no agent who may take it " +
+        "is switched on, inside their schedule and off a call (rule agent_schedule, agents_busy or agents_off)",
     ),
-    rule: z.string().describe('The rule that holds it: "US-FL 08:00-20:00", "US-AL no calls on Sunday", "domain 3 calls per 24 h"'),
+    rule: z
+      .string()
+      .describe('The rule that holds it: "US-FL 08:00-20:00", "US-AL no calls on Sunday", "domain 3 calls per 24 h", "agent_schedule"'),
     citation: z.string().nullable().describe("The law, for a rule of the rulebook"),
     zone: z.string().describe("The zone whose window holds it"),
-    zone_source: z.enum(zoneSources).describe(
+    zone_source: z.enum(holdZoneSources).describe(
       "Where the lead's zones came from: the zone given for the lead (explicit), its number, both, " +
-        "the domain's zone, the workspace's, or UTC (default)",
+        "the domain's zone, the workspace's, or UTC (default); agent: the zone is an agent's, whose schedule holds it",
     ),
   })
   .meta({ id: "CallbackHold" });

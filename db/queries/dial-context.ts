@@ -22,6 +22,7 @@ export type DialContext = {
   workspace_id: string;
   mode: "live" | "test";
   lead_id: string;
+  domain_id: string | null;
   agent_id: string | null;
   agent_override: { name: string | null; phone: string } | null;
   attempt_count: number;
@@ -69,7 +70,7 @@ export const recentAttemptCountOf = (leadId: SQL) => sql`(SELECT count(*)::int F
 
 const contextOf = (callbacks: SQL) => sql`
 WITH cb AS (${callbacks})
-SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.agent_id, cb.agent_override, cb.attempt_count, cb.max_attempts,
+SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.domain_id, cb.agent_id, cb.agent_override, cb.attempt_count, cb.max_attempts,
        cb.retry_intervals_seconds, cb.timezone, cb.status, ${iso(sql`cb.scheduled_at`)} AS scheduled_at,
        ${iso(sql`cb.next_attempt_at`)} AS next_attempt_at, cb.hold,
        l.phone AS lead_phone, l.name AS lead_name, l.timezone AS lead_timezone, l.opted_out,

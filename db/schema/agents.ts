@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, text, timestamp } from "drizzle-orm/pg-core";
+import type { BusinessHours } from "./domains.ts";
 import { createdAt, updatedAt } from "./columns.ts";
 import { ownedTable } from "./owned.ts";
 
@@ -10,6 +11,12 @@ export const agents = ownedTable(
     phone: text("phone").notNull(), // E.164
     department: text("department"),
     active: boolean("active").notNull().default(true),
+    // When an active agent may be rung: switched on (available), and inside their weekly
+    // schedule (the business-hours shape) in their own zone, else the workspace's; no schedule:
+    // any time. Round robin rings only agents available now, and not already on a call.
+    available: boolean("available").notNull().default(true),
+    timezone: text("timezone"),
+    schedule: jsonb("schedule").$type<BusinessHours>(),
     // Seed 002: callbacks to one phone number per hour through this agent; null means the
     // workspace's limit.
     callbacksPerPhonePerHour: integer("callbacks_per_phone_per_hour"),

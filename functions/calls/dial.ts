@@ -1,4 +1,5 @@
-import { finish, holdClaim } from "../../db/queries/call-attempts.ts";
+import { agentsOnCall } from "../../db/queries/agents-on-call.ts";
+import { finish, holdClaim, lockRelease, releaseAt } from "../../db/queries/call-attempts.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import { claimDue } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
@@ -6,6 +7,7 @@ import { newDecision } from "../compliance/record.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { newId } from "../../schemas/ids.ts";
+import { agentHold } from "./availability.ts";
 import { placeLeg } from "./place-leg.ts";
 import { publish } from "./publish.ts";
 import { queueDial } from "./queue-dial.ts";
@@ -41,12 +43,19 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
     publish(env, ctx, result);
     return "blocked";
   }
-  if (verdict.hold) {
-    const at = recheckAt(verdict);
-    const decision = newDecision(cb, verdict, "held", now);
-    const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision)]);
+  // Lawful now: then an agent must be free to take it (a one-off agent's phone always is).
+  const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
+  const noAgent = cb.agent_override ? null : agentHold(await agentsOnCall(db, owner, cb.agent_id, []), now, cb.workspace_timezone);
+  const held = verdict.hold ? { verdict, at: recheckAt(verdict) } : noAgent ? { verdict: { ...verdict, hold: noAgent }, at: new Date(noAgent.until ?? now) } : null;
+  if (held?.verdict.hold) {
+    const decision = newDecision(cb, held.verdict, "held", now);
+    const [, , result] = await db.batch([
+      lockLeadDecisions(db, cb.lead_id),
+      lockRelease(db, cb.domain_id),
+      holdClaim(db, cb.id, held.at, held.verdict.hold, newId("event"), decision),
+    ]);
     publish(env, ctx, result);
-    await queueDial(env, cb.id, at);
+    await queueDial(env, cb.id, await releaseAt(db, cb.id, held.at));
     return "held";
   }
   const decision = { record: newDecision(cb, verdict, "dialled", now), leadAttemptsSeen: cb.recent_attempts.length };

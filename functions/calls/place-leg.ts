@@ -1,9 +1,11 @@
-import { agentById, agentsInTurn, insertLeg, type NewLeg, releaseClaim, setLegError, setProviderCallId, stillDialing } from "../../db/queries/call-attempts.ts";
+import { agentsOnCall } from "../../db/queries/agents-on-call.ts";
+import { insertLeg, type NewLeg, releaseClaim, setLegError, setProviderCallId, stillDialing } from "../../db/queries/call-attempts.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import type { DialContext } from "../../db/queries/dial-context.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { newId } from "../../schemas/ids.ts";
+import { canRing } from "./availability.ts";
 import { providerFor, telephonyNamed } from "./providers.ts";
 import { publish } from "./publish.ts";
 import { queueDial } from "./queue-dial.ts";
@@ -17,8 +19,9 @@ type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 /**
  * Rings the next agent for this attempt: the one-off agent or the callback's own (first leg
- * only), else the active agent dialled longest ago who has not been tried in this attempt. The
- * first leg carries the dialler's decision, recorded with it.
+ * only), else the agent dialled longest ago who has not been tried in this attempt; either way
+ * only one who may be rung now (availability.ts: switched on, in their schedule, off a call).
+ * The first leg carries the dialler's decision, recorded with it.
  */
 export async function placeLeg(
   env: Env,
@@ -32,10 +35,10 @@ export async function placeLeg(
   const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
   let agent: { id: string | null; phone: string } | null = null;
   if (cb.agent_override) agent = at.leg === 0 ? { id: null, phone: cb.agent_override.phone } : null;
-  else if (cb.agent_id) {
-    const fixed = at.leg === 0 ? await agentById(db, owner, cb.agent_id) : null;
-    agent = fixed?.active ? fixed : null;
-  } else agent = await agentsInTurn(db, owner, at.tried);
+  else if (at.leg === 0 || !cb.agent_id) {
+    const now = new Date();
+    agent = (await agentsOnCall(db, owner, cb.agent_id, at.tried)).find((a) => canRing(a, now, cb.workspace_timezone)) ?? null;
+  }
   if (!agent) return "no_agent";
 
   const telephony = telephonyNamed(providerFor({ id: cb.workspace_id }, cb.mode), env, deps);

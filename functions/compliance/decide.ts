@@ -4,6 +4,7 @@ import { hhmm, isOpen, nextOpen, type Window } from "../lib/windows.ts";
 import { addDays, isoDate, isoSeconds, type LocalDate, wallTime } from "../lib/zoned-time.ts";
 import { type LeadPlace, placeLead, type ZoneSource } from "./place.ts";
 import { type Rule, ruleLabel, ruleOn, rulebookVersion, rulesFor } from "./rulebook.ts";
+import type { holdReasons } from "../../schemas/compliance.ts";
 
 // When a callback may ring, and why not sooner. Every zone the lead may be in gets every
 // window that applies there: each rule of the lead's regions, and the domain's and workspace's
@@ -12,7 +13,7 @@ import { type Rule, ruleLabel, ruleOn, rulebookVersion, rulesFor } from "./ruleb
 // The first instant all of them allow is when it may ring. The same function decides at intake
 // (so the 201 and the dialler agree), at every dial, for retries, and for the eligibility API.
 
-export type HoldReason = "calling_hours" | "business_hours" | "daily_cap" | "state_ban" | "empty_window";
+export type HoldReason = (typeof holdReasons)[number];
 
 export type Hold = {
   /** When it may ring; null for an empty window (the dialler looks again in a day). */
@@ -22,7 +23,7 @@ export type Hold = {
   rule: string;
   citation: string | null;
   zone: string;
-  zone_source: ZoneSource;
+  zone_source: ZoneSource | "agent";
 };
 
 type Hours = { start: string; end: string };
