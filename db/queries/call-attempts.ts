@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import type { telephonyProvider } from "../schema/call-attempts.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
+import { releaseSlot } from "./release.ts";
 import { recentAttemptCountOf } from "./dial-context.ts";
 import { eventType } from "./events.ts";
 import { callbackJson, callJson } from "./resources.ts";
@@ -19,28 +20,6 @@ export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
   AND a.leg = (SELECT max(x.leg) FROM call_attempts x WHERE x.callback_id = a.callback_id AND x.attempt_number = a.attempt_number)`;
 
 /**
- * Serialises the holds of one domain's callbacks (in the same transaction as holdClaim), so each
- * takes its own place in the queue for the opening they wait for.
- */
-export function lockRelease(db: Db, domainId: string | null) {
-  return db.execute(domainId ? sql`SELECT pg_advisory_xact_lock(hashtext(${`ringback:release:${domainId}`}))` : sql`SELECT 1`);
-}
-
-// Callbacks held until the same moment (the morning's opening) leave in the order they were held,
-// the domain's release_spacing_seconds apart per agent who may take calls: the k-th one held for
-// `at` is released k spacings after it, so agents are not all rung in the same minute.
-const releaseSlot = (at: Date, until: string | null) => sql`
-  ${at.toISOString()}::timestamptz + coalesce((
-    SELECT count(*) FROM callbacks o
-    WHERE o.domain_id = callbacks.domain_id AND o.id <> callbacks.id AND o.status IN ('scheduled', 'retry_scheduled')
-      AND o.hold->>'until' = ${until}::text
-  ) * (
-    SELECT make_interval(secs => d.release_spacing_seconds::float8 / greatest(1, (
-      SELECT count(*) FROM agents ag WHERE ag.workspace_id = callbacks.workspace_id AND ag.mode = callbacks.mode AND ag.active AND ag.available)))
-    FROM domains d WHERE d.id = callbacks.domain_id
-  ), interval '0')`;
-
-/**
  * Gives a claim back untried: the callback waits for `at` (a calling window, a cap, an agent)
  * with the hold that explains it, in its place among those held for the same moment; writes
  * callback.held, and records the decision. One statement.
@@ -49,7 +28,7 @@ export function holdClaim(db: Db, callbackId: string, at: Date, hold: CallbackHo
   return db.execute(sql`
     WITH cb AS (
       UPDATE callbacks SET status = CASE WHEN attempt_count <= 1 THEN 'scheduled'::callback_status ELSE 'retry_scheduled'::callback_status END,
-             attempt_count = attempt_count - 1, next_attempt_at = ${releaseSlot(at, hold.until)}, hold = ${JSON.stringify(hold)}::jsonb,
+             attempt_count = attempt_count - 1, next_attempt_at = ${releaseSlot(at, hold.until, { domain: sql`callbacks.domain_id`, workspace: sql`callbacks.workspace_id`, mode: sql`callbacks.mode`, self: sql`callbacks.id` })}, hold = ${JSON.stringify(hold)}::jsonb,
              claimed_at = NULL, updated_at = now()
       WHERE id = ${callbackId} AND status = 'dialing'
       RETURNING *
@@ -83,12 +62,6 @@ export function finish(
     SELECT ${eventId}, cb.workspace_id, cb.mode, ${eventType("callback.completed")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
     RETURNING id`);
-}
-
-/** When a held callback is released: its place in the queue for its opening. */
-export async function releaseAt(db: Db, callbackId: string, fallback: Date): Promise<Date> {
-  const { rows } = await db.execute<{ at: string | null }>(sql`SELECT next_attempt_at::text AS at FROM callbacks WHERE id = ${callbackId}`);
-  return rows[0]?.at ? new Date(rows[0].at) : fallback;
 }
 
 /** Schedules the next attempt after a missed one, with the hold that explains a later time. */

@@ -4,6 +4,7 @@ import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { eventType } from "./events.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 import { onlyRow } from "./rows.ts";
+import { lockRelease, releaseSlot } from "./release.ts";
 
 // Every intake request, whichever seed API it came through, is one statement: it checks that
 // the domain and agent belong to the caller, creates or updates the lead (one per workspace,
@@ -84,6 +85,11 @@ export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeRes
   const { owner, lead, formResponse: fr, callback: cb, consent, eventIds } = input;
   const ws = owner.workspaceId;
   const mode = sql`${owner.mode}::mode`;
+  // Held at intake (a calling window, business hours): its place among those held for the same opening.
+  const held = cb?.hold && cb.nextAttemptAt && input.domainId ? { at: cb.nextAttemptAt, until: cb.hold.until } : null;
+  const nextAttemptAt = held
+    ? releaseSlot(held.at, held.until, { domain: sql`${input.domainId}::text`, workspace: sql`${ws}`, mode, self: sql`${cb?.id ?? null}::text` })
+    : sql`COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now())`;
   const statement = sql`
 WITH domain AS (
   SELECT * FROM domains WHERE id = ${input.domainId}::text AND workspace_id = ${ws} AND mode = ${mode}
@@ -129,7 +135,7 @@ WITH domain AS (
   SELECT ${cb?.id ?? null}::text, ${ws}, ${mode}, lead.id, ${input.domainId}::text, ${input.agentId}::text,
          ${cb?.agentOverride ? json(cb.agentOverride) : sql`NULL::jsonb`}, ${cb?.source ?? "api"}::callback_source,
          COALESCE(${cb?.sourceId ?? null}::text, (SELECT id FROM fr)), 'scheduled',
-         COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()), COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now()),
+         COALESCE(${cb?.scheduledAt ?? null}::timestamptz, now()), ${nextAttemptAt},
          ${cb?.hold ? json(cb.hold) : sql`NULL::jsonb`}, ${cb?.timezone ?? null}::text,
          COALESCE(${cb?.maxAttempts ?? null}::int, (SELECT retry_max_attempts FROM domain), 5),
          COALESCE(${intArray(cb?.retryIntervalsSeconds ?? null)}, (SELECT retry_intervals_seconds FROM domain), '{120,600,1800,7200}'::int[]),
@@ -168,8 +174,9 @@ FROM checked`;
   // first statement of the same batch, makes the second wait, and then see the first's callback.
   // Still one round trip.
   const lockKey = `${ws}:${owner.mode}:${cb?.fingerprint ?? lead.phone}`;
-  const [, { rows }] = await db.batch([
+  const [, , { rows }] = await db.batch([
     db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`),
+    lockRelease(db, held ? input.domainId : null),
     db.execute<{
       domain_found: boolean;
       agent_found: boolean;

@@ -1,5 +1,6 @@
 import { agentsOnCall } from "../../db/queries/agents-on-call.ts";
-import { finish, holdClaim, lockRelease, releaseAt } from "../../db/queries/call-attempts.ts";
+import { finish, holdClaim } from "../../db/queries/call-attempts.ts";
+import { lockRelease, releaseAt } from "../../db/queries/release.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import { claimDue } from "../../db/queries/dial-context.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
