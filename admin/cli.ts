@@ -23,8 +23,13 @@ const usage = `npm run admin -- <command> [options] [--json]
              [--voicemail TEXT [--stop-after-voicemail]]   a lead's voicemail is left TEXT
                                              (else hung up on and retried); then the callback
                                              retries, or ends with --stop-after-voicemail
+             [--release-spacing SECONDS]     callbacks held for the same opening leave this far
+                                             apart per available agent (default 60; 0: at once)
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
             [--department D] [--webhook-url URL [--post-call-json compact|python]]
+            [--unavailable] [--timezone IANA] [--schedule '{"1":[["09:00","17:00"]],…}']
+                                   an agent switched off, or rung only in a weekly schedule
+                                   (ISO weekdays, 1 = Monday) in their zone (else the workspace's)
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
   secrets rotate                   seals every webhook and agent secret under the first key of
                                    SECRETS_KEYS (after a keyring rotation, and for plaintext
@@ -57,6 +62,9 @@ const options = {
   "no-agent-accept": { type: "boolean" },
   voicemail: { type: "string" },
   "stop-after-voicemail": { type: "boolean" },
+  "release-spacing": { type: "string" },
+  unavailable: { type: "boolean" },
+  schedule: { type: "string" },
   phone: { type: "string" },
   department: { type: "string" },
   "webhook-url": { type: "string" },
@@ -107,6 +115,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         agentAccept: !flags["no-agent-accept"],
         voicemail: flags.voicemail,
         retryAfterVoicemail: !flags["stop-after-voicemail"],
+        releaseSpacingSeconds: flags["release-spacing"] === undefined ? undefined : wholeNumber(flags["release-spacing"]),
       });
     case "agent add":
       return addAgent(db, {
@@ -117,6 +126,9 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         department: flags.department,
         webhookUrl: flags["webhook-url"],
         postCallJson: oneOf(flags["post-call-json"] ?? "compact", ["compact", "python"] as const, "--post-call-json"),
+        available: !flags.unavailable,
+        timezone: flags.timezone,
+        schedule: flags.schedule,
       }, webhookSettings());
     case "list":
       return listAll(db, flags.workspace);
@@ -149,6 +161,12 @@ function webhookSettings(): WebhookSettings {
 function oneOf<const T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if (!(allowed as readonly string[]).includes(value)) throw new AdminError(`${flag} must be one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new AdminError(`${value} is not a whole number`);
+  return n;
 }
 
 function positiveInt(value: string): number {

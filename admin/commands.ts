@@ -12,6 +12,8 @@ import { checkWebhookUrl, type UrlPolicy } from "../functions/lib/ssrf.ts";
 import { canonicalTimeZone, isTimeZone } from "../schemas/common.ts";
 import { defaultScopes, Scope } from "../schemas/scopes.ts";
 import * as schema from "../db/schema/index.ts";
+import type { BusinessHours } from "../db/schema/domains.ts";
+import { businessWindow } from "../functions/lib/schedule.ts";
 
 // The admin operations, shared by the CLI (admin/cli.ts) and `npm run dev`'s demo workspace.
 // They run in Node against DATABASE_URL over a plain PostgreSQL connection.
@@ -121,6 +123,7 @@ type DomainInput = {
   /** What a lead's voicemail is left; none: it is hung up on, and the attempt retried. */
   voicemail?: string;
   retryAfterVoicemail?: boolean;
+  releaseSpacingSeconds?: number;
 };
 
 export async function addDomain(db: AdminDb, input: DomainInput) {
@@ -130,6 +133,8 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
   const country = input.country?.toUpperCase();
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new AdminError("country must be two letters, e.g. US");
   const voicemail = input.voicemail?.trim();
+  const spacing = input.releaseSpacingSeconds ?? 60;
+  if (spacing > 3600) throw new AdminError("--release-spacing must be 0 to 3600 seconds");
   if (voicemail !== undefined && (voicemail.length === 0 || voicemail.length > 1000)) throw new AdminError("--voicemail must be 1 to 1,000 characters");
   const row = {
     id: newId("domain"),
@@ -146,6 +151,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     machineAnswer: voicemail ? ("voicemail" as const) : ("retry" as const),
     voicemailMessage: voicemail ?? null,
     retryAfterVoicemail: input.retryAfterVoicemail ?? true,
+    releaseSpacingSeconds: spacing,
   };
   await db.insert(schema.domains).values(row);
   return {
@@ -162,6 +168,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     machine_answer: row.machineAnswer,
     voicemail_message: row.voicemailMessage,
     retry_after_voicemail: row.retryAfterVoicemail,
+    release_spacing_seconds: row.releaseSpacingSeconds,
   };
 }
 
@@ -174,6 +181,10 @@ type AgentInput = {
   webhookUrl?: string;
   /** Which of seed 002's verifiers the post-call body is written for. */
   postCallJson?: "compact" | "python";
+  /** Switched on (rung) or off; and rung only in this weekly schedule, in this zone. */
+  available?: boolean;
+  timezone?: string;
+  schedule?: string;
 };
 
 /**
@@ -187,6 +198,8 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
   const phone = toE164(input.phone);
   if (!phone) throw new AdminError(`${input.phone} is not a phone number in international form (+<country code>…)`);
   const id = newId("agent");
+  const timezone = input.timezone === undefined ? null : zoneOf(input.timezone);
+  const schedule = input.schedule === undefined ? null : scheduleOf(input.schedule);
   let webhook: { url: string; secret: string; sealed: string } | null = null;
   if (input.webhookUrl !== undefined) {
     if (!webhooks) throw new AdminError("a webhook URL needs the webhook settings");
@@ -205,6 +218,9 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
     webhookUrl: webhook?.url ?? null,
     webhookSecret: webhook?.sealed ?? null,
     postCallJson: input.postCallJson ?? "compact",
+    available: input.available ?? true,
+    timezone,
+    schedule,
   };
   await db.insert(schema.agents).values(row);
   // The secret is shown once, here; the database holds it sealed.
@@ -217,6 +233,9 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
     webhook_url: row.webhookUrl,
     webhook_secret: webhook?.secret ?? null,
     post_call_json: row.postCallJson,
+    available: row.available,
+    timezone: row.timezone,
+    schedule: row.schedule,
   };
 }
 
@@ -310,3 +329,24 @@ function randomBase64Url(bytes: number): string {
 // Widget keys are public (they sit in web pages and GET links), so they only need to be
 // unguessable enough not to collide; they authorise nothing without an API key.
 const newWidgetKey = () => `wk_${randomBase64Url(12)}`;
+
+/** A weekly schedule in the business-hours shape: ISO weekdays (1 = Monday) to HH:MM ranges. */
+function scheduleOf(text: string): BusinessHours {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AdminError(`--schedule must be JSON, e.g. {"1":[["09:00","17:00"]]}`);
+  }
+  const days = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.entries(value) : null;
+  const shaped = days?.every(([day, ranges]) => /^[1-7]$/.test(day) && Array.isArray(ranges) && ranges.every((r) => Array.isArray(r) && r.length === 2 && r.every((t) => typeof t === "string")));
+  if (!shaped) throw new AdminError(`--schedule must map ISO weekdays (1 = Monday) to ranges, e.g. {"1":[["09:00","17:00"]]}`);
+  const schedule = value as BusinessHours;
+  // The dialler's own reading of it: a range it cannot read is refused here, not at the first call.
+  try {
+    businessWindow(schedule, "UTC", []);
+  } catch (err) {
+    throw new AdminError(`--schedule: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return schedule;
+}

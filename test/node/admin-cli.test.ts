@@ -110,6 +110,19 @@ describe("npm run admin", () => {
     expect((await admin("agent", "add", "--workspace", id, "--name", "Q", "--phone", "+14155550100", "--post-call-json", "ruby")).json.error).toContain("--post-call-json");
   });
 
+  it("sets when an agent may be rung, and how far apart the morning's callbacks leave", async () => {
+    const { json: ws } = await admin("workspace", "create", "--name", "Schedules");
+    const id = ws.workspace.id;
+    const schedule = '{"1":[["09:00","12:00"],["13:00","17:00"]],"5":[["09:00","15:00"]]}';
+    const { json: agent } = await admin("agent", "add", "--workspace", id, "--name", "S", "--phone", "+14155550100", "--timezone", "Europe/Paris", "--schedule", schedule, "--unavailable");
+    expect(agent).toMatchObject({ available: false, timezone: "Europe/Paris", schedule: JSON.parse(schedule) });
+    for (const bad of ['{"8":[["09:00","17:00"]]}', '{"1":[["17:00","09:00"]]}', '{"1":[["9am","5pm"]]}', "mondays"]) {
+      expect((await admin("agent", "add", "--workspace", id, "--name", "S", "--phone", "+14155550100", "--schedule", bad)).json.error, bad).toMatch(/^--schedule/);
+    }
+    expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--release-spacing", "30")).json).toMatchObject({ release_spacing_seconds: 30 });
+    expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--release-spacing", "7200")).json.error).toBe("--release-spacing must be 0 to 3600 seconds");
+  });
+
   it.each([
     [["workspace", "create"], "workspace create needs --name"],
     [["workspace", "create", "--name", "X", "--plan", "gold"], "--plan must be one of free, pro, enterprise"],
