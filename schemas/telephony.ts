@@ -19,7 +19,8 @@ export type StatusUpdate = {
 export type CallState =
   | {
       agent: { status: AttemptStatus; durationSeconds: number | null };
-      lead: { callId: string; status: AttemptStatus; durationSeconds: number | null } | null;
+      /** answeredBy: the answering-machine detection's verdict on the lead's call, as the provider recorded it. */
+      lead: { callId: string; status: AttemptStatus; durationSeconds: number | null; answeredBy: string | null } | null;
     }
   | "unknown"; // the provider has no record of the call
 

@@ -18,20 +18,24 @@ export type AnswerContext = {
   machineAnswer: "retry" | "voicemail";
   voicemailMessage: string | null;
   acceptedAt: string | null;
+  answeredBy: string | null;
   outcome: string | null;
+  /** dialing, or connected once a person answered the lead's phone. */
+  callbackStatus: "dialing" | "connected";
 };
 
-/** The call's context, if it is still the callback's current call and the callback is being dialled. */
+/** The call's context, if it is still the callback's current call and the callback is in a call. */
 export async function answerContext(db: Db, attemptId: string): Promise<AnswerContext | null> {
   const { rows } = await db.execute<AnswerContext>(sql`
     SELECT l.phone AS "leadPhone", l.name AS "leadName", c.source,
            (SELECT f.form_data->>'message' FROM form_responses f
              WHERE c.source = 'form_response' AND f.id = c.source_id AND jsonb_typeof(f.form_data->'message') = 'string') AS "formMessage",
            coalesce(d.agent_accept, true) AS "agentAccept", coalesce(d.machine_answer, 'retry') AS "machineAnswer",
-           d.voicemail_message AS "voicemailMessage", a.accepted_at::text AS "acceptedAt", a.outcome
+           d.voicemail_message AS "voicemailMessage", a.accepted_at::text AS "acceptedAt", a.answered_by AS "answeredBy",
+           a.outcome, c.status AS "callbackStatus"
     FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id JOIN leads l ON l.id = c.lead_id
     LEFT JOIN domains d ON d.id = c.domain_id
-    WHERE a.id = ${attemptId} AND c.status = 'dialing' AND ${isCurrentLeg}`);
+    WHERE a.id = ${attemptId} AND c.status IN ('dialing', 'connected') AND ${isCurrentLeg}`);
   return rows[0] ?? null;
 }
 

@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import type { telephonyProvider } from "../schema/call-attempts.ts";
 import type { CallbackHold } from "../schema/callbacks.ts";
 import { decisionCte, type NewDecision } from "./compliance.ts";
+import { onACall } from "./agents-on-call.ts";
 import { releaseSlot } from "./release.ts";
 import { recentAttemptCountOf } from "./dial-context.ts";
 import { eventType } from "./events.ts";
@@ -25,8 +26,13 @@ export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
  * callback.held, and records the decision. One statement.
  */
 export function holdClaim(db: Db, callbackId: string, at: Date, hold: CallbackHold, eventId: string, decision: NewDecision) {
+  // Waiting for a busy agent is looked at every minute: callback.held says so the first time, not
+  // each minute after (the decisions are all recorded in the lead's chain).
+  const again = hold.rule === "agents_busy";
   return db.execute(sql`
-    WITH cb AS (
+    WITH before AS (
+      SELECT hold FROM callbacks WHERE id = ${callbackId}
+    ), cb AS (
       UPDATE callbacks SET status = CASE WHEN attempt_count <= 1 THEN 'scheduled'::callback_status ELSE 'retry_scheduled'::callback_status END,
              attempt_count = attempt_count - 1, next_attempt_at = ${releaseSlot(at, hold.until, { domain: sql`callbacks.domain_id`, workspace: sql`callbacks.workspace_id`, mode: sql`callbacks.mode`, self: sql`callbacks.id` })}, hold = ${JSON.stringify(hold)}::jsonb,
              claimed_at = NULL, updated_at = now()
@@ -36,6 +42,7 @@ export function holdClaim(db: Db, callbackId: string, at: Date, hold: CallbackHo
     INSERT INTO events (id, workspace_id, mode, type, data)
     SELECT ${eventId}, cb.workspace_id, cb.mode, ${eventType("callback.held")}, ${callbackJson("cb", "l")}
     FROM cb JOIN leads l ON l.id = cb.lead_id
+    WHERE NOT (${again} AND coalesce((SELECT hold->>'rule' FROM before), '') = 'agents_busy')
     RETURNING id`);
 }
 
@@ -99,6 +106,8 @@ export function insertLeg(db: Db, leg: NewLeg) {
       SELECT ${leg.id}, ${leg.workspaceId}, ${leg.mode}::mode, ${leg.callbackId}, ${leg.agentId}::text, ${leg.attemptNumber}, ${leg.leg},
              ${leg.agentPhone}, ${leg.provider}::telephony_provider
       FROM callbacks WHERE id = ${leg.callbackId} AND status = 'dialing'
+        -- An agent already on a call is not rung again (under lockAgent, so two dialers agree).
+        AND NOT (${leg.agentId}::text IS NOT NULL AND ${onACall(sql`${leg.agentId}::text`)})
         -- Decided on a count of the lead's calls that another callback's call has since changed
         -- (both decided before either dialled): place nothing, and let the dialler decide again.
         ${leg.decision ? sql`AND ${recentAttemptCountOf(sql`${leg.decision.record.leadId}::text`)} = ${leg.decision.leadAttemptsSeen}` : sql``}

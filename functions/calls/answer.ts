@@ -1,7 +1,7 @@
 import { answerContext, recordAcceptance, recordAnsweredBy } from "../../db/queries/call-answers.ts";
 import { httpDb } from "../../db/client.ts";
 import type { Env } from "../env.ts";
-import type { CallAnswers, Greeting } from "./telephony.ts";
+import type { CallAnswers, Greeting, LeadAction } from "./telephony.ts";
 
 // The moments between a phone being answered and two people talking, decided here for every
 // provider alike (Twilio's TwiML routes render the decisions; the sandbox plays them):
@@ -34,7 +34,8 @@ export function callAnswers(env: Env): CallAnswers {
   return {
     async greeting(attemptId) {
       const call = await answerContext(db(), attemptId);
-      if (!call) return null;
+      // The agent is greeted while the callback is being dialled, not once it is in a conversation.
+      if (call?.callbackStatus !== "dialing") return null;
       return {
         mustAccept: call.agentAccept,
         whisper: whisper(call.leadName, call.source, call.formMessage),
@@ -50,12 +51,14 @@ export function callAnswers(env: Env): CallAnswers {
       const recorded = await recordAcceptance(db(), attemptId, accepted);
       if (recorded) return accepted;
       const call = await answerContext(db(), attemptId);
-      return call !== null && call.acceptedAt !== null;
+      return call?.callbackStatus === "dialing" && call.acceptedAt !== null;
     },
 
     async leadAnswered(attemptId, answeredBy) {
       const call = await answerContext(db(), attemptId);
       if (!call) return { kind: "hang-up" };
+      // Twilio repeating its request (the callback may be connected by now) gets the same answer.
+      if (call.answeredBy !== null) return actionFor(call.answeredBy, call.outcome === "voicemail_left" ? call.voicemailMessage : null);
       if (!isMachine(answeredBy)) {
         await recordAnsweredBy(db(), attemptId, answeredBy, null);
         return { kind: "bridge" };
@@ -65,6 +68,12 @@ export function callAnswers(env: Env): CallAnswers {
       return voicemail ? { kind: "voicemail", message: voicemail } : { kind: "hang-up" };
     },
   };
+}
+
+/** What was decided for the lead's phone, answered by `answeredBy` (a voicemail left: its words). */
+function actionFor(answeredBy: string, voicemail: string | null): LeadAction {
+  if (!isMachine(answeredBy)) return { kind: "bridge" };
+  return voicemail ? { kind: "voicemail", message: voicemail } : { kind: "hang-up" };
 }
 
 /** What the agent hears first: who the lead is, where they came from, and what they wrote. */

@@ -42,10 +42,12 @@ export function agentHold(agents: OnCallAgent[], now: Date, workspaceZone: strin
     .filter((x) => x !== null)
     .sort((a, b) => a.at.getTime() - b.at.getTime())[0];
   const until = next?.at ?? new Date(now.getTime() + offRecheckMs);
+  // None comes back: every agent switched off, or only schedules that never open.
+  const scheduled = agents.some((agent) => agent.available && agent.schedule !== null);
   return {
     until: isoSeconds(until),
     reason: "no_agent_available",
-    rule: next?.rule ?? "agents_off",
+    rule: next?.rule ?? (scheduled ? "agent_schedule" : "agents_off"),
     citation: null,
     zone: next?.zone ?? workspaceZone ?? "UTC",
     zone_source: "agent",

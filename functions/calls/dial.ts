@@ -23,7 +23,7 @@ import { providerDeps, retryOrEnd } from "./status.ts";
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
-const emptyWindowGiveUpMs = 7 * 24 * 3600_000;
+const giveUpAfterMs = 7 * 24 * 3600_000;
 export type DialOutcome = "dialed" | "not_due" | "held" | "blocked" | "no_agent" | "raced";
 
 export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Promise<DialOutcome> {
@@ -33,30 +33,33 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
   // The claim took a callback whose next_attempt_at has come, and intake never sets that before
   // scheduled_at: what is left to decide is whether the law and the lead's clock allow it now.
   const now = new Date();
-  const verdict = schedule(factsOf(cb, null), now);
-  // An empty window is looked at daily for a week (a PATCHed zone, new domain hours or a new
-  // rulebook may open it); then the callback ends, blocked, rather than waiting for ever.
-  const neverOpens = verdict.hold?.reason === "empty_window" && now.getTime() - Date.parse(cb.scheduled_at) > emptyWindowGiveUpMs;
+  const lawful = schedule(factsOf(cb, null), now);
+  // Lawful now: then an agent must be free to take it (a one-off agent's phone always is).
+  const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
+  const noAgent = lawful.hold || cb.agent_override ? null : agentHold(await agentsOnCall(db, owner, cb.agent_id, []), now, cb.workspace_timezone);
+  const verdict = noAgent ? { ...lawful, hold: noAgent, at: new Date(noAgent.until ?? now) } : lawful;
+  // An empty window, or agents who never come back, are looked at for a week (a PATCHed zone,
+  // new domain hours, a new rulebook, an agent switched on may change it); then the callback
+  // ends, blocked, rather than waiting for ever.
+  const waitedTooLong = now.getTime() - Date.parse(cb.scheduled_at) > giveUpAfterMs;
+  const neverOpens = (verdict.hold?.reason === "empty_window" || verdict.hold?.reason === "no_agent_available") && waitedTooLong;
   if (cb.on_dnc || cb.opted_out || neverOpens) {
-    const reason = cb.on_dnc ? "do_not_call" : cb.opted_out ? "opted_out" : "empty_window";
+    const reason = cb.on_dnc ? "do_not_call" : cb.opted_out ? "opted_out" : (verdict.hold?.reason ?? "empty_window");
     const decision = newDecision(cb, verdict, "blocked", now, reason);
     const [, result] = await db.batch([lockLeadDecisions(db, cb.lead_id), finish(db, cb.id, "blocked", reason, newId("event"), decision)]);
     publish(env, ctx, result);
     return "blocked";
   }
-  // Lawful now: then an agent must be free to take it (a one-off agent's phone always is).
-  const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
-  const noAgent = cb.agent_override ? null : agentHold(await agentsOnCall(db, owner, cb.agent_id, []), now, cb.workspace_timezone);
-  const held = verdict.hold ? { verdict, at: recheckAt(verdict) } : noAgent ? { verdict: { ...verdict, hold: noAgent }, at: new Date(noAgent.until ?? now) } : null;
-  if (held?.verdict.hold) {
-    const decision = newDecision(cb, held.verdict, "held", now);
+  if (verdict.hold) {
+    const at = recheckAt(verdict);
+    const decision = newDecision(cb, verdict, "held", now);
     const [, , result] = await db.batch([
       lockLeadDecisions(db, cb.lead_id),
       lockRelease(db, cb.domain_id),
-      holdClaim(db, cb.id, held.at, held.verdict.hold, newId("event"), decision),
+      holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision),
     ]);
     publish(env, ctx, result);
-    await queueDial(env, cb.id, await releaseAt(db, cb.id, held.at));
+    await queueDial(env, cb.id, await releaseAt(db, cb.id, at));
     return "held";
   }
   const decision = { record: newDecision(cb, verdict, "dialled", now), leadAttemptsSeen: cb.recent_attempts.length };

@@ -1,4 +1,4 @@
-import { agentsOnCall } from "../../db/queries/agents-on-call.ts";
+import { agentOnACall, agentsOnCall, lockAgent } from "../../db/queries/agents-on-call.ts";
 import { insertLeg, type NewLeg, releaseClaim, setLegError, setProviderCallId, stillDialing } from "../../db/queries/call-attempts.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import type { DialContext } from "../../db/queries/dial-context.ts";
@@ -56,8 +56,14 @@ export async function placeLeg(
     eventId: newId("event"),
     decision,
   };
-  const inserted = decision ? (await db.batch([lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[1] : await insertLeg(db, leg);
+  // One transaction: the agent's lock (and the lead's chain's, for a first leg), then the leg.
+  const inserted = decision
+    ? (await db.batch([lockAgent(db, agent.id), lockLeadDecisions(db, cb.lead_id), insertLeg(db, leg)]))[2]
+    : (await db.batch([lockAgent(db, agent.id), insertLeg(db, leg)]))[1];
   if (inserted.rows.length === 0) {
+    // The agent was rung by another dialler meanwhile: a later leg tries no one else now (the
+    // attempt is missed, and retried); a first leg gives its claim back, to be decided again.
+    if (!decision && agent.id && (await agentOnACall(db, agent.id))) return "no_agent";
     // Canceled meanwhile: nothing to place. Otherwise, for a first leg, another callback to this
     // lead called it after this one's calls were counted: give the claim back and decide again
     // with the new count. For a later leg, a repeated status placed it already.

@@ -2,7 +2,7 @@ import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { telephonyNamed } from "./providers.ts";
-import { applyStatus, attemptMissed, providerDeps, retryOrEnd, settle } from "./status.ts";
+import { applyLeadState, applyStatus, attemptMissed, providerDeps, retryOrEnd, settle } from "./status.ts";
 import type { AttemptStatus } from "../../schemas/telephony.ts";
 
 // A callback whose call went silent: in dialing or connected, and no word about its current call
@@ -43,9 +43,7 @@ export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: stri
     }
   }
   if (callId && asked !== null && asked !== "unknown") {
-    if (asked.lead) {
-      await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: asked.lead.callId, status: asked.lead.status, sequence: null, durationSeconds: asked.lead.durationSeconds });
-    }
+    if (asked.lead) await applyLeadState(env, ctx, leg.id, asked.lead);
     await applyStatus(env, ctx, { attemptId: leg.id, leg: "agent", callId, status: asked.agent.status, sequence: null, durationSeconds: asked.agent.durationSeconds });
     // Still ringing or talking, by the provider's word: looked at again in a quarter of an hour.
     if (!ended.has(asked.agent.status)) {

@@ -13,7 +13,8 @@ import { telephonyNamed } from "./providers.ts";
 import { publish } from "./publish.ts";
 import { queueDial } from "./queue-dial.ts";
 import type { ProviderDeps } from "./telephony.ts";
-import type { StatusUpdate } from "../../schemas/telephony.ts";
+import type { CallState, StatusUpdate } from "../../schemas/telephony.ts";
+import { recordAnsweredBy } from "../../db/queries/call-answers.ts";
 
 // The call state machine, fed by every provider alike (Twilio's status callbacks, the sandbox's
 // made-up ones), through the StatusSink each is built with (providerDeps, below). An update
@@ -50,9 +51,10 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
     // The lead's voicemail answered: no conversation, whatever its talk time. Once its call
     // ends, the attempt is missed (retried), or a voicemail was left.
     if (lead !== null && ended.has(lead)) await attemptMissed(env, ctx, leg, leg.outcome === "voicemail_left" ? "voicemail_left" : "lead-machine");
-  } else if ((lead === "in-progress" && leg.answered_by !== null) || (lead === "completed" && leg.answered_at)) {
-    // A person answered (the detection's verdict came, and was not a machine); or a completed
-    // lead call with talk time connected, even if its "in-progress" or the verdict never came.
+  } else if (leg.answered_by !== null && (lead === "in-progress" || (lead === "completed" && leg.answered_at))) {
+    // A person answered: the detection's verdict came, and was not a machine. (A completed lead
+    // call with talk time connects even if its "in-progress" never came.) Without a verdict the
+    // lead was never bridged, since the bridge waits for it: that is no conversation (below).
     publish(env, ctx, await connect(db, leg.id, newId("event")));
     if (lead === "completed") {
       const ids = { callCompleted: newId("event"), postCall: newId("event"), callbackCompleted: newId("event") };
@@ -60,7 +62,9 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
       publish(env, ctx, await complete(db, leg.id, provider.callerId, ids));
     }
   } else if (lead !== null && ended.has(lead)) {
-    await attemptMissed(env, ctx, leg, lead);
+    // The lead's call ended unanswered (busy, no-answer…), or answered but never bridged: a
+    // person who hung up while the detection listened, a verdict that never arrived.
+    await attemptMissed(env, ctx, leg, lead === "completed" ? "lead-not-bridged" : lead);
   } else if (lead === null && ended.has(leg.status)) {
     // The agent's call ended with no word of the lead's. If the agent had answered, the lead's
     // statuses may only be lost: the provider is asked before the lead counts as not reached (a
@@ -70,7 +74,7 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
       const state = await telephonyNamed(leg.provider, env, providerDeps(env, ctx)).callState(leg.provider_call_id);
       if (!state) return;
       if (state !== "unknown" && state.lead) {
-        await applyStatus(env, ctx, { attemptId: leg.id, leg: "lead", callId: state.lead.callId, status: state.lead.status, sequence: null, durationSeconds: state.lead.durationSeconds });
+        await applyLeadState(env, ctx, leg.id, state.lead);
         return;
       }
     }
@@ -78,6 +82,15 @@ export async function settle(env: Env, ctx: Ctx, attemptId: string): Promise<voi
     const reason = leg.outcome === "not_accepted" ? "agent-not-accepted" : leg.status === "completed" ? "agent-hung-up" : `agent-${leg.status}`;
     await nextAgentOrMiss(env, ctx, leg, reason);
   }
+}
+
+/**
+ * The lead's call as the provider recorded it, for a call whose callbacks were lost: the
+ * detection's verdict first (the provider's record keeps it), then the status.
+ */
+export async function applyLeadState(env: Env, ctx: Ctx, attemptId: string, lead: NonNullable<Exclude<CallState, "unknown">["lead"]>): Promise<void> {
+  if (lead.answeredBy) await recordAnsweredBy(httpDb(env), attemptId, lead.answeredBy, isMachine(lead.answeredBy) ? "machine" : null);
+  await applyStatus(env, ctx, { attemptId, leg: "lead", callId: lead.callId, status: lead.status, sequence: null, durationSeconds: lead.durationSeconds });
 }
 
 export async function saveRecording(env: Env, attemptId: string, recordingUrl: string): Promise<void> {

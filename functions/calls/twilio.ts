@@ -112,7 +112,7 @@ async function endCall(env: Env, callId: string): Promise<void> {
   throw new TwilioError(`Twilio would not end call ${callId}`, null, null);
 }
 
-type TwilioCall = { sid?: unknown; status?: unknown; duration?: unknown };
+type TwilioCall = { sid?: unknown; status?: unknown; duration?: unknown; answered_by?: unknown };
 
 /**
  * How a call went, by Twilio's own record: the agent's call (GET …/Calls/{sid}.json) and the
@@ -140,8 +140,13 @@ async function callState(env: Env, callId: string): Promise<CallState | null> {
   const spawned = (children?.body as { calls?: unknown } | null | undefined)?.calls;
   if (!agentStatus || !Array.isArray(spawned)) return null;
   const lead = (spawned as TwilioCall[])
-    .map((c) => ({ callId: c.sid, status: typeof c.status === "string" ? attemptStatusOf(c.status) : null, durationSeconds: seconds(c.duration) }))
-    .find((c): c is { callId: string; status: AttemptStatus; durationSeconds: number | null } => typeof c.callId === "string" && c.status !== null);
+    .map((c) => ({
+      callId: c.sid,
+      status: typeof c.status === "string" ? attemptStatusOf(c.status) : null,
+      durationSeconds: seconds(c.duration),
+      answeredBy: typeof c.answered_by === "string" ? c.answered_by : null,
+    }))
+    .find((c): c is { callId: string; status: AttemptStatus; durationSeconds: number | null; answeredBy: string | null } => typeof c.callId === "string" && c.status !== null);
   return { agent: { status: agentStatus, durationSeconds: seconds(call?.duration) }, lead: lead ?? null };
 }
 

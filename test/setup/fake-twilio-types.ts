@@ -33,7 +33,7 @@ export type CallStateRequest = {
   callSid: string;
   status: string; // Twilio's CallStatus
   duration?: number;
-  child?: { callSid: string; status: string; duration?: number };
+  child?: { callSid: string; status: string; duration?: number; answeredBy?: string };
 };
 
 /** Makes the next create-call (for one attempt, or any) fail as Twilio fails. */

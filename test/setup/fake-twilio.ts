@@ -62,7 +62,9 @@ export async function startFakeTwilio() {
     }
     if (new RegExp(`^/${apiVersion}/Accounts/[^/]+/Calls\\.json$`).test(requestUrl.pathname) && req.method === "GET") {
       const child = states.get(requestUrl.searchParams.get("ParentCallSid") ?? "")?.child;
-      const calls = child ? [{ sid: child.callSid, parent_call_sid: requestUrl.searchParams.get("ParentCallSid"), status: child.status, duration: child.duration === undefined ? null : String(child.duration) }] : [];
+      const calls = child
+        ? [{ sid: child.callSid, parent_call_sid: requestUrl.searchParams.get("ParentCallSid"), status: child.status, duration: child.duration === undefined ? null : String(child.duration), answered_by: child.answeredBy ?? null }]
+        : [];
       return sendJson(res, 200, { calls, page: 0, page_size: 50 });
     }
     const create = new RegExp(`^/${apiVersion}/Accounts/([^/]+)/Calls\\.json$`).exec(requestUrl.pathname);

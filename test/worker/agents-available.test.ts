@@ -75,6 +75,17 @@ describe("with no agent available, the callback is held until one is", () => {
     expect(cb.nextAttemptAt!.getTime() - before).toBeLessThan(16 * 60_000);
   });
 
+  it("ends the callback, blocked, when no agent has come back in a week", async () => {
+    const { test, domain, agentIds, workspace } = await callCentre(1);
+    await setAgent(agentIds[0]!, { available: false });
+    const id = await newCallback(test.key, domain.id, "+18005550105");
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    await db().update(callbacks).set({ scheduledAt: weekAgo }).where(eq(callbacks.id, id));
+    expect(await dial(id)).toBe("blocked");
+    expect(await callbackRow(id)).toMatchObject({ status: "blocked", endedReason: "no_agent_available" });
+    expect((await rowsOf(workspace.id)).events.map((e) => e.type)).toContain("callback.completed");
+  });
+
   it("holds a callback for its own agent until they are back", async () => {
     const { test, domain, zone, agentIds } = await callCentre(2);
     await setAgent(agentIds[0]!, { schedule: daily("14:00", "15:00"), timezone: zone });
@@ -100,6 +111,13 @@ describe("with no agent available, the callback is held until one is", () => {
     expect((await callbackRow(second)).hold).toMatchObject({ reason: "no_agent_available", rule: "agents_busy" });
     expect(await legsOf(second)).toEqual([]);
     expect(await recordedCalls(first.attemptId)).toHaveLength(1);
+    // Looked at again a minute later, still busy: held again, without a second callback.held.
+    await db().update(callbacks).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(eq(callbacks.id, second));
+    const again = createExecutionContext();
+    expect(await dialCallback(testEnv(), again, second)).toBe("held");
+    await waitOnExecutionContext(again);
+    const held = (await rowsOf(first.workspace.id)).events.filter((e) => e.type === "callback.held" && e.data.id === second);
+    expect(held).toHaveLength(1);
   });
 });
 

@@ -81,6 +81,35 @@ describe("through Twilio: the agent takes the call with a key press", () => {
   });
 });
 
+describe("through Twilio: the lead's side", () => {
+  it("a lead who hangs up before the detection's verdict was never bridged: a miss, not a conversation", async () => {
+    const dialed = await dialedCallback();
+    await agentLeg(dialed.attemptId, async () => {
+      const twiml = await agentPresses(dialed.attemptId, "1");
+      await deliverAll((await statusCallbacks({ attempt: dialed.attemptId, leg: "lead", url: leadStatusCallback(twiml), to: dialed.leadPhone, durationSeconds: 3 })).requests);
+    });
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.callbacks[0]!.status).toBe("retry_scheduled");
+    expect(after.events).not.toContain("call.connected");
+    expect(after.events).not.toContain("post_call");
+    const { events } = await rowsOf(dialed.workspace.id);
+    expect(events.find((e) => e.type === "call.missed")!.data).toMatchObject({ reason: "lead-not-bridged", answered_by: null });
+  });
+
+  it("Twilio repeating the lead's request gets the same answer, even once the callback is connected", async () => {
+    const dialed = await dialedCallback();
+    const twiml = await agentPresses(dialed.attemptId, "1");
+    const lead = await statusCallbacks({ attempt: dialed.attemptId, leg: "lead", url: leadStatusCallback(twiml), to: dialed.leadPhone, durationSeconds: 42 });
+    await deliverAll(lead.requests.slice(0, 3)); // the lead answers
+    const bridge = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+    expect(await leadAnswers(dialed.attemptId, twiml, "human", dialed.leadPhone)).toBe(bridge);
+    await expect.poll(async () => (await callbackRow(dialed.callbackId)).status).toBe("connected");
+    // A second verdict, even another one, changes nothing: the person stays bridged.
+    expect(await leadAnswers(dialed.attemptId, twiml, "machine_end_beep", dialed.leadPhone)).toBe(bridge);
+    expect((await attemptRow(dialed.attemptId)).answeredBy).toBe("human");
+  });
+});
+
 describe("through Twilio: the lead's voicemail answers", () => {
   /** The agent takes the call, the lead's machine answers and is dealt with, and the lead's call ends. */
   async function machineAnswers(options: Parameters<typeof dialedCallback>[0] = {}) {

@@ -9,6 +9,7 @@ import { recoverSilentCallback } from "../../functions/calls/recover.ts";
 import type { Env } from "../../functions/env.ts";
 import type { CallStateRequest, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { db, makeAgent, testEnv, zoneAtHour } from "./fixtures.ts";
+import { rowsOf } from "./rows.ts";
 import { agentPresses, attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadAnswers, leadStatusCallback, recordedCalls, statusCallbacks, written } from "./telephony-helpers.ts";
 
 // Calls that always finish: a process that dies between a call's status and the callback's
@@ -121,7 +122,7 @@ describe("a call whose status callbacks never came", () => {
   it("ends completed when Twilio says the lead talked", async () => {
     const dialed = await dialedCallback();
     const leadSid = `CA${"1".repeat(32)}`;
-    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 60, child: { callSid: leadSid, status: "completed", duration: 42 } });
+    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 60, child: { callSid: leadSid, status: "completed", duration: 42, answeredBy: "human" } });
     await silentFor(dialed.callbackId, 16);
     await recover(dialed.callbackId);
     const after = await written(dialed.workspace.id, dialed.attemptId);
@@ -130,6 +131,22 @@ describe("a call whose status callbacks never came", () => {
     expect(after.events.filter((e) => e === "callback.completed")).toHaveLength(1);
     expect(after.callLogs).toHaveLength(1);
     expect(await attemptsOf(dialed.callbackId)).toHaveLength(1);
+  });
+
+  it.each([
+    ["a machine answered it", "machine_end_beep", "lead-machine"],
+    ["no verdict was ever given (the lead was never bridged)", undefined, "lead-not-bridged"],
+  ])("is a missed attempt when Twilio says the lead's call completed but %s", async (_, answeredBy, reason) => {
+    const dialed = await dialedCallback();
+    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 60, child: { callSid: `CA${"4".repeat(32)}`, status: "completed", duration: 20, answeredBy } });
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const after = await written(dialed.workspace.id, dialed.attemptId);
+    expect(after.attempt).toMatchObject({ leadStatus: "completed", answeredBy: answeredBy ?? null });
+    expect(after.callbacks[0]!.status).toBe("retry_scheduled");
+    expect(after.events).not.toContain("post_call");
+    const { events } = await rowsOf(dialed.workspace.id);
+    expect(events.find((e) => e.type === "call.missed")!.data).toMatchObject({ reason });
   });
 
   it("is a missed attempt, retried, when Twilio says nobody answered", async () => {
@@ -271,7 +288,7 @@ describe("an agent's call that ended with no word of the lead's", () => {
     const dialed = await dialedCallback();
     const agent = (await statusCallbacks({ attempt: dialed.attemptId, leg: "agent", order: "in-order" })).requests;
     // The lead's status callbacks were lost; Twilio's record says the lead talked.
-    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 90, child: { callSid: `CA${"3".repeat(32)}`, status: "completed", duration: 75 } });
+    await setCallState({ callSid: dialed.callSid, status: "completed", duration: 90, child: { callSid: `CA${"3".repeat(32)}`, status: "completed", duration: 75, answeredBy: "human" } });
     await deliverAll(agent);
     const after = await written(dialed.workspace.id, dialed.attemptId);
     expect(after.attempt).toMatchObject({ leadStatus: "completed", durationSeconds: 75 });
