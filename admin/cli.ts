@@ -25,6 +25,8 @@ const usage = `npm run admin -- <command> [options] [--json]
                                              retries, or ends with --stop-after-voicemail
              [--release-spacing SECONDS]     callbacks held for the same opening leave this far
                                              apart per available agent (default 60; 0: at once)
+             [--simultaneous-ring N]         ring up to N agents at once (1 to 10; default 1):
+                                             the first to press 1 takes the call
   agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
             [--department D] [--webhook-url URL [--post-call-json compact|python]]
             [--unavailable] [--timezone IANA] [--schedule '{"1":[["09:00","17:00"]],…}']
@@ -63,6 +65,7 @@ const options = {
   voicemail: { type: "string" },
   "stop-after-voicemail": { type: "boolean" },
   "release-spacing": { type: "string" },
+  "simultaneous-ring": { type: "string" },
   unavailable: { type: "boolean" },
   schedule: { type: "string" },
   phone: { type: "string" },
@@ -116,6 +119,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
         voicemail: flags.voicemail,
         retryAfterVoicemail: !flags["stop-after-voicemail"],
         releaseSpacingSeconds: flags["release-spacing"] === undefined ? undefined : wholeNumber(flags["release-spacing"]),
+        simultaneousRing: flags["simultaneous-ring"] === undefined ? undefined : positiveInt(flags["simultaneous-ring"]),
       });
     case "agent add":
       return addAgent(db, {

@@ -124,6 +124,7 @@ type DomainInput = {
   voicemail?: string;
   retryAfterVoicemail?: boolean;
   releaseSpacingSeconds?: number;
+  simultaneousRing?: number;
 };
 
 export async function addDomain(db: AdminDb, input: DomainInput) {
@@ -135,6 +136,8 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
   const voicemail = input.voicemail?.trim();
   const spacing = input.releaseSpacingSeconds ?? 60;
   if (spacing > 3600) throw new AdminError("--release-spacing must be 0 to 3600 seconds");
+  const simultaneous = input.simultaneousRing ?? 1;
+  if (simultaneous > 10) throw new AdminError("--simultaneous-ring must be 1 to 10");
   if (voicemail !== undefined && (voicemail.length === 0 || voicemail.length > 1000)) throw new AdminError("--voicemail must be 1 to 1,000 characters");
   const row = {
     id: newId("domain"),
@@ -152,6 +155,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     voicemailMessage: voicemail ?? null,
     retryAfterVoicemail: input.retryAfterVoicemail ?? true,
     releaseSpacingSeconds: spacing,
+    simultaneousRing: simultaneous,
   };
   await db.insert(schema.domains).values(row);
   return {
@@ -169,6 +173,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     voicemail_message: row.voicemailMessage,
     retry_after_voicemail: row.retryAfterVoicemail,
     release_spacing_seconds: row.releaseSpacingSeconds,
+    simultaneous_ring: row.simultaneousRing,
   };
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { isCurrentLeg } from "./call-attempts.ts";
+import { isCurrentLeg, type StoredProvider } from "./call-attempts.ts";
 
 // What happens when a call is answered, before anyone talks: the agent hears who the lead is and
 // presses 1 (or not), and the lead's phone is answered by a person or a machine. Each answer is
@@ -39,9 +39,13 @@ export async function answerContext(db: Db, attemptId: string): Promise<AnswerCo
   return rows[0] ?? null;
 }
 
-/** The agent pressed 1 (accepted), or something else or nothing; true if this answer was recorded. */
+/**
+ * The agent pressed 1 (accepted), or something else or nothing; true if this answer was recorded.
+ * Agents rung at once press under one lock per callback, so only the first 1 takes the call.
+ */
 export async function recordAcceptance(db: Db, attemptId: string, accepted: boolean): Promise<boolean> {
-  const { rows } = await db.execute(sql`
+  const lock = sql`SELECT pg_advisory_xact_lock(hashtext('ringback:accept:' || coalesce((SELECT callback_id FROM call_attempts WHERE id = ${attemptId}), '')))`;
+  const [, { rows }] = await db.batch([db.execute(lock), db.execute(sql`
     UPDATE call_attempts a SET
       accepted_at = CASE WHEN ${accepted} THEN now() ELSE NULL END,
       outcome = CASE WHEN ${accepted} THEN NULL ELSE 'not_accepted' END,
@@ -49,8 +53,28 @@ export async function recordAcceptance(db: Db, attemptId: string, accepted: bool
     FROM callbacks c
     WHERE a.id = ${attemptId} AND c.id = a.callback_id AND c.status = 'dialing' AND ${isCurrentLeg}
       AND a.accepted_at IS NULL AND a.outcome IS NULL
-    RETURNING a.id`);
+    RETURNING a.id`)]);
   return rows.length > 0;
+}
+
+/** The other calls of a group rung at once, still ringing or talking: hung up once one agent took it. */
+export async function rivalCalls(db: Db, attemptId: string): Promise<{ provider: StoredProvider; callId: string }[]> {
+  const { rows } = await db.execute<{ provider: StoredProvider; callId: string }>(sql`
+    SELECT r.provider, r.provider_call_id AS "callId"
+    FROM call_attempts a JOIN call_attempts r
+      ON r.callback_id = a.callback_id AND r.attempt_number = a.attempt_number AND r.ring_group = a.ring_group AND r.id <> a.id
+    WHERE a.id = ${attemptId} AND r.provider_call_id IS NOT NULL AND r.status IN ('queued', 'ringing', 'in-progress')`);
+  return rows;
+}
+
+/** How many other legs of the attempt's group are still ringing or talking. */
+export async function groupStillRinging(db: Db, attemptId: string): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`
+    SELECT count(*)::int AS n
+    FROM call_attempts a JOIN call_attempts r
+      ON r.callback_id = a.callback_id AND r.attempt_number = a.attempt_number AND r.ring_group = a.ring_group AND r.id <> a.id
+    WHERE a.id = ${attemptId} AND r.status IN ('queued', 'ringing', 'in-progress')`);
+  return rows[0]?.n ?? 0;
 }
 
 /**

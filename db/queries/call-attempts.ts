@@ -16,9 +16,16 @@ import { callbackJson, callJson } from "./resources.ts";
 /** The name of the provider that placed a call, as stored: the keys of functions/calls/providers.ts. */
 export type StoredProvider = (typeof telephonyProvider.enumValues)[number];
 
-/** The attempt `a` is its callback `c`'s latest call: the current attempt, and its last leg. */
+/**
+ * The attempt `a` is its callback `c`'s latest call: the current attempt, its last group of legs
+ * (one leg, unless agents were rung at once), and, once an agent of that group took the call,
+ * that agent's leg only.
+ */
 export const isCurrentLeg = sql`a.attempt_number = c.attempt_count
-  AND a.leg = (SELECT max(x.leg) FROM call_attempts x WHERE x.callback_id = a.callback_id AND x.attempt_number = a.attempt_number)`;
+  AND a.ring_group = (SELECT max(x.ring_group) FROM call_attempts x WHERE x.callback_id = a.callback_id AND x.attempt_number = a.attempt_number)
+  AND (a.accepted_at IS NOT NULL OR NOT EXISTS (
+    SELECT 1 FROM call_attempts y
+    WHERE y.callback_id = a.callback_id AND y.attempt_number = a.attempt_number AND y.ring_group = a.ring_group AND y.accepted_at IS NOT NULL))`;
 
 /**
  * Gives a claim back untried: the callback waits for `at` (a calling window, a cap, an agent)
@@ -87,6 +94,8 @@ export type NewLeg = {
   mode: "live" | "test";
   attemptNumber: number;
   leg: number;
+  /** The first leg of the group rung at once; the leg itself when rung alone. */
+  ringGroup: number;
   agentId: string | null;
   agentPhone: string;
   provider: StoredProvider;
@@ -102,8 +111,8 @@ export type NewLeg = {
 export function insertLeg(db: Db, leg: NewLeg) {
   return db.execute(sql`
     WITH a AS (
-      INSERT INTO call_attempts (id, workspace_id, mode, callback_id, agent_id, attempt_number, leg, agent_phone, provider)
-      SELECT ${leg.id}, ${leg.workspaceId}, ${leg.mode}::mode, ${leg.callbackId}, ${leg.agentId}::text, ${leg.attemptNumber}, ${leg.leg},
+      INSERT INTO call_attempts (id, workspace_id, mode, callback_id, agent_id, attempt_number, leg, ring_group, agent_phone, provider)
+      SELECT ${leg.id}, ${leg.workspaceId}, ${leg.mode}::mode, ${leg.callbackId}, ${leg.agentId}::text, ${leg.attemptNumber}, ${leg.leg}, ${leg.ringGroup},
              ${leg.agentPhone}, ${leg.provider}::telephony_provider
       FROM callbacks WHERE id = ${leg.callbackId} AND status = 'dialing'
         -- An agent already on a call is not rung again (under lockAgent, so two dialers agree).

@@ -14,6 +14,7 @@ export type LegRow = {
   mode: "live" | "test";
   attempt_number: number;
   leg: number;
+  ring_group: number;
   agent_id: string | null;
   status: string;
   lead_status: string | null;
@@ -52,7 +53,7 @@ export async function advanceLeg(db: Db, u: StatusUpdate): Promise<LegRow | null
       AND ${rank(sql`a.${statusCol}::text`)} < ${rank(sql`${u.status}::text`)}
       AND (${u.sequence}::int IS NULL OR a.${seqCol} IS NULL OR a.${seqCol} < ${u.sequence}::int)
       AND (a.${callCol} IS NULL OR a.${callCol} = ${u.callId})
-    RETURNING a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
+    RETURNING a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.ring_group, a.agent_id, a.status, a.lead_status,
               ${isoSql(sql`a.answered_at`)} AS answered_at`);
   return rows[0] ?? null;
 }
@@ -120,7 +121,7 @@ export type LegState = LegRow & {
 };
 
 const legStateOf = (where: SQL) => sql`
-  SELECT a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.agent_id, a.status, a.lead_status,
+  SELECT a.id, a.callback_id, a.workspace_id, a.mode, a.attempt_number, a.leg, a.ring_group, a.agent_id, a.status, a.lead_status,
          ${isoSql(sql`a.answered_at`)} AS answered_at, a.answered_by, a.outcome, a.provider, a.provider_call_id, a.lead_call_id,
          c.status AS callback_status, ${isoSql(sql`c.updated_at`)} AS callback_updated_at, (${isCurrentLeg}) AS current
   FROM call_attempts a JOIN callbacks c ON c.id = a.callback_id
@@ -134,7 +135,8 @@ export async function legState(db: Db, attemptId: string): Promise<LegState | nu
 
 /** The current call of a callback in play: its current attempt's last leg, or null if none was placed. */
 export async function currentLeg(db: Db, callbackId: string): Promise<LegState | null> {
-  const { rows } = await db.execute<LegState>(legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`));
+  // Of a group rung at once and not yet taken, the last leg speaks for it.
+  const { rows } = await db.execute<LegState>(sql`${legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`)} ORDER BY a.leg DESC`);
   return rows[0] ?? null;
 }
 
@@ -209,9 +211,10 @@ export function saveRecordingUrl(db: Db, attemptId: string, url: string) {
  * began, as recent_attempts writes it (dial-context.ts), so a decision about its next leg does not
  * count the attempt against the lead's caps.
  */
-export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number; started: string | null }> {
-  const { rows } = await db.execute<{ tried: string[]; legs: number; started: string | null }>(sql`
+export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number; group: number; started: string | null }> {
+  const { rows } = await db.execute<{ tried: string[]; legs: number; group: number; started: string | null }>(sql`
     SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs,
+           coalesce(max(ring_group), 0)::int AS "group",
            to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started
     FROM call_attempts WHERE callback_id = ${callbackId} AND attempt_number = ${attemptNumber}`);
   return onlyRow(rows, "agentsTried");

@@ -43,6 +43,8 @@ export type DialContext = {
   record_calls: boolean | null;
   /** After a voicemail is left, whether the callback is tried again (the domain's; true without one). */
   retry_after_voicemail: boolean;
+  /** How many agents are rung at once: the domain's simultaneous_ring where it asks for a key press, else 1. */
+  simultaneous_ring: number;
   caller_id: string | null;
   workspace_timezone: string | null;
   workspace_calling_hours_start: string | null;
@@ -78,7 +80,8 @@ SELECT cb.id, cb.workspace_id, cb.mode, cb.lead_id, cb.domain_id, cb.agent_id, c
        CASE WHEN d.id IS NOT NULL THEN jsonb_build_object('timezone', d.timezone, 'business_hours', d.business_hours,
          'holidays', to_jsonb(d.holidays), 'calling_hours_start', d.calling_hours_start, 'calling_hours_end', d.calling_hours_end,
          'daily_attempt_cap', d.daily_attempt_cap) END AS domain,
-       d.record_calls, coalesce(d.retry_after_voicemail, true) AS retry_after_voicemail, w.caller_id,
+       d.record_calls, coalesce(d.retry_after_voicemail, true) AS retry_after_voicemail,
+       CASE WHEN coalesce(d.agent_accept, true) THEN coalesce(d.simultaneous_ring, 1) ELSE 1 END AS simultaneous_ring, w.caller_id,
        w.timezone AS workspace_timezone, w.calling_hours_start AS workspace_calling_hours_start,
        w.calling_hours_end AS workspace_calling_hours_end,
        ${recentAttemptsOf(sql`cb.lead_id`)} AS recent_attempts,

@@ -27,6 +27,9 @@ export const callAttempts = ownedTable(
     attemptNumber: integer("attempt_number").notNull(),
     // An attempt rings agents one after another until one answers: each is a leg, 0, 1, 2…
     leg: integer("leg").notNull().default(0),
+    // Legs rung at the same time (the domain's simultaneous_ring) share a group: the leg number
+    // of its first. Rung one after another, each leg is its own group.
+    ringGroup: integer("ring_group").notNull().default(0),
     agentPhone: text("agent_phone").notNull(), // the number rung: the agent's, or a one-off override
     provider: telephonyProvider("provider").notNull(),
     // The call to the agent, which then bridges the lead with a second call of its own. Each has

@@ -45,6 +45,9 @@ export const domains = ownedTable(
     // Callbacks held until the same opening (the morning after a night of leads) are released
     // in the order they were held, this many seconds apart per available agent (0: all at once).
     releaseSpacingSeconds: integer("release_spacing_seconds").notNull().default(60),
+    // How many available agents are rung at once (with agent_accept): the first to press 1 takes
+    // the call, and the others are hung up. 1: one after another.
+    simultaneousRing: integer("simultaneous_ring").notNull().default(1),
     // Intake without a consent record is refused, in the endpoint's own error shape.
     requireConsent: boolean("require_consent").notNull().default(false),
     retryMaxAttempts: integer("retry_max_attempts").notNull().default(5),
@@ -62,6 +65,7 @@ export const domains = ownedTable(
     check("domains_daily_attempt_cap_positive", sql`${t.dailyAttemptCap} > 0`),
     check("domains_calling_hours", callingHoursCheck(t.callingHoursStart, t.callingHoursEnd)),
     check("domains_default_country_format", sql`${t.defaultCountry} IS NULL OR ${t.defaultCountry} ~ '^[A-Z]{2}$'`),
+    check("domains_simultaneous_ring", sql`${t.simultaneousRing} BETWEEN 1 AND 10`),
     check("domains_release_spacing", sql`${t.releaseSpacingSeconds} BETWEEN 0 AND 3600`),
     check("domains_machine_answer", sql`${t.machineAnswer} IN ('retry', 'voicemail')`),
     // A voicemail policy without words to leave would hang up on the machine in silence.

@@ -1,3 +1,4 @@
+import { rivalCalls } from "../../db/queries/call-answers.ts";
 import { liveCalls } from "../../db/queries/call-attempts.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
@@ -18,5 +19,18 @@ export async function hangUp(env: Env, ctx: Ctx, callbackId: string, _mode: "liv
     await telephonyNamed(provider, env, deps)
       .endCall(callId)
       .catch((err) => console.error(`hang-up: call ${callId} of ${callbackId} could not be ended`, err));
+  }
+}
+
+/**
+ * Hangs up the other agents rung with the one who took the call (simultaneous ring). Their late
+ * statuses and key presses change nothing: once a leg of a group is taken, it alone is current.
+ */
+export async function hangUpRivals(env: Env, ctx: Ctx, attemptId: string): Promise<void> {
+  const deps = providerDeps(env, ctx);
+  for (const { provider, callId } of await rivalCalls(httpDb(env), attemptId)) {
+    await telephonyNamed(provider, env, deps)
+      .endCall(callId)
+      .catch((err) => console.error(`hang-up: call ${callId}, rung with ${attemptId}, could not be ended`, err));
   }
 }

@@ -19,9 +19,10 @@ type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
 /**
  * Rings the next agent for this attempt: the one-off agent or the callback's own (first leg
- * only), else the agent dialled longest ago who has not been tried in this attempt; either way
- * only one who may be rung now (availability.ts: switched on, in their schedule, off a call).
- * The first leg carries the dialler's decision, recorded with it.
+ * only), else the agents dialled longest ago who have not been tried in this attempt, as many at
+ * once as the domain's simultaneous_ring (the first to press 1 takes the call); either way only
+ * those who may be rung now (availability.ts: switched on, in their schedule, off a call). The
+ * first leg carries the dialler's decision, recorded with it.
  */
 export async function placeLeg(
   env: Env,
@@ -33,14 +34,32 @@ export async function placeLeg(
 ): Promise<"dialed" | "no_agent" | "raced"> {
   const db = httpDb(env);
   const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
-  let agent: { id: string | null; phone: string } | null = null;
-  if (cb.agent_override) agent = at.leg === 0 ? { id: null, phone: cb.agent_override.phone } : null;
+  let agents: { id: string | null; phone: string }[] = [];
+  if (cb.agent_override) agents = at.leg === 0 ? [{ id: null, phone: cb.agent_override.phone }] : [];
   else if (at.leg === 0 || !cb.agent_id) {
     const now = new Date();
-    agent = (await agentsOnCall(db, owner, cb.agent_id, at.tried)).find((a) => canRing(a, now, cb.workspace_timezone)) ?? null;
+    const free = (await agentsOnCall(db, owner, cb.agent_id, at.tried)).filter((a) => canRing(a, now, cb.workspace_timezone));
+    agents = free.slice(0, cb.agent_id ? 1 : cb.simultaneous_ring);
   }
-  if (!agent) return "no_agent";
+  const [first, ...others] = agents;
+  if (!first) return "no_agent";
+  const placed = await ringAgent(env, ctx, deps, cb, first, { leg: at.leg, ringGroup: at.leg }, decision);
+  if (placed !== "dialed") return placed;
+  // The rest of the group: rung at the same time, each its own leg of the same group.
+  for (const [i, agent] of others.entries()) await ringAgent(env, ctx, deps, cb, agent, { leg: at.leg + i + 1, ringGroup: at.leg }, null);
+  return "dialed";
+}
 
+async function ringAgent(
+  env: Env,
+  ctx: Ctx,
+  deps: ProviderDeps,
+  cb: DialContext,
+  agent: { id: string | null; phone: string },
+  at: { leg: number; ringGroup: number },
+  decision: NewLeg["decision"],
+): Promise<"dialed" | "no_agent" | "raced"> {
+  const db = httpDb(env);
   const telephony = telephonyNamed(providerFor({ id: cb.workspace_id }, cb.mode), env, deps);
   const attemptId = newId("callAttempt");
   const leg = {
@@ -50,6 +69,7 @@ export async function placeLeg(
     mode: cb.mode,
     attemptNumber: cb.attempt_count,
     leg: at.leg,
+    ringGroup: at.ringGroup,
     agentId: agent.id,
     agentPhone: agent.phone,
     provider: telephony.name,

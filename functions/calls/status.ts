@@ -14,7 +14,7 @@ import { publish } from "./publish.ts";
 import { queueDial } from "./queue-dial.ts";
 import type { ProviderDeps } from "./telephony.ts";
 import type { CallState, StatusUpdate } from "../../schemas/telephony.ts";
-import { recordAnsweredBy } from "../../db/queries/call-answers.ts";
+import { groupStillRinging, recordAnsweredBy } from "../../db/queries/call-answers.ts";
 
 // The call state machine, fed by every provider alike (Twilio's status callbacks, the sandbox's
 // made-up ones), through the StatusSink each is built with (providerDeps, below). An update
@@ -101,8 +101,9 @@ async function nextAgentOrMiss(env: Env, ctx: Ctx, leg: LegState, reason: string
   const db = httpDb(env);
   const cb = await loadContext(db, leg.callback_id);
   if (!cb || cb.attempt_count !== leg.attempt_number) return;
-  const { tried, legs, started } = await agentsTried(db, leg.callback_id, leg.attempt_number);
-  if (leg.leg !== legs - 1) return;
+  const { tried, legs, group, started } = await agentsTried(db, leg.callback_id, leg.attempt_number);
+  // Only the attempt's last group moves it on, once every agent rung in it has done with it.
+  if (leg.ring_group !== group || (await groupStillRinging(db, leg.id)) > 0) return;
   const fixed = cb.agent_override !== null || cb.agent_id !== null;
   // The next leg is this attempt's, not a new call to the lead: it does not count against a cap.
   const others = { ...cb, recent_attempts: cb.recent_attempts.filter((at) => at !== started) };

@@ -119,7 +119,11 @@ describe("npm run admin", () => {
     for (const bad of ['{"8":[["09:00","17:00"]]}', '{"1":[["17:00","09:00"]]}', '{"1":[["9am","5pm"]]}', "mondays"]) {
       expect((await admin("agent", "add", "--workspace", id, "--name", "S", "--phone", "+14155550100", "--schedule", bad)).json.error, bad).toMatch(/^--schedule/);
     }
-    expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--release-spacing", "30")).json).toMatchObject({ release_spacing_seconds: 30 });
+    expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--release-spacing", "30", "--simultaneous-ring", "3")).json).toMatchObject({
+      release_spacing_seconds: 30,
+      simultaneous_ring: 3,
+    });
+    expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--simultaneous-ring", "11")).json.error).toBe("--simultaneous-ring must be 1 to 10");
     expect((await admin("domain", "add", "--workspace", id, "--name", "d", "--release-spacing", "7200")).json.error).toBe("--release-spacing must be 0 to 3600 seconds");
   });
 

@@ -7,7 +7,21 @@ import type { ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { db } from "./fixtures.ts";
 import { rowsOf } from "./rows.ts";
 import { callCentre, callbackRow, dial, newCallback } from "./dialler-helpers.ts";
-import { agentPresses, attemptRow, deliver, dialedCallback, leadAnswers, leadStatusCallback, recordedCalls, statusCallbacks, written } from "./telephony-helpers.ts";
+import {
+  agentPresses,
+  attemptRow,
+  deliver,
+  dialedCallback,
+  gatherRequest,
+  hangUps,
+  leadAnswers,
+  leadStatusCallback,
+  recordedCalls,
+  statusCallbacks,
+  twimlAttribute,
+  twimlRequest,
+  written,
+} from "./telephony-helpers.ts";
 
 // Calls that reach a person: the agent takes the call with a key press (no press, or their
 // voicemail, rings the next agent), and the lead's phone answered by a machine is no
@@ -221,5 +235,63 @@ describe("through the sandbox: the same answers", () => {
     expect((await legsOf(id))[0]!.acceptedAt).not.toBeNull();
     const postCall = PostCallV1.parse((await rowsOf(workspace.id)).events.find((e) => e.type === "post_call")!.data);
     expect(Date.parse(postCall.end_time) - Date.parse(postCall.start_time)).toBe(sandboxTalkSeconds * 1000);
+  });
+});
+
+describe("simultaneous ring: several agents at once, the first 1 takes the call", () => {
+  it("through Twilio: the first to press 1 gets the lead, the others are hung up, and a later 1 is not taken", async () => {
+    const dialed = await dialedCallback({ roundRobin: true, domain: { simultaneousRing: 2 } });
+    const [first, second, ...more] = await legsOf(dialed.callbackId);
+    expect(more).toEqual([]);
+    expect([first!.ringGroup, second!.ringGroup]).toEqual([0, 0]);
+    expect(second!.agentId).not.toBe(first!.agentId);
+    const [secondCall] = await recordedCalls(second!.id);
+
+    // Both phones ring; the second agent presses 1 first.
+    const taken = await agentPresses(second!.id, "1");
+    expect(taken).toContain("<Dial");
+    await expect.poll(async () => (await hangUps()).filter((h) => h.callSid === dialed.callSid).length).toBeGreaterThan(0);
+    expect((await hangUps()).map((h) => h.callSid)).not.toContain(secondCall!.sid);
+    // The other agent, answering late, hears nothing but a hang-up; a 1 pressed anyway is not taken.
+    expect(await (await deliver(await twimlRequest(first!.id))).text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+    const lateAccept = `${twimlAttribute(taken, "Number", "statusCallback").split("/status")[0]}/accept?attempt=${first!.id}`;
+    expect(await (await deliver(await gatherRequest(first!.id, lateAccept, "1"))).text()).toContain("Not taken");
+
+    // The hung-up agent's call ends; the lead talks to the one who took it.
+    await deliverAll((await statusCallbacks({ attempt: first!.id, leg: "agent", statuses: ["initiated", "ringing", "in-progress", "canceled"] })).requests);
+    await leadAnswers(second!.id, taken, "human", dialed.leadPhone);
+    await deliverAll((await statusCallbacks({ attempt: second!.id, leg: "lead", url: leadStatusCallback(taken), to: dialed.leadPhone, durationSeconds: 30 })).requests);
+    const { events } = await rowsOf(dialed.workspace.id);
+    expect((await callbackRow(dialed.callbackId)).status).toBe("completed");
+    expect(events.filter((e) => e.type === "call.connected").map((e) => e.data.call_id)).toEqual([second!.id]);
+    expect(events.filter((e) => e.type === "call.missed")).toEqual([]);
+    const legs = await legsOf(dialed.callbackId);
+    expect(legs.filter((l) => l.acceptedAt !== null).map((l) => l.id)).toEqual([second!.id]);
+  });
+
+  it("through Twilio: when none of the group presses 1, the attempt is missed once, after the last of them", async () => {
+    const dialed = await dialedCallback({ roundRobin: true, domain: { simultaneousRing: 2 } });
+    const [first, second] = await legsOf(dialed.callbackId);
+    await agentLeg(first!.id, async () => void (await agentPresses(first!.id)));
+    // The other agent's phone still rings: nothing is decided yet.
+    expect((await callbackRow(dialed.callbackId)).status).toBe("dialing");
+    await agentLeg(second!.id, async () => void (await agentPresses(second!.id)));
+    expect((await callbackRow(dialed.callbackId)).status).toBe("retry_scheduled");
+    const missed = (await rowsOf(dialed.workspace.id)).events.filter((e) => e.type === "call.missed");
+    expect(missed.map((e) => e.data.reason)).toEqual(["no-agent-answered"]);
+  });
+
+  it("through the sandbox: three agents rung at once, one takes the call", async () => {
+    const { test, domain, workspace } = await callCentre(3, { simultaneousRing: 3 });
+    const id = await newCallback(test.key, domain.id, "+15005550001");
+    await dial(id);
+    const legs = await legsOf(id);
+    expect(legs).toHaveLength(3);
+    expect(new Set(legs.map((l) => l.agentId)).size).toBe(3);
+    expect(legs.filter((l) => l.acceptedAt !== null)).toHaveLength(1);
+    expect((await callbackRow(id)).status).toBe("completed");
+    const { events } = await rowsOf(workspace.id);
+    expect(events.filter((e) => e.type === "call.connected")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "post_call")).toHaveLength(1);
   });
 });
