@@ -67,13 +67,19 @@ export async function rivalCalls(db: Db, attemptId: string): Promise<{ provider:
   return rows;
 }
 
-/** How many other legs of the attempt's group are still ringing or talking. */
+/**
+ * How many other legs of the attempt's group are still ringing or talking, while nobody has taken
+ * the call: once one agent has, the others (being hung up) no longer hold the group back.
+ */
 export async function groupStillRinging(db: Db, attemptId: string): Promise<number> {
   const { rows } = await db.execute<{ n: number }>(sql`
     SELECT count(*)::int AS n
     FROM call_attempts a JOIN call_attempts r
       ON r.callback_id = a.callback_id AND r.attempt_number = a.attempt_number AND r.ring_group = a.ring_group AND r.id <> a.id
-    WHERE a.id = ${attemptId} AND r.status IN ('queued', 'ringing', 'in-progress')`);
+    WHERE a.id = ${attemptId} AND r.status IN ('queued', 'ringing', 'in-progress')
+      AND NOT EXISTS (
+        SELECT 1 FROM call_attempts t
+        WHERE t.callback_id = a.callback_id AND t.attempt_number = a.attempt_number AND t.ring_group = a.ring_group AND t.accepted_at IS NOT NULL)`);
   return rows[0]?.n ?? 0;
 }
 

@@ -148,12 +148,15 @@ export function releaseClaim(db: Db, callbackId: string) {
     WHERE id = ${callbackId} AND status = 'dialing'`);
 }
 
-/** Records the provider's id for a placed call; says whether its callback is still in play. */
+/**
+ * Records the provider's id for a placed call; says whether it is still wanted: its callback in
+ * play, and the call still current (not one of a group another agent took while it was placed).
+ */
 export async function setProviderCallId(db: Db, attemptId: string, callId: string): Promise<boolean> {
   const { rows } = await db.execute<{ live: boolean }>(sql`
     UPDATE call_attempts a SET provider_call_id = coalesce(a.provider_call_id, ${callId}), updated_at = now()
     FROM callbacks c WHERE a.id = ${attemptId} AND c.id = a.callback_id
-    RETURNING c.status IN ('dialing', 'connected') AS live`);
+    RETURNING c.status IN ('dialing', 'connected') AND ${isCurrentLeg} AS live`);
   return rows[0]?.live ?? false;
 }
 

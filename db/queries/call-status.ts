@@ -133,11 +133,13 @@ export async function legState(db: Db, attemptId: string): Promise<LegState | nu
   return rows[0] ?? null;
 }
 
-/** The current call of a callback in play: its current attempt's last leg, or null if none was placed. */
-export async function currentLeg(db: Db, callbackId: string): Promise<LegState | null> {
-  // Of a group rung at once and not yet taken, the last leg speaks for it.
-  const { rows } = await db.execute<LegState>(sql`${legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`)} ORDER BY a.leg DESC`);
-  return rows[0] ?? null;
+/**
+ * The current calls of a callback in play: its current attempt's last leg, or every leg of a group
+ * rung at once and not yet taken (in leg order); none if no call was placed.
+ */
+export async function currentLegs(db: Db, callbackId: string): Promise<LegState[]> {
+  const { rows } = await db.execute<LegState>(sql`${legStateOf(sql`a.callback_id = ${callbackId} AND ${isCurrentLeg}`)} ORDER BY a.leg`);
+  return rows;
 }
 
 /** A silent call the provider says is still ringing or talking: looked at again in a quarter of an hour. */
@@ -213,7 +215,8 @@ export function saveRecordingUrl(db: Db, attemptId: string, url: string) {
  */
 export async function agentsTried(db: Db, callbackId: string, attemptNumber: number): Promise<{ tried: string[]; legs: number; group: number; started: string | null }> {
   const { rows } = await db.execute<{ tried: string[]; legs: number; group: number; started: string | null }>(sql`
-    SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, count(*)::int AS legs,
+    -- legs: the next leg's number (one past the highest; a leg that failed to be placed leaves a gap).
+    SELECT coalesce(array_agg(agent_id) FILTER (WHERE agent_id IS NOT NULL), '{}') AS tried, coalesce(max(leg) + 1, 0)::int AS legs,
            coalesce(max(ring_group), 0)::int AS "group",
            to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started
     FROM call_attempts WHERE callback_id = ${callbackId} AND attempt_number = ${attemptNumber}`);

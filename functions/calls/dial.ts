@@ -2,8 +2,8 @@ import { agentsOnCall } from "../../db/queries/agents-on-call.ts";
 import { finish, holdClaim } from "../../db/queries/call-attempts.ts";
 import { lockRelease, releaseAt } from "../../db/queries/release.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
-import { claimDue } from "../../db/queries/dial-context.ts";
-import { recheckAt, schedule } from "../compliance/decide.ts";
+import { claimDue, type DialContext } from "../../db/queries/dial-context.ts";
+import { type Hold, recheckAt, schedule, type Verdict } from "../compliance/decide.ts";
 import { newDecision } from "../compliance/record.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
@@ -50,20 +50,30 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
     publish(env, ctx, result);
     return "blocked";
   }
-  if (verdict.hold) {
-    const at = recheckAt(verdict);
-    const decision = newDecision(cb, verdict, "held", now);
-    const [, , result] = await db.batch([
-      lockLeadDecisions(db, cb.lead_id),
-      lockRelease(db, cb.domain_id),
-      holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision),
-    ]);
-    publish(env, ctx, result);
-    await queueDial(env, cb.id, await releaseAt(db, cb.id, at));
-    return "held";
-  }
+  if (verdict.hold) return hold(env, ctx, cb, { ...verdict, hold: verdict.hold }, now);
   const decision = { record: newDecision(cb, verdict, "dialled", now), leadAttemptsSeen: cb.recent_attempts.length };
   const outcome = await placeLeg(env, ctx, providerDeps(env, ctx), cb, { leg: 0, tried: [] }, decision);
-  if (outcome === "no_agent") await retryOrEnd(env, ctx, cb.id);
+  if (outcome !== "no_agent") return outcome;
+  // The agents were free a moment ago; another dialler rang them meanwhile (or one went off):
+  // the callback waits for them, as it would have had it looked a moment later.
+  const later = new Date();
+  const taken = cb.agent_override ? null : agentHold(await agentsOnCall(db, owner, cb.agent_id, []), later, cb.workspace_timezone);
+  if (taken) return hold(env, ctx, cb, { ...lawful, hold: taken, at: new Date(taken.until ?? later) }, later);
+  await retryOrEnd(env, ctx, cb.id);
   return outcome;
+}
+
+/** Gives the claim back for `verdict.hold`, in its place among those held for the same moment. */
+async function hold(env: Env, ctx: Ctx, cb: DialContext, verdict: Verdict & { hold: Hold }, now: Date): Promise<"held"> {
+  const db = httpDb(env);
+  const at = recheckAt(verdict);
+  const decision = newDecision(cb, verdict, "held", now);
+  const [, , result] = await db.batch([
+    lockLeadDecisions(db, cb.lead_id),
+    lockRelease(db, cb.domain_id),
+    holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision),
+  ]);
+  publish(env, ctx, result);
+  await queueDial(env, cb.id, await releaseAt(db, cb.id, at));
+  return "held";
 }

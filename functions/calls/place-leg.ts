@@ -43,24 +43,33 @@ export async function placeLeg(
   }
   const [first, ...others] = agents;
   if (!first) return "no_agent";
-  const placed = await ringAgent(env, ctx, deps, cb, first, { leg: at.leg, ringGroup: at.leg }, decision);
-  if (placed !== "dialed") return placed;
-  // The rest of the group: rung at the same time, each its own leg of the same group.
-  for (const [i, agent] of others.entries()) await ringAgent(env, ctx, deps, cb, agent, { leg: at.leg + i + 1, ringGroup: at.leg }, null);
+  const telephony = telephonyNamed(providerFor({ id: cb.workspace_id }, cb.mode), env, deps);
+  const lead = await insertAgentLeg(env, ctx, telephony.name, cb, first, { leg: at.leg, ringGroup: at.leg }, decision);
+  if (typeof lead !== "object") return lead;
+  // The rest of the group, rung at the same time: every leg is in before any phone rings, so no
+  // status of one can find its group half made.
+  const group = [lead];
+  for (const [i, agent] of others.entries()) {
+    const leg = await insertAgentLeg(env, ctx, telephony.name, cb, agent, { leg: at.leg + i + 1, ringGroup: at.leg }, null);
+    if (typeof leg === "object") group.push(leg);
+  }
+  for (const leg of group) await callAgent(httpDb(env), telephony, deps, cb, leg);
   return "dialed";
 }
 
-async function ringAgent(
+type PlacedLeg = { attemptId: string; agentPhone: string };
+
+/** One agent's leg, recorded with its call.initiated (and, for a first leg, the decision to dial). */
+async function insertAgentLeg(
   env: Env,
   ctx: Ctx,
-  deps: ProviderDeps,
+  provider: NewLeg["provider"],
   cb: DialContext,
   agent: { id: string | null; phone: string },
   at: { leg: number; ringGroup: number },
   decision: NewLeg["decision"],
-): Promise<"dialed" | "no_agent" | "raced"> {
+): Promise<PlacedLeg | "no_agent" | "raced"> {
   const db = httpDb(env);
-  const telephony = telephonyNamed(providerFor({ id: cb.workspace_id }, cb.mode), env, deps);
   const attemptId = newId("callAttempt");
   const leg = {
     id: attemptId,
@@ -72,7 +81,7 @@ async function ringAgent(
     ringGroup: at.ringGroup,
     agentId: agent.id,
     agentPhone: agent.phone,
-    provider: telephony.name,
+    provider,
     eventId: newId("event"),
     decision,
   };
@@ -95,15 +104,20 @@ async function ringAgent(
     return "raced";
   }
   publish(env, ctx, inserted);
+  return { attemptId, agentPhone: agent.phone };
+}
+
+/** Rings the agent of a recorded leg; a refusal by the provider fails that leg, as if the phone had. */
+async function callAgent(db: ReturnType<typeof httpDb>, telephony: ReturnType<typeof telephonyNamed>, deps: ProviderDeps, cb: DialContext, leg: PlacedLeg): Promise<void> {
+  const { attemptId, agentPhone } = leg;
   try {
     // The provider picks the number the call comes from when the workspace has none of its own.
-    const { callId } = await telephony.placeCall({ attemptId, agentPhone: agent.phone, leadPhone: cb.lead_phone, leadName: cb.lead_name, callerId: cb.caller_id, record: cb.record_calls ?? false });
-    // Canceled while the provider was placing the call: there was no call id to hang up then.
+    const { callId } = await telephony.placeCall({ attemptId, agentPhone, leadPhone: cb.lead_phone, leadName: cb.lead_name, callerId: cb.caller_id, record: cb.record_calls ?? false });
+    // Canceled, or taken by another agent of its group, while the provider was placing the call:
+    // there was no call id to hang up then.
     if (!(await setProviderCallId(db, attemptId, callId))) await telephony.endCall(callId);
   } catch (err) {
-    // The provider refused the call: this leg failed, as if the agent's phone had.
     await setLegError(db, attemptId, err instanceof Error ? err.message : String(err));
     await deps.report({ attemptId, leg: "agent", callId: `failed-${attemptId}`, status: "failed", sequence: null });
   }
-  return "dialed";
 }

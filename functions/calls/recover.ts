@@ -1,4 +1,4 @@
-import { currentLeg, legState, touchLeg, type LegState } from "../../db/queries/call-status.ts";
+import { currentLegs, legState, touchLeg, type LegState } from "../../db/queries/call-status.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { telephonyNamed } from "./providers.ts";
@@ -18,13 +18,19 @@ const ended = new Set<string>(["completed", "busy", "failed", "no-answer", "canc
 const giveUpAskingMs = 24 * 3600_000;
 
 export async function recoverSilentCallback(env: Env, ctx: Ctx, callbackId: string): Promise<void> {
-  const db = httpDb(env);
-  const leg = await currentLeg(db, callbackId);
-  if (!leg) {
+  const legs = await currentLegs(httpDb(env), callbackId);
+  if (legs.length === 0) {
     // Claimed, and no call placed: the dialler died between its claim and the first leg.
     await retryOrEnd(env, ctx, callbackId);
     return;
   }
+  // Agents rung at once are each brought in line, the last leg last: the group moves on only
+  // once every one of its calls has ended.
+  for (const leg of legs) await recoverLeg(env, ctx, leg);
+}
+
+async function recoverLeg(env: Env, ctx: Ctx, leg: LegState): Promise<void> {
+  const db = httpDb(env);
   // First, what is stored: a lead call recorded as completed completes the callback.
   await settle(env, ctx, leg.id);
   if (!(await stillInPlay(env, leg.id))) return;

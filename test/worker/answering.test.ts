@@ -281,6 +281,17 @@ describe("simultaneous ring: several agents at once, the first 1 takes the call"
     expect(missed.map((e) => e.data.reason)).toEqual(["no-agent-answered"]);
   });
 
+  it("through Twilio: the taker's call ending without the lead moves on, whatever the others' phones still say", async () => {
+    const dialed = await dialedCallback({ roundRobin: true, domain: { simultaneousRing: 2 } });
+    const [, second] = await legsOf(dialed.callbackId);
+    // The second agent takes it, then hangs up before the lead is reached; the first agent's
+    // call (being hung up) has said nothing yet.
+    await agentLeg(second!.id, async () => void (await agentPresses(second!.id, "1")));
+    expect((await callbackRow(dialed.callbackId)).status).toBe("retry_scheduled");
+    const missed = (await rowsOf(dialed.workspace.id)).events.filter((e) => e.type === "call.missed");
+    expect(missed.map((e) => e.data.call_id)).toEqual([second!.id]);
+  });
+
   it("through the sandbox: three agents rung at once, one takes the call", async () => {
     const { test, domain, workspace } = await callCentre(3, { simultaneousRing: 3 });
     const id = await newCallback(test.key, domain.id, "+15005550001");

@@ -10,6 +10,7 @@ import type { Env } from "../../functions/env.ts";
 import type { CallStateRequest, ReadyRequest } from "../setup/fake-twilio-types.ts";
 import { db, makeAgent, testEnv, zoneAtHour } from "./fixtures.ts";
 import { rowsOf } from "./rows.ts";
+import { callbackRow } from "./dialler-helpers.ts";
 import { agentPresses, attemptsOf, deliver, dialedCallback, dueCallback, fakeTwilio, leadAnswers, leadStatusCallback, recordedCalls, statusCallbacks, written } from "./telephony-helpers.ts";
 
 // Calls that always finish: a process that dies between a call's status and the callback's
@@ -147,6 +148,18 @@ describe("a call whose status callbacks never came", () => {
     expect(after.events).not.toContain("post_call");
     const { events } = await rowsOf(dialed.workspace.id);
     expect(events.find((e) => e.type === "call.missed")!.data).toMatchObject({ reason });
+  });
+
+  it("brings every agent rung at once back in line, and misses the attempt once", async () => {
+    const dialed = await dialedCallback({ roundRobin: true, domain: { simultaneousRing: 2 } });
+    // Neither call ever said anything, and Twilio has no record of either.
+    await silentFor(dialed.callbackId, 16);
+    await recover(dialed.callbackId);
+    const legs = await attemptsOf(dialed.callbackId);
+    expect(legs.map((leg) => leg.status)).toEqual(["failed", "failed"]);
+    expect((await callbackRow(dialed.callbackId)).status).toBe("retry_scheduled");
+    const { events } = await rowsOf(dialed.workspace.id);
+    expect(events.filter((e) => e.type === "call.missed")).toHaveLength(1);
   });
 
   it("is a missed attempt, retried, when Twilio says nobody answered", async () => {
