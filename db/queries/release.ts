@@ -30,8 +30,7 @@ export const releaseSlot = (at: Date | string, until: string | null, row: Row) =
     FROM domains d WHERE d.id = ${row.domain}
   ), interval '0')`;
 
-/** When a held callback is released: its place in the queue for its opening. */
-export async function releaseAt(db: Db, callbackId: string, fallback: Date): Promise<Date> {
-  const { rows } = await db.execute<{ at: string | null }>(sql`SELECT next_attempt_at::text AS at FROM callbacks WHERE id = ${callbackId}`);
-  return rows[0]?.at ? new Date(rows[0].at) : fallback;
+/** When a held callback is released: its place in the queue for its opening (the batch's last statement, after the hold). */
+export function releaseAt(db: Db, callbackId: string) {
+  return db.execute<{ at: string | null }>(sql`SELECT next_attempt_at::text AS at FROM callbacks WHERE id = ${callbackId}`);
 }

@@ -36,7 +36,8 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
   const lawful = schedule(factsOf(cb, null), now);
   // Lawful now: then an agent must be free to take it (a one-off agent's phone always is).
   const owner = { workspaceId: cb.workspace_id, mode: cb.mode };
-  const noAgent = lawful.hold || cb.agent_override ? null : agentHold(await agentsOnCall(db, owner, cb.agent_id, []), now, cb.workspace_timezone);
+  const agents = lawful.hold || cb.agent_override ? null : await agentsOnCall(db, owner, cb.agent_id, []);
+  const noAgent = agents ? agentHold(agents, now, cb.workspace_timezone) : null;
   const verdict = noAgent ? { ...lawful, hold: noAgent, at: new Date(noAgent.until ?? now) } : lawful;
   // An empty window, or agents who never come back, are looked at for a week (a PATCHed zone,
   // new domain hours, a new rulebook, an agent switched on may change it); then the callback
@@ -52,7 +53,8 @@ export async function dialCallback(env: Env, ctx: Ctx, callbackId: string): Prom
   }
   if (verdict.hold) return hold(env, ctx, cb, { ...verdict, hold: verdict.hold }, now);
   const decision = { record: newDecision(cb, verdict, "dialled", now), leadAttemptsSeen: cb.recent_attempts.length };
-  const outcome = await placeLeg(env, ctx, providerDeps(env, ctx), cb, { leg: 0, tried: [] }, decision);
+  // The agents just read are who the first leg rings (the insert checks each is still free).
+  const outcome = await placeLeg(env, ctx, providerDeps(env, ctx), cb, { leg: 0, tried: [], candidates: agents ?? undefined }, decision);
   if (outcome !== "no_agent") return outcome;
   // The agents were free a moment ago; another dialler rang them meanwhile (or one went off):
   // the callback waits for them, as it would have had it looked a moment later.
@@ -68,12 +70,14 @@ async function hold(env: Env, ctx: Ctx, cb: DialContext, verdict: Verdict & { ho
   const db = httpDb(env);
   const at = recheckAt(verdict);
   const decision = newDecision(cb, verdict, "held", now);
-  const [, , result] = await db.batch([
+  const [, , result, released] = await db.batch([
     lockLeadDecisions(db, cb.lead_id),
     lockRelease(db, cb.domain_id),
     holdClaim(db, cb.id, at, verdict.hold, newId("event"), decision),
+    releaseAt(db, cb.id),
   ]);
   publish(env, ctx, result);
-  await queueDial(env, cb.id, await releaseAt(db, cb.id, at));
+  const place = released.rows[0]?.at;
+  await queueDial(env, cb.id, place ? new Date(place) : at);
   return "held";
 }

@@ -1,4 +1,4 @@
-import { agentOnACall, agentsOnCall, lockAgent } from "../../db/queries/agents-on-call.ts";
+import { agentOnACall, agentsOnCall, lockAgent, type OnCallAgent } from "../../db/queries/agents-on-call.ts";
 import { insertLeg, type NewLeg, releaseClaim, setLegError, setProviderCallId, stillDialing } from "../../db/queries/call-attempts.ts";
 import { lockLeadDecisions } from "../../db/queries/compliance.ts";
 import type { DialContext } from "../../db/queries/dial-context.ts";
@@ -29,7 +29,7 @@ export async function placeLeg(
   ctx: Ctx,
   deps: ProviderDeps,
   cb: DialContext,
-  at: { leg: number; tried: string[] },
+  at: { leg: number; tried: string[]; candidates?: OnCallAgent[] },
   decision: NewLeg["decision"] = null,
 ): Promise<"dialed" | "no_agent" | "raced"> {
   const db = httpDb(env);
@@ -38,7 +38,8 @@ export async function placeLeg(
   if (cb.agent_override) agents = at.leg === 0 ? [{ id: null, phone: cb.agent_override.phone }] : [];
   else if (at.leg === 0 || !cb.agent_id) {
     const now = new Date();
-    const free = (await agentsOnCall(db, owner, cb.agent_id, at.tried)).filter((a) => canRing(a, now, cb.workspace_timezone));
+    const candidates = at.candidates ?? (await agentsOnCall(db, owner, cb.agent_id, at.tried));
+    const free = candidates.filter((a) => canRing(a, now, cb.workspace_timezone));
     agents = free.slice(0, cb.agent_id ? 1 : cb.simultaneous_ring);
   }
   const [first, ...others] = agents;

@@ -2,8 +2,7 @@ import { callAnswers } from "../calls/answer.ts";
 import { hangUpRivals } from "../calls/hang-up.ts";
 import { twilioCallback } from "../routes/kinds/twilio.ts";
 import { TwilioAcceptForm, TwilioCallbackQuery } from "../../schemas/twilio.ts";
-import { agentResponded } from "./twiml.ts";
-import { twiml, xmlType } from "./twilio-twiml.ts";
+import { agentResponded, twiml, xmlType } from "./twiml.ts";
 
 export const twilioAccept = twilioCallback("accept", {
   summary: "The agent's key press",

@@ -2,8 +2,7 @@ import { callAnswers } from "../calls/answer.ts";
 import { settle } from "../calls/status.ts";
 import { twilioCallback } from "../routes/kinds/twilio.ts";
 import { TwilioCallbackQuery, TwilioLeadForm } from "../../schemas/twilio.ts";
-import { leadAnswered } from "./twiml.ts";
-import { twiml, xmlType } from "./twilio-twiml.ts";
+import { leadAnswered, twiml, xmlType } from "./twiml.ts";
 
 export const twilioLead = twilioCallback("lead", {
   summary: "The lead's phone is answered",

@@ -1,11 +1,7 @@
-import { z } from "@hono/zod-openapi";
 import { callAnswers } from "../calls/answer.ts";
 import { twilioCallback } from "../routes/kinds/twilio.ts";
 import { TwilioCallbackQuery, TwilioTwimlForm } from "../../schemas/twilio.ts";
-import { acceptSeconds, agentAnswered, hangUp, leadRingSeconds } from "./twiml.ts";
-
-export const twiml = { 200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } } };
-export const xmlType = { "Content-Type": "text/xml; charset=utf-8" };
+import { acceptSeconds, agentAnswered, hangUp, leadRingSeconds, twiml, xmlType } from "./twiml.ts";
 
 export const twilioTwiml = twilioCallback("twiml", {
   summary: "TwiML for a call attempt",

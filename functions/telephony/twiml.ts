@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import type { Greeting, LeadAction } from "../calls/telephony.ts";
 import { twilioRouteUrl } from "../calls/twilio.ts";
 
@@ -8,6 +9,10 @@ import { twilioRouteUrl } from "../calls/twilio.ts";
 export const leadRingSeconds = 30;
 // How long Twilio waits for the agent's key press once the whisper has been read.
 export const acceptSeconds = 8;
+
+/** What each TwiML route answers, as the document shows it, and its media type. */
+export const twiml = { 200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } } };
+export const xmlType = { "Content-Type": "text/xml; charset=utf-8" };
 
 const document = (verbs: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;
 
