@@ -16,6 +16,7 @@ export const idPrefixes = {
   deadLetter: "dlq",
   consent: "cns",
   dialDecision: "dd",
+  user: "usr",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

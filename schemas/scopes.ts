@@ -19,6 +19,14 @@ export const scopes = [
   "events:read",
   "dnc:read",
   "dnc:write",
+  // The management API (issue 12): agents, domains and keys, and the metrics read.
+  "agents:read",
+  "agents:write",
+  "domains:read",
+  "domains:write",
+  "keys:read",
+  "keys:write",
+  "metrics:read",
 ] as const;
 
 export const Scope = z.enum(scopes);

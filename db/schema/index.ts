@@ -16,3 +16,4 @@ export * from "./dnc-numbers.ts";
 export * from "./dead-letters.ts";
 export * from "./consents.ts";
 export * from "./dial-decisions.ts";
+export * from "./users.ts";
