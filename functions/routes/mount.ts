@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import { registerHeaders, withHeaders } from "./headers.ts";
@@ -8,21 +9,29 @@ import type { Route, RouteKind } from "./route.ts";
  * Mounts each route with its kind's pipeline and documents it, in one step: a route that
  * answers is a route in the document. Path-wide middleware (error dialect, CORS) is mounted
  * once per path, and a kind that answers unknown methods itself gets the last word on its paths.
+ *
+ * Two kinds may share a path where each serves its own methods (callvine's POST /v1/call_logs
+ * and the native GET /v1/call_logs): each kind's path middleware then runs on its own methods
+ * only, and the path's owner (the kind that answers unknown methods, else the first listed) also
+ * takes the methods nobody serves. A GET takes its HEAD with it, as Hono routes a HEAD to it.
  */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
   registerHeaders(app);
-  const paths = new Map<string, { kind: RouteKind; config: RouteConfig; methods: string[] }>();
+  const paths = new Map<string, Map<RouteKind, { config: RouteConfig; methods: string[] }>>();
   for (const route of routes) {
+    const method = route.config.method.toUpperCase();
     for (const path of [route.config.path, ...(route.options.aliases ?? [])]) {
-      const seen = paths.get(path);
-      if (seen && seen.kind !== route.kind) throw new Error(`${path} is served by two kinds of route: ${seen.kind.name} and ${route.kind.name}`);
-      if (seen) seen.methods.push(route.config.method.toUpperCase());
-      else {
-        paths.set(path, { kind: route.kind, config: route.config, methods: [route.config.method.toUpperCase()] });
-        app.use(honoPath(path), ...route.kind.pathMiddleware(route.config));
+      const kinds = paths.get(path) ?? new Map<RouteKind, { config: RouteConfig; methods: string[] }>();
+      paths.set(path, kinds);
+      for (const [kind, { methods }] of kinds) {
+        if (kind !== route.kind && methods.includes(method)) throw new Error(`${method} ${path} is served by two kinds of route: ${kind.name} and ${route.kind.name}`);
       }
+      const served = kinds.get(route.kind);
+      if (served) served.methods.push(method);
+      else kinds.set(route.kind, { config: route.config, methods: [method] });
     }
   }
+  for (const [path, kinds] of paths) mountPathMiddleware(app, path, kinds);
 
   for (const route of routes) {
     const { kind, options } = route;
@@ -41,8 +50,36 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
     for (const alias of options.aliases ?? []) app.openapi({ ...mounted, path: alias, middleware, hide: true }, route.handler);
   }
 
-  for (const [path, { kind, methods }] of paths) {
-    if (kind.methodNotAllowed) app.all(honoPath(path), kind.methodNotAllowed(methods));
+  for (const [path, kinds] of paths) {
+    const owner = ownerOf(path, kinds);
+    const methods = [...kinds.values()].flatMap((served) => served.methods);
+    if (owner.methodNotAllowed) app.all(honoPath(path), owner.methodNotAllowed(methods));
+  }
+}
+
+/** The kind that answers a path's unknown methods: the one that has an answer for them, else the first. */
+function ownerOf(path: string, kinds: Map<RouteKind, unknown>): RouteKind {
+  const all = [...kinds.keys()];
+  const answering = all.filter((kind) => kind.methodNotAllowed);
+  if (answering.length > 1) throw new Error(`${path}: two kinds answer its unknown methods: ${answering.map((k) => k.name).join(" and ")}`);
+  const owner = answering[0] ?? all[0];
+  if (!owner) throw new Error(`${path} has no route`);
+  return owner;
+}
+
+/** Each kind's path middleware, on the methods it serves; the owner's on every other method too. */
+function mountPathMiddleware(app: OpenAPIHono<AppEnv>, path: string, kinds: Map<RouteKind, { config: RouteConfig; methods: string[] }>): void {
+  const owner = ownerOf(path, kinds);
+  const routed = (method: string) => (method === "HEAD" ? "GET" : method);
+  for (const [kind, { config, methods }] of kinds) {
+    const middleware = kind.pathMiddleware(config);
+    if (kinds.size === 1 || middleware.length === 0) {
+      if (middleware.length > 0) app.use(honoPath(path), ...middleware);
+      continue;
+    }
+    const others = new Set([...kinds].flatMap(([other, served]) => (other === kind ? [] : served.methods)));
+    const mine = (method: string) => (kind === owner ? !others.has(routed(method)) : methods.includes(routed(method)));
+    app.use(honoPath(path), ...middleware.map((step): MiddlewareHandler<AppEnv> => (c, next) => (mine(c.req.method) ? step(c, next) : next())));
   }
 }
 

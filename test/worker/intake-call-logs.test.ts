@@ -298,19 +298,35 @@ describe("errors: the seed's bodies, and nothing written", () => {
   });
 });
 
+// /v1/call_logs also answers the native API's GET (the list of call logs, in problem+json, and
+// its HEAD): its Allow says so; the seed's own path, /webhook.php, serves POST only.
+const allowed: Record<string, { allow: string; refused: string[] }> = {
+  "/webhook.php": { allow: "POST, OPTIONS", refused: ["GET", "PUT", "PATCH", "DELETE"] },
+  "/v1/call_logs": { allow: "GET, POST, OPTIONS", refused: ["PUT", "PATCH", "DELETE"] },
+};
+
 describe.each(paths)("%s: methods and CORS", (path) => {
-  it.each(["GET", "PUT", "PATCH", "DELETE"])("405 for %s, with Allow", async (method) => {
+  const { allow, refused } = allowed[path] ?? { allow: "", refused: [] };
+
+  it.each(refused)("405 for %s, with Allow, in the seed's body", async (method) => {
     const res = await call(path, { method, headers: { "X-API-Key": "anything" } });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    expect(res.headers.get("allow")).toBe(allow);
     expect(await res.json()).toEqual({ error: "Method not allowed", message: "This endpoint only accepts POST requests", allowed_methods: ["POST"] });
   });
 
-  it("405 for HEAD, without a body", async () => {
+  it.runIf(refused.includes("GET"))("405 for HEAD, without a body", async () => {
     const res = await call(path, { method: "HEAD" });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    expect(res.headers.get("allow")).toBe(allow);
     expect(await res.text()).toBe("");
+  });
+
+  it.runIf(!refused.includes("GET"))("answers GET as the native API does: problem+json, no CORS", async () => {
+    const res = await call(path, { headers: { Origin: "https://crm.example" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("answers a CORS preflight for X-API-Key", async () => {
