@@ -3,7 +3,7 @@ import { allRoutes } from "../../functions/routes/index.ts";
 import type { Route as Registered } from "../../functions/routes/route.ts";
 import { scopes } from "../../schemas/scopes.ts";
 import { call, makeKey, revoke, tenant } from "./fixtures.ts";
-import { expectRefusal, fixture, operationOf, routes, send, type Fixture, type Route } from "./route-families.ts";
+import { callLog, expectRefusal, fixture, operationOf, routes, send, type Fixture, type Route } from "./route-families.ts";
 import * as schema from "../../db/schema/index.ts";
 import { eq } from "drizzle-orm";
 import { db } from "./fixtures.ts";
@@ -49,8 +49,18 @@ beforeAll(async () => {
   const doomed = await created("/v1/webhook_endpoints", { url: "https://hooks.example.com/doomed", enabled: false });
   await created("/v1/dnc", { phone: "+14155550100" });
   const events = (await (await call("/v1/events", send("GET", f.key))).json()) as { data: { id: string }[] };
-  f.ids = { callback: callback.id, lead: callback.lead_id, webhookEndpoint: endpoint.id, doomedEndpoint: doomed.id, event: events.data[0]?.id };
-  expect(Object.values(f.ids)).toEqual([expect.any(String), expect.any(String), expect.any(String), expect.any(String), expect.any(String)]);
+  const response = await created("/api/v1/form_responses", { form_response: { domain_id: f.domain.id, form_data: { phone: "+14155550124" } } });
+  const log = (await (await call("/v1/call_logs", send("POST", f.key, callLog))).json()) as { data: { id: number } };
+  f.ids = {
+    callback: callback.id,
+    lead: callback.lead_id,
+    webhookEndpoint: endpoint.id,
+    doomedEndpoint: doomed.id,
+    event: events.data[0]?.id,
+    formResponse: response.id,
+    callLog: String(log.data.id),
+  };
+  expect(Object.values(f.ids)).toEqual(Object.keys(f.ids).map(() => expect.any(String)));
 
   const revoked = await makeKey(f.workspaceId);
   await revoke(revoked.id);
@@ -147,7 +157,9 @@ describe.each(keyed.map((r) => [operation(r), r] as const))("%s", (_name, route)
       // A list: another workspace's key sees its own rows, never these.
       const res = await call(...withKey(example(), keys.otherWorkspace));
       const text = await res.text();
-      expect(Object.values(f.ids).filter((id) => id && text.includes(id))).toEqual([]);
+      // An id as JSON shows it: a prefixed id as a string, a call log's integer as an "id" field.
+      const shown = (id: string) => text.includes(`"${id}"`) || text.includes(`"id":${id},`) || text.includes(`"id":${id}}`);
+      expect(Object.values(f.ids).filter((id) => id && shown(id))).toEqual([]);
     }
   });
 
