@@ -3,6 +3,7 @@ import { toE164 } from "./phone.ts";
 import { Mode } from "./account.ts";
 import { instantOf, InternationalPhone, OffsetTime, idCursor, listQuery, page, PhoneFilter, Time, TimeZone, wholeNumber } from "./common.ts";
 import { ConsentInput, Hold } from "./compliance.ts";
+import { Call } from "./event-payloads.ts";
 
 // Callbacks on the native API (seed 004, LimeCall's POST /v1/callbacks). Where the seed is
 // silent, the choice is written on the field it concerns.
@@ -136,3 +137,18 @@ export const CallbackListQuery = listQuery(idCursor("callback"), {
   created_after: OffsetTime.optional().describe("Only callbacks created strictly after this time"),
   created_before: OffsetTime.optional().describe("Only callbacks created strictly before this time"),
 });
+
+/** One leg of one attempt, as the call.* events describe it, with when each step happened. */
+export const CallAttempt = Call.omit({ at: true })
+  .extend({
+    error: z.string().nullable().describe("Why the provider refused the call, if it did"),
+    created_at: Time.describe("When the leg was placed"),
+    answered_at: Time.nullable().describe("When the agent answered"),
+    accepted_at: Time.nullable().describe("When the agent pressed 1 to take the call"),
+    ended_at: Time.nullable(),
+  })
+  .meta({ id: "CallAttempt" });
+
+export const CallAttemptList = z
+  .strictObject({ callback_id: z.string(), data: z.array(CallAttempt).describe("Every leg of every attempt, oldest first") })
+  .meta({ id: "CallAttemptList" });

@@ -185,6 +185,13 @@ export const PostCallV1 = z
   })
   .meta({ id: "PostCallV1", description: "post_call, version 1 (seed 002's payload)" });
 
+export const WebhookTestV1 = z
+  .strictObject({
+    endpoint_id: z.string().describe("The endpoint the test was sent to"),
+    message: z.string(),
+  })
+  .meta({ id: "WebhookTestV1", description: "webhook.test, version 1: sent to one endpoint on request (POST /v1/webhook_endpoints/{id}/test), never fanned out" });
+
 export const eventPayloads = {
   "form_response.created": { version: 1, schema: FormResponseCreatedV1 },
   "lead.updated": { version: 1, schema: LeadUpdatedV1 },
@@ -196,4 +203,5 @@ export const eventPayloads = {
   "call.completed": { version: 1, schema: CallCompletedV1 },
   "call.missed": { version: 1, schema: CallMissedV1 },
   post_call: { version: 1, schema: PostCallV1 },
+  "webhook.test": { version: 1, schema: WebhookTestV1 },
 } satisfies Record<EventType, { version: number; schema: z.ZodType }>;

@@ -15,6 +15,7 @@ export const eventTypes = [
   "call.completed",
   "call.missed",
   "post_call",
+  "webhook.test",
 ] as const;
 
 export const EventType = z.enum(eventTypes);

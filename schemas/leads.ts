@@ -31,6 +31,7 @@ export const LeadList = z.object(page(Lead)).meta({ id: "LeadList" });
 export const LeadListQuery = listQuery(idCursor("lead"), {
   phone: PhoneFilter.optional(),
   email: z.email().max(320).optional().describe("Matched case-insensitively"),
+  name: z.string().min(1).max(200).optional().describe("Leads whose name starts with this, case-insensitively"),
   domain_id: z.string().max(100).optional(),
 });
 

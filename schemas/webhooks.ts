@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Mode } from "./account.ts";
 import { EventType, eventTypes } from "./events.ts";
-import { idCursor, listQuery, page } from "./common.ts";
+import { idCursor, listQuery, OffsetTime, page } from "./common.ts";
 
 // Webhook endpoints and their deliveries: the public contract.
 
@@ -111,3 +111,21 @@ export const DeliveryListQuery = listQuery(idCursor("webhookDelivery"), {
   event_id: z.string().max(100).optional().describe("Only deliveries of this event"),
   status: DeliveryStatus.optional(),
 });
+
+export const ReplayFailedRequest = z
+  .strictObject({
+    since: OffsetTime.describe("Replay failed deliveries made at or after this time"),
+    endpoint_id: z.string().max(100).optional().describe("Only this endpoint's; otherwise every enabled endpoint's and agent's"),
+  })
+  .meta({ id: "ReplayFailedRequest" });
+
+const Replayed = z.object({ id: z.string(), event_id: z.string(), endpoint_id: z.string().nullable(), agent_id: z.string().nullable() });
+
+export const ReplayFailedResult = z
+  .object({
+    deliveries: z.array(Replayed).describe("The deliveries queued again, oldest first; each keeps its id (the webhook-id header)"),
+    more: z.boolean().describe("true: more failed deliveries are left; call again to replay the next ones"),
+  })
+  .meta({ id: "ReplayFailedResult" });
+
+export const ReplayedDelivery = Replayed.meta({ id: "ReplayedDelivery" });

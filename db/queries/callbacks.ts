@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Mode } from "../../schemas/scopes.ts";
 import { eventType } from "./events.ts";
-import { callbackJson } from "./resources.ts";
+import { callbackJson, callJson, isoSql } from "./resources.ts";
 import { onlyRow } from "./rows.ts";
 
 // Reads and the cancel of callbacks on the native API. Every query is scoped to the caller's
@@ -20,6 +20,24 @@ export async function findCallback(db: Db, owner: Owner, id: string): Promise<Js
     FROM callbacks c JOIN leads l ON l.id = c.lead_id
     WHERE c.id = ${id} AND ${owned(owner)}`);
   return rows[0]?.callback ?? null;
+}
+
+/**
+ * Every leg of every attempt of the caller's callback, oldest first, as the call.* events show
+ * them, with when each step happened; null when the callback is not the caller's.
+ */
+export async function callbackAttempts(db: Db, owner: Owner, id: string): Promise<{ callback_id: string; data: Json[] } | null> {
+  const { rows } = await db.execute<{ data: Json[] }>(sql`
+    SELECT coalesce((
+      SELECT jsonb_agg((${callJson("a", "c", "l")} - 'at') || jsonb_build_object(
+        'error', a.error, 'created_at', ${isoSql(sql`a.created_at`)}, 'answered_at', ${isoSql(sql`a.answered_at`)},
+        'accepted_at', ${isoSql(sql`a.accepted_at`)}, 'ended_at', ${isoSql(sql`a.ended_at`)})
+        ORDER BY a.attempt_number, a.leg)
+      FROM call_attempts a WHERE a.callback_id = c.id), '[]'::jsonb) AS data
+    FROM callbacks c JOIN leads l ON l.id = c.lead_id
+    WHERE c.id = ${id} AND ${owned(owner)}`);
+  const row = rows[0];
+  return row ? { callback_id: id, data: row.data } : null;
 }
 
 export type CallbackFilters = {

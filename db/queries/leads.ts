@@ -17,13 +17,15 @@ export async function findLead(db: Db, owner: Owner, id: string): Promise<Json |
   return rows[0]?.lead ?? null;
 }
 
-export type LeadFilters = { phone?: string; email?: string; domainId?: string; before?: string };
+export type LeadFilters = { phone?: string; email?: string; name?: string; domainId?: string; before?: string };
 
 /** Newest first; `limit + 1` rows so the caller can tell whether there is more. */
 export async function listLeads(db: Db, owner: Owner, filters: LeadFilters, limit: number): Promise<Json[]> {
   const where: SQL[] = [owned(owner)];
   if (filters.phone) where.push(sql`l.phone = ${filters.phone}`);
   if (filters.email) where.push(sql`lower(l.email) = lower(${filters.email})`);
+  // A prefix, with LIKE's own characters taken literally.
+  if (filters.name) where.push(sql`lower(l.name) LIKE lower(${filters.name.replace(/[\\%_]/g, "\\$&")}) || '%'`);
   if (filters.domainId) where.push(sql`l.domain_id = ${filters.domainId}`);
   if (filters.before) where.push(sql`l.id < ${filters.before}`);
   const { rows } = await db.execute<{ lead: Json }>(sql`

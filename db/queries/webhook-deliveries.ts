@@ -35,6 +35,55 @@ export async function listDeliveries(
   return rows.map((row) => ({ ...row.delivery, eventType: row.eventType }));
 }
 
+/** One delivery of the caller's, with its event's type. */
+export async function findDelivery(db: Db, owner: Owner, id: string): Promise<DeliveryRow | null> {
+  const rows = await db
+    .select({ delivery: webhookDeliveries, eventType: events.type })
+    .from(webhookDeliveries)
+    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+    .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.workspaceId, owner.workspaceId), eq(webhookDeliveries.mode, owner.mode)))
+    .limit(1);
+  const row = rows[0];
+  return row ? { ...row.delivery, eventType: row.eventType } : null;
+}
+
+/**
+ * Starts a fresh run of attempts for up to `limit` failed deliveries made since `since` (to one
+ * endpoint, or to every enabled endpoint and agent), oldest first, in one statement; a disabled
+ * endpoint's are left failed. Returns them, and whether more are left for another call.
+ */
+export async function replayFailedSince(db: Db, owner: Owner, filter: { since: string; endpointId?: string }, limit: number) {
+  const { rows } = await db.execute<{ id: string; event_id: string; endpoint_id: string | null; agent_id: string | null }>(sql`
+    WITH chosen AS (
+      SELECT d.id FROM webhook_deliveries d
+      LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id
+      WHERE d.workspace_id = ${owner.workspaceId} AND d.mode = ${owner.mode}::mode AND d.status = 'failed'
+        AND d.created_at >= ${filter.since}::timestamptz
+        AND (d.agent_id IS NOT NULL OR e.enabled)
+        ${filter.endpointId ? sql`AND d.endpoint_id = ${filter.endpointId}` : sql``}
+      ORDER BY d.id LIMIT ${limit + 1}
+      FOR UPDATE OF d SKIP LOCKED
+    ), replayed AS (
+      UPDATE webhook_deliveries d SET status = 'pending', attempt_count = 0, next_attempt_at = ${watchdog},
+        leased_until = NULL, lease_token = NULL, updated_at = now()
+      WHERE d.id IN (SELECT id FROM chosen ORDER BY id LIMIT ${limit})
+      RETURNING d.id, d.event_id, d.endpoint_id, d.agent_id
+    )
+    SELECT replayed.*, (SELECT count(*) FROM chosen) > ${limit} AS more FROM replayed ORDER BY id`);
+  const more = rows.some((r) => (r as { more?: boolean }).more);
+  return { deliveries: rows.map(({ id, event_id, endpoint_id, agent_id }) => ({ id, eventId: event_id, endpointId: endpoint_id, agentId: agent_id })), more };
+}
+
+/**
+ * A test event and its one delivery, to one endpoint, committed together. The event is written
+ * as already fanned out: it goes to the endpoint asked for, never to every subscriber of "*".
+ */
+export async function insertTestDelivery(db: Db, event: typeof events.$inferInsert, endpointId: string) {
+  const delivery = { id: newId("webhookDelivery"), workspaceId: event.workspaceId, mode: event.mode, eventId: event.id, endpointId, nextAttemptAt: watchdog };
+  await db.batch([db.insert(events).values({ ...event, fannedOutAt: sql`now()` }), db.insert(webhookDeliveries).values(delivery)]);
+  return { id: delivery.id, eventId: event.id };
+}
+
 export type ReplayTarget = { endpointId: string } | { agentId: string };
 
 /** Who a replay to "all" reaches: the enabled endpoints subscribed now and, for post_call, the agent. */

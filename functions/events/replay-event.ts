@@ -2,8 +2,7 @@ import { findEvent } from "../../db/queries/events.ts";
 import { prepareReplay, type ReplayTarget, replayTargets } from "../../db/queries/webhook-deliveries.ts";
 import { findEndpoint } from "../../db/queries/webhook-endpoints.ts";
 import { ApiError } from "../lib/errors.ts";
-import { loggable } from "../lib/log-error.ts";
-import type { WebhookMessage } from "../lib/outbox.ts";
+import { queueDeliveries } from "../lib/outbox.ts";
 import { events, webhookEndpoints } from "../routes/resources.ts";
 import { jsonBody, jsonResponse } from "../routes/route.ts";
 import { ReplayRequest, ReplayResult } from "../../schemas/events.ts";
@@ -35,10 +34,6 @@ export const replayEvent = events.member({
     targets = await replayTargets(c.var.db, event);
   }
   const deliveries = await prepareReplay(c.var.db, event, targets);
-  const messages = deliveries.map((d) => ({ body: { event_id: event.id, delivery_id: d.id, attempt: 0 }, contentType: "json" }) satisfies MessageSendRequest<WebhookMessage>);
-  // Committed first, queued second: if the send fails, the deliveries' deadline brings the cron.
-  for (let i = 0; i < messages.length; i += 100) {
-    await c.env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error(`replay ${event.id}: queueing failed; the cron will send it`, loggable(err)));
-  }
+  await queueDeliveries(c.env, deliveries.map((d) => ({ id: d.id, eventId: event.id })));
   return c.json(ReplayResult.parse({ event_id: event.id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, agent_id: d.agentId })) }), 202);
 });

@@ -11,6 +11,6 @@ export const listLeads = leads.list(
     query: LeadListQuery,
     schema: LeadList,
   },
-  (db, owner, q) => selectLeads(db, owner, { phone: q.phone, email: q.email, domainId: q.domain_id, before: q.cursor }, q.limit),
+  (db, owner, q) => selectLeads(db, owner, { phone: q.phone, email: q.email, name: q.name, domainId: q.domain_id, before: q.cursor }, q.limit),
   (row) => Lead.parse(row),
 );

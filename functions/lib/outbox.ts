@@ -67,3 +67,14 @@ export function publishAfterCommit(env: Env, ctx: { waitUntil(p: Promise<unknown
 export function envelopeOf(row: { id: string; type: string; createdAt: Date; data: Record<string, unknown> }): EventEnvelope {
   return { id: row.id, event: row.type as EventType, created_at: row.createdAt.toISOString(), data: row.data };
 }
+
+/**
+ * Queues deliveries made ready again (a replay). They are committed before this runs; if the
+ * send fails, their deadline (next_attempt_at) brings the cron, so a failure here is only logged.
+ */
+export async function queueDeliveries(env: Env, deliveries: { id: string; eventId: string }[]): Promise<void> {
+  const messages = deliveries.map((d) => ({ body: { event_id: d.eventId, delivery_id: d.id, attempt: 0 } satisfies WebhookMessage, contentType: "json" as const }));
+  for (let i = 0; i < messages.length; i += 100) {
+    await env.WEBHOOKS.sendBatch(messages.slice(i, i + 100)).catch((err) => console.error("replay: queueing failed; the cron will send it", loggable(err)));
+  }
+}

@@ -4,7 +4,7 @@ import { dncNumbers } from "../../db/schema/index.ts";
 import { envelopeOf } from "../../functions/lib/outbox.ts";
 import { wallTime } from "../../functions/lib/zoned-time.ts";
 import { Callback } from "../../schemas/callbacks.ts";
-import { Call, FormResponse, PostCallV1 } from "../../schemas/event-payloads.ts";
+import { Call, FormResponse, PostCallV1, WebhookTestV1 } from "../../schemas/event-payloads.ts";
 import { type EventType, eventTypes, parseEnvelope } from "../../schemas/events.ts";
 import { Lead } from "../../schemas/leads.ts";
 import { callCentre, dial, makeDue, newCallback } from "./dialler-helpers.ts";
@@ -30,6 +30,7 @@ const exactly = {
   "call.completed": Call,
   "call.missed": Call.extend({ reason: z.string() }),
   post_call: PostCallV1,
+  "webhook.test": WebhookTestV1,
 } satisfies Record<EventType, z.ZodType>;
 
 type Producer = {
@@ -58,6 +59,18 @@ async function closedToday() {
 }
 
 const producers: Producer[] = [
+  {
+    name: "a test event sent to an endpoint (functions/webhooks/test-endpoint.ts)",
+    run: async () => {
+      const { workspace, live } = await tenant();
+      const endpoint = await post("/v1/webhook_endpoints", live.key, { url: "https://example.com/hooks" });
+      expect(endpoint.status).toBe(201);
+      const sent = await post(`/v1/webhook_endpoints/${((await endpoint.json()) as { id: string }).id}/test`, live.key);
+      expect(sent.status, await sent.clone().text()).toBe(202);
+      return workspace.id;
+    },
+    writes: [["webhook.test", { message: "A test event from Ringback" }]],
+  },
   {
     name: "intake: seed 000's form response (db/queries/intake.ts)",
     run: async () => {

@@ -114,6 +114,7 @@ export const samplePayloads: Record<EventType, Record<string, unknown>> = {
   "call.completed": { call_id: "att_1", callback_id: "cb_1", status: "completed", at: t, duration_seconds: 141 },
   "call.missed": { call_id: "att_1", callback_id: "cb_1", status: "no-answer", at: t, reason: "no-answer" },
   post_call: postCall("agt_x"),
+  "webhook.test": { endpoint_id: "we_1", message: "A test event from Ringback" },
 };
 
 /** Seed 002's example payload, for an agent of ours. */
