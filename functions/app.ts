@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
 import { httpDb } from "../db/client.ts";
+import { consoleRoutes } from "./console/routes.tsx";
 import { databaseFailure, outageRetryAfterSeconds } from "./lib/db-errors.ts";
 import { ApiError } from "./lib/errors.ts";
 import { loggable } from "./lib/log-error.ts";
@@ -32,6 +33,8 @@ export function newApp() {
   let document: object | undefined;
   mountRoutes(app, allRoutes(() => (document ??= openApiDocument(app))));
   registerWebhookCatalogue(app);
+  // The operator console at /: its pages call the routes above in-process (console/api.ts).
+  app.route("/", consoleRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

@@ -1,3 +1,5 @@
+import { fromBase64Url, toBase64Url } from "../lib/base64url.ts";
+
 // Console passwords: PBKDF2-SHA256 through WebCrypto, the one password hash the Workers runtime
 // offers natively. Workers refuse more than 100,000 iterations (a DOMException, "iteration
 // counts above 100000 are not supported"), so that is the count: the most the runtime allows.
@@ -11,7 +13,7 @@ const hashBits = 256;
 export async function hashPassword(password: string, iterations = passwordIterations): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(saltBytes));
   const hash = await derive(password, salt, iterations);
-  return `pbkdf2-sha256$${iterations}$${base64url(salt)}$${base64url(hash)}`;
+  return `pbkdf2-sha256$${iterations}$${toBase64Url(salt)}$${toBase64Url(hash)}`;
 }
 
 /** True if `password` is the one `stored` was made from; false for any stored value it cannot read. */
@@ -19,8 +21,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, count, salt, hash] = stored.split("$");
   const iterations = Number(count);
   if (scheme !== "pbkdf2-sha256" || !Number.isInteger(iterations) || iterations < 1 || !salt || !hash) return false;
-  const derived = await derive(password, fromBase64url(salt), iterations);
-  const expected = fromBase64url(hash);
+  const saltValue = fromBase64Url(salt);
+  const expected = fromBase64Url(hash);
+  if (!saltValue || !expected) return false;
+  const derived = await derive(password, saltValue, iterations);
   if (derived.length !== expected.length) return false;
   let diff = 0;
   for (let i = 0; i < derived.length; i++) diff |= (derived[i] ?? 0) ^ (expected[i] ?? 0);
@@ -38,11 +42,3 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
   return new Uint8Array(bits);
 }
 
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}

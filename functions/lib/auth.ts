@@ -4,6 +4,7 @@ import { findKey, touchKey } from "../../db/queries/api-keys.ts";
 import type { KeyKind, Scope } from "../../schemas/scopes.ts";
 import { ApiError } from "./errors.ts";
 import { constantTimeEqual, hashKey, parseKey } from "./keys.ts";
+import { memberOf } from "./members.ts";
 
 // Where a route lets a key come from. Query and body keys exist for plain GET links and form
 // posts (Brightcall); routes opt into them one by one.
@@ -23,6 +24,8 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
   const sources = options.sources ?? headerSources;
   const kinds = options.kinds ?? ["secret"];
   return async (c, next) => {
+    const member = memberOf(c.req.raw);
+    if (member) return asMember(c, member, kinds, options.scope, next);
     const key = await readKey(c, sources);
     if (!key) throw new ApiError("unauthorized", "An API key is required", { facts: { reason: "missing" } });
     const caller = await authenticate(c, key);
@@ -40,6 +43,17 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
     c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
     await next();
   };
+}
+
+/** A console member's in-process call: a secret key's routes, under the scopes of their role. */
+async function asMember(c: Context<AppEnv>, member: Caller, kinds: KeyKind[], scope: Scope | undefined, next: () => Promise<void>) {
+  if (!kinds.includes("secret")) throw new ApiError("forbidden", "The console cannot call this endpoint");
+  if (scope && !member.key.scopes.includes(scope)) {
+    throw new ApiError("forbidden", `Your role cannot do this (it lacks the ${scope} scope)`);
+  }
+  c.set("caller", member);
+  c.set("owner", { workspaceId: member.workspace.id, mode: member.mode });
+  await next();
 }
 
 async function authenticate(c: Context<AppEnv>, key: string): Promise<Caller> {

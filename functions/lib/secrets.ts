@@ -1,4 +1,5 @@
 import { utf8, type Bytes } from "./signing.ts";
+import { fromBase64Url as decodeBase64Url, toBase64Url } from "./base64url.ts";
 
 // Secrets Ringback has to read back to use (the whsec_ secrets that sign webhooks) are stored
 // sealed: AES-256-GCM under a key-encryption key from SECRETS_KEYS, a keyring whose first key
@@ -127,13 +128,8 @@ export class Keyring {
 // The header's version and key id, the column and the row: what a sealed value is bound to.
 const additionalData = (keyId: string, slot: SecretSlot) => utf8(`${sealed}${version}:${keyId}|${slot.column}|${slot.id}`);
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
 function fromBase64Url(text: string): Bytes {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new SealedSecretError("not base64url");
-  return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+  const bytes = decodeBase64Url(text);
+  if (!bytes) throw new SealedSecretError("not base64url");
+  return bytes;
 }

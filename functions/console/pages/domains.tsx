@@ -1,0 +1,3 @@
+import type { Section } from "../forms.ts";
+
+export const domainPages: Section = { get: {}, post: {} };
