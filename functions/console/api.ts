@@ -51,10 +51,13 @@ export async function callApi<T = any>(
   body?: unknown,
 ): Promise<ApiAnswer<T>> {
   const vars = { session: c.var.session, token: c.var.token, csrf: c.var.csrf } as ConsoleVars;
+  const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+  // Content-Length, which a Request made here does not get by itself: without it the API's body
+  // limit reads the stream and makes a new Request, which is not the one that carries the member.
   const request = new Request(new URL(path, c.req.url), {
     method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: bytes === undefined ? {} : { "Content-Type": "application/json", "Content-Length": String(bytes.byteLength) },
+    body: bytes,
   });
   const response = await fetchApi(asMember(request, memberCaller(vars)), c.env, c.executionCtx);
   const text = await response.text();
