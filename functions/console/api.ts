@@ -40,9 +40,13 @@ function memberCaller({ session }: ConsoleVars): Caller {
   };
 }
 
+// The pages read answers by the schemas the API documents (and its tests hold it to); typing each
+// read again here would repeat them, so an answer is loosely typed unless a page names its schema.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export type ApiAnswer<T = any> = { status: number; ok: boolean; body: T; headers: Headers };
 
 /** Sends one API request as the member and reads its JSON (or text, for a non-JSON answer). */
+// biome-ignore lint/suspicious/noExplicitAny: see ApiAnswer
 export async function callApi<T = any>(
   c: Context<ConsoleEnv>,
   fetchApi: ApiFetch,

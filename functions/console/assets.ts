@@ -10,6 +10,7 @@ header.top { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: cente
 header.top a, header.top button.link { color: #fff; }
 header.top .brand { font-weight: 700; margin-right: auto; }
 header.top form { display: inline; margin: 0; }
+header.top .badge { background: #fdb022; color: #101828; } header.top .badge.live { background: #344054; color: #fff; }
 nav.main { display: flex; gap: .25rem; overflow-x: auto; padding: .4rem 1rem; background: #fff; border-bottom: 1px solid var(--line); white-space: nowrap; }
 nav.main a { padding: .35rem .6rem; border-radius: 6px; color: var(--ink); }
 nav.main a.on { background: #e8f0fc; color: var(--accent); font-weight: 600; }

@@ -17,6 +17,10 @@ export const loginLimits = { account: 10, address: 50 } as const;
 
 // Verified against when the email is unknown, so that answer takes as long as a wrong password.
 let decoyHash: Promise<string> | undefined;
+function decoy(): Promise<string> {
+  decoyHash ??= hashPassword("decoy");
+  return decoyHash;
+}
 
 export function LoginPage(props: { error?: string; email?: string; next?: string }) {
   return (
@@ -61,7 +65,7 @@ export async function signIn(c: Context<ConsoleEnv>) {
     return c.html(<LoginPage email={email} next={next} error={`Too many sign-in attempts; try again in ${Math.ceil(wait / 60)} min.`} />, 429);
   }
   const login = email && password ? await findLogin(c.var.db, email) : null;
-  const ok = await verifyPassword(password, login?.user.passwordHash ?? (await (decoyHash ??= hashPassword("decoy"))));
+  const ok = await verifyPassword(password, login?.user.passwordHash ?? (await decoy()));
   const workspaceId = login?.workspaceIds[0];
   if (!login || !ok || !workspaceId) {
     return c.html(<LoginPage email={email} next={next} error="That email and password do not match an account." />, 401);

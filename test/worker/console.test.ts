@@ -107,7 +107,7 @@ describe("pages", () => {
   it("a held callback shows why and until when, and cancelling it from its page cancels it", async () => {
     const { workspace, test } = await tenant();
     const { id } = await createCallback(test.key, { phone: "+14155550124", scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
-    const until = new Date(Date.now() + 7_200_000).toISOString().slice(0, 19) + "Z";
+    const until = `${new Date(Date.now() + 7_200_000).toISOString().slice(0, 19)}Z`;
     await db()
       .update(callbacks)
       .set({ hold: { until, reason: "calling_hours", rule: "US-CA 08:00-21:00", citation: "47 CFR 64.1200(c)(1)", zone: "America/Los_Angeles", zone_source: "number" } })

@@ -18,7 +18,7 @@ export const dncPages: Section = {
       const zone = zoneOf(vars);
       return c.html(
         <Page title="Do-not-call list" vars={vars} section="/dnc" flash={takeFlash(c) ?? (answer.ok ? null : { kind: "error", text: refusal(answer.body) })}>
-          <form class="filters" method="get" action="/dnc" role="search">
+          <form class="filters" method="get" action="/dnc">
             <label>Phone<input type="search" name="phone" value={phone} placeholder="+14155550100" /></label>
             <button type="submit">Look up</button>
             <a href="/dnc.csv">Export CSV</a>
@@ -111,18 +111,21 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell.trim()), (cell = "");
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+    } else if (quoted || (ch !== "," && ch !== "\n" && ch !== "\r")) {
+      cell += ch;
+    } else {
       row.push(cell.trim());
+      cell = "";
+      if (ch === ",") continue;
+      if (ch === "\r" && text[i + 1] === "\n") i++;
       if (row.some((v) => v !== "")) rows.push(row);
-      (row = []), (cell = "");
-    } else cell += ch;
+      row = [];
+    }
   }
   row.push(cell.trim());
   if (row.some((v) => v !== "")) rows.push(row);

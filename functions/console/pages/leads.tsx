@@ -23,7 +23,7 @@ export const leadPages: Section = {
       const zone = zoneOf(vars);
       return c.html(
         <Page title="Leads" vars={vars} section="/leads" flash={takeFlash(c) ?? (answer.ok ? null : { kind: "error", text: refusal(answer.body) })}>
-          <form class="filters" method="get" action="/leads" role="search">
+          <form class="filters" method="get" action="/leads">
             <label>
               Phone, email or name
               <input type="search" name="q" value={q} placeholder="+14155550100, ann@example.com, Ann" />

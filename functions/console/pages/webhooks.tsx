@@ -21,7 +21,7 @@ export const webhookPages: Section = {
       ]);
       const zone = zoneOf(vars);
       const failed = [endpoints, deliveries].find((a) => !a.ok);
-      const dayAgo = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19) + "Z";
+      const dayAgo = `${new Date(Date.now() - 86_400_000).toISOString().slice(0, 19)}Z`;
       return c.html(
         <Page title="Webhooks" vars={vars} section="/webhooks" flash={takeFlash(c) ?? (failed ? { kind: "error", text: refusal(failed.body) } : null)}>
           <h2>Endpoints</h2>
