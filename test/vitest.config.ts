@@ -20,6 +20,15 @@ export default defineConfig({
             const twilio = inject<FakeTwilioInfo>("fakeTwilio");
             return {
               main: "./functions/index.ts",
+              // workerd's --verbose (the plugin's default) logs every exception it sees at INFO,
+              // even one the Worker caught: each fetch to a closed port (the outage tests point
+              // the database, Redis and Twilio at 127.0.0.1:9) printed "uncaught exception …
+              // Network connection lost" with a native stack, though the rejection was awaited
+              // and handled (a probe that only awaited and caught such a fetch printed the same).
+              // Off, workerd still reports what reaches a test: thrown errors, failed requests
+              // and the Worker's own console output. The plugin added this option for exactly
+              // this (cloudflare/workers-sdk#14879).
+              verbose: false,
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: { bindings: { ...stack.bindings, ...twilio.bindings } },
             };
