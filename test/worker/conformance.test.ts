@@ -3,7 +3,9 @@ import { allRoutes } from "../../functions/routes/index.ts";
 import type { Route as Registered } from "../../functions/routes/route.ts";
 import { scopes } from "../../schemas/scopes.ts";
 import { call, makeKey, revoke, tenant } from "./fixtures.ts";
-import { callLog, expectRefusal, fixture, operationOf, routes, send, type Fixture, type Route } from "./route-families.ts";
+import { webhookDeliveries } from "../../db/schema/index.ts";
+import { newId } from "../../schemas/ids.ts";
+import { callLog, expectRefusal, fixture, managementIds, operationOf, routes, send, type Fixture, type Route } from "./route-families.ts";
 import * as schema from "../../db/schema/index.ts";
 import { eq } from "drizzle-orm";
 import { db } from "./fixtures.ts";
@@ -60,6 +62,12 @@ beforeAll(async () => {
     formResponse: response.id,
     callLog: String(log.data.id),
   };
+  // An enabled endpoint for the routes that send (a test event, a delivery's replay): on a closed
+  // loopback port, so its deliveries fail at once. A failed delivery of the first event to it.
+  f.ids.liveEndpoint = (await created("/v1/webhook_endpoints", { url: "http://127.0.0.1:9/conformance", events: ["webhook.test"] })).id;
+  f.ids.webhookDelivery = newId("webhookDelivery");
+  await db().insert(webhookDeliveries).values({ id: f.ids.webhookDelivery, workspaceId: f.workspaceId, mode: "live", eventId: events.data[0]?.id ?? "", endpointId: f.ids.liveEndpoint, status: "failed" });
+  Object.assign(f.ids, await managementIds(f));
   expect(Object.values(f.ids)).toEqual(Object.keys(f.ids).map(() => expect.any(String)));
 
   const revoked = await makeKey(f.workspaceId);

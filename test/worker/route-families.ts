@@ -5,7 +5,9 @@ import { CallMeBackError } from "../../schemas/callmeback.ts";
 import { CallvineError } from "../../schemas/callvine.ts";
 import { newId } from "../../schemas/ids.ts";
 import { Problem } from "../../schemas/problem.ts";
-import { makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
+import { eq } from "drizzle-orm";
+import { agents } from "../../db/schema/index.ts";
+import { db, makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
 
 // One valid request to every keyed route, grouped by the error shape (dialect) the route answers
 // in, for the tests that break a dependency or send hostile text and check every route answers
@@ -22,17 +24,29 @@ export async function fixture(settings: Parameters<typeof tenant>[1] = {}) {
   const agentKey = await makeKey(t.workspace.id, { agentId: agent.id });
   // Rows the requests may name by id; where absent, a well-formed id of nothing.
   // `doomedEndpoint` is the one a DELETE may take away.
-  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "doomedEndpoint" | "event", string>> = {};
+  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "doomedEndpoint" | "event" | "formResponse" | "callLog" | "agent" | "domain" | "spareAgent" | "apiKey" | "webhookDelivery" | "liveEndpoint", string>> = {};
   return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, ids };
 }
 
-const idOf = (f: Fixture, kind: Exclude<keyof Fixture["ids"], "doomedEndpoint">) => f.ids[kind] ?? newId(kind);
+/**
+ * Rows the management routes name by id (conformance.test.ts adds them to `ids`): the fixture's
+ * agent and domain, an agent to deactivate (with a post-call URL, whose secret can be rotated)
+ * and a key to revoke. Without them those routes name ids of nothing, as the other routes do.
+ */
+export async function managementIds(f: Fixture) {
+  const spareAgent = await makeAgent(f.workspaceId);
+  await db().update(agents).set({ webhookUrl: "https://hooks.example.com/agent" }).where(eq(agents.id, spareAgent.id));
+  const spareKey = await makeKey(f.workspaceId, { scopes: ["leads:read"] });
+  return { agent: f.agentId, domain: f.domain.id, spareAgent: spareAgent.id, apiKey: spareKey.id };
+}
+
+const idOf = (f: Fixture, kind: Exclude<keyof Fixture["ids"], "doomedEndpoint" | "callLog" | "spareAgent" | "liveEndpoint">) => f.ids[kind] ?? newId(kind);
 
 /**
  * `owned`: the request names rows of the fixture's workspace (an id in the path, a domain, a
  * widget key, an agent), so the same request with another workspace's key is a 404.
  */
-export type Route = { name: string; dialect: Dialect; owned?: boolean; request: (f: Fixture) => [string, RequestInit] };
+export type Route = { name: string; dialect: Dialect; owned?: boolean; writes?: false; request: (f: Fixture) => [string, RequestInit] };
 
 /** "GET /v1/callbacks/{id}" from a route's name, whatever it says before the method. */
 export const operationOf = (name: string) => /(GET|POST|PATCH|PUT|DELETE) \/\S*/.exec(name)?.[0] ?? name;
@@ -91,6 +105,7 @@ export const routes: Route[] = [
   native("GET /v1/callbacks", "GET", () => "/v1/callbacks"),
   native("GET /v1/callbacks/{id}", "GET", (f) => `/v1/callbacks/${idOf(f, "callback")}`),
   native("POST /v1/callbacks/{id}/cancel", "POST", (f) => `/v1/callbacks/${idOf(f, "callback")}/cancel`),
+  native("GET /v1/callbacks/{id}/attempts", "GET", (f) => `/v1/callbacks/${idOf(f, "callback")}/attempts`),
   native("GET /v1/callbacks/{id}/eligibility", "GET", (f) => `/v1/callbacks/${idOf(f, "callback")}/eligibility`),
   native("GET /v1/leads", "GET", () => "/v1/leads"),
   native("GET /v1/leads/{id}", "GET", (f) => `/v1/leads/${idOf(f, "lead")}`),
@@ -106,10 +121,36 @@ export const routes: Route[] = [
   native("DELETE /v1/webhook_endpoints/{id}", "DELETE", (f) => `/v1/webhook_endpoints/${f.ids.doomedEndpoint ?? newId("webhookEndpoint")}`),
   native("POST /v1/webhook_endpoints/{id}/rotate_secret", "POST", (f) => `/v1/webhook_endpoints/${idOf(f, "webhookEndpoint")}/rotate_secret`),
   native("GET /v1/webhook_deliveries", "GET", () => "/v1/webhook_deliveries"),
+  native("GET /v1/webhook_deliveries/{id}", "GET", (f) => `/v1/webhook_deliveries/${idOf(f, "webhookDelivery")}`),
+  native("POST /v1/webhook_deliveries/{id}/replay", "POST", (f) => `/v1/webhook_deliveries/${idOf(f, "webhookDelivery")}/replay`),
+  // A fresh workspace has no failed delivery to replay: the request succeeds and writes nothing.
+  { ...native("POST /v1/webhook_deliveries/replay", "POST", () => "/v1/webhook_deliveries/replay", { since: "2026-01-01T00:00:00Z" }), writes: false },
+  native("POST /v1/webhook_endpoints/{id}/test", "POST", (f) => `/v1/webhook_endpoints/${f.ids.liveEndpoint ?? newId("webhookEndpoint")}/test`),
   native("GET /v1/events", "GET", () => "/v1/events"),
   native("GET /v1/events/{id}", "GET", (f) => `/v1/events/${idOf(f, "event")}`),
   native("POST /v1/events/{id}/replay", "POST", (f) => `/v1/events/${idOf(f, "event")}/replay`, {}),
   native("GET /v1/me", "GET", () => "/v1/me"),
+  // management: agents, domains, keys
+  native("POST /v1/agents", "POST", () => "/v1/agents", { name: "Ada", phone: "+14155550100" }),
+  native("GET /v1/agents", "GET", () => "/v1/agents"),
+  native("GET /v1/agents/{id}", "GET", (f) => `/v1/agents/${idOf(f, "agent")}`),
+  native("PATCH /v1/agents/{id}", "PATCH", (f) => `/v1/agents/${idOf(f, "agent")}`, { department: "Sales" }),
+  native("POST /v1/agents/{id}/deactivate", "POST", (f) => `/v1/agents/${f.ids.spareAgent ?? newId("agent")}/deactivate`),
+  native("POST /v1/agents/{id}/rotate_webhook_secret", "POST", (f) => `/v1/agents/${f.ids.spareAgent ?? newId("agent")}/rotate_webhook_secret`),
+  native("POST /v1/domains", "POST", () => "/v1/domains", { name: "new.example" }),
+  native("GET /v1/domains", "GET", () => "/v1/domains"),
+  native("GET /v1/domains/{id}", "GET", (f) => `/v1/domains/${idOf(f, "domain")}`),
+  native("PATCH /v1/domains/{id}", "PATCH", (f) => `/v1/domains/${idOf(f, "domain")}`, { name: "shop.example" }),
+  native("POST /v1/keys", "POST", () => "/v1/keys", { name: "CI", scopes: ["leads:read"] }),
+  native("GET /v1/keys", "GET", () => "/v1/keys"),
+  native("GET /v1/keys/{id}", "GET", (f) => `/v1/keys/${idOf(f, "apiKey")}`),
+  native("POST /v1/keys/{id}/revoke", "POST", (f) => `/v1/keys/${idOf(f, "apiKey")}/revoke`),
+  // reads: form responses, call logs, metrics (call logs have integer ids)
+  native("GET /v1/form_responses", "GET", () => "/v1/form_responses"),
+  native("GET /v1/form_responses/{id}", "GET", (f) => `/v1/form_responses/${idOf(f, "formResponse")}`),
+  native("GET /v1/call_logs", "GET", () => "/v1/call_logs"),
+  native("GET /v1/call_logs/{id}", "GET", (f) => `/v1/call_logs/${f.ids.callLog ?? "2147483647"}`),
+  native("GET /v1/metrics", "GET", () => "/v1/metrics"),
 ];
 
 // The code each dialect answers a refusal with (problem+json's `code`, the seeds' error.code or

@@ -18,11 +18,10 @@ export async function rowsOf(workspaceId: string) {
   return { leads, formResponses, callbacks, events, callLogs };
 }
 
-/** Every row a request of this workspace could have written, the webhook and do-not-call ones too. */
+/** Every row a request of this workspace could have written: webhook, do-not-call and management ones too. */
 export async function countWritten(workspaceId: string): Promise<number> {
   const r = await rowsOf(workspaceId);
-  const [endpoints, deliveries, dnc] = await Promise.all(
-    [schema.webhookEndpoints, schema.webhookDeliveries, schema.dncNumbers].map((table) => db().$count(table, eq(table.workspaceId, workspaceId))),
-  );
-  return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length + endpoints! + deliveries! + dnc!;
+  const tables = [schema.webhookEndpoints, schema.webhookDeliveries, schema.dncNumbers, schema.agents, schema.domains, schema.apiKeys];
+  const counts = await Promise.all(tables.map((table) => db().$count(table, eq(table.workspaceId, workspaceId))));
+  return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length + counts.reduce((a, b) => a + b, 0);
 }
