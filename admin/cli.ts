@@ -3,45 +3,10 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { Keyring, KeyringError } from "../functions/lib/secrets.ts";
 import * as schema from "../db/schema/index.ts";
-import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, rotateSecrets, type AdminDb, type WebhookSettings } from "./commands.ts";
-
-const usage = `npm run admin -- <command> [options] [--json]
-
-  workspace create --name NAME [--plan free|pro|enterprise] [--requests-per-hour N]
-                   [--timezone IANA] [--calling-hours HH:MM-HH:MM]
-                                   a workspace with a live and a test secret key; its zone is
-                                   the lead's for callbacks without a domain when nothing
-                                   else says where the lead is; its calling hours, in the
-                                   lead's zone, narrow the law's for all its callbacks
-  key create --workspace ID [--mode live|test] [--kind secret|publishable]
-             [--name NAME] [--scopes a,b] [--agent ID] [--origin URL]...
-  key revoke --id ID
-  domain add --workspace ID --name NAME [--mode live|test] [--timezone IANA]
-             [--country XX] [--no-auto-callback] [--require-consent]
-             [--calling-hours HH:MM-HH:MM]   (default 08:00-21:00; only narrows the law's)
-             [--no-agent-accept]             the lead is bridged when the agent answers, no 1 pressed
-             [--voicemail TEXT [--stop-after-voicemail]]   a lead's voicemail is left TEXT
-                                             (else hung up on and retried); then the callback
-                                             retries, or ends with --stop-after-voicemail
-             [--release-spacing SECONDS]     callbacks held for the same opening leave this far
-                                             apart per available agent (default 60; 0: at once)
-             [--simultaneous-ring N]         ring up to N agents at once (1 to 10; default 1):
-                                             the first to press 1 takes the call
-  agent add --workspace ID --name NAME --phone +E164 [--mode live|test]
-            [--department D] [--webhook-url URL [--post-call-json compact|python]]
-            [--unavailable] [--timezone IANA] [--schedule '{"1":[["09:00","17:00"]],…}']
-                                   an agent switched off, or rung only in a weekly schedule
-                                   (ISO weekdays, 1 = Monday) in their zone (else the workspace's)
-  list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
-  secrets rotate                   seals every webhook and agent secret under the first key of
-                                   SECRETS_KEYS (after a keyring rotation, and for plaintext
-                                   secrets from before sealing)
-
-Works against DATABASE_URL. With --json, prints one JSON object and nothing else.
-Keys are printed once, when made; only their sha256 is stored.
-Webhook secrets are sealed with SECRETS_KEYS (the Worker's keyring), which agent add
---webhook-url and secrets rotate read from the environment; a webhook URL must pass the
-Worker's rules, with WEBHOOKS_ALLOW_LOOPBACK_HTTP=true if set here as for the Worker.`;
+import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, rotateSecrets, updateWorkspace, type AdminDb, type WebhookSettings } from "./commands.ts";
+import { findDatabase } from "./database.ts";
+import { usage } from "./usage.ts";
+import { createUser, listUsers, roleOf } from "./users.ts";
 
 const options = {
   json: { type: "boolean" },
@@ -49,6 +14,11 @@ const options = {
   name: { type: "string" },
   plan: { type: "string" },
   "requests-per-hour": { type: "string" },
+  "callbacks-per-phone-per-hour": { type: "string" },
+  email: { type: "string" },
+  role: { type: "string" },
+  password: { type: "string" },
+  "password-stdin": { type: "boolean" },
   workspace: { type: "string" },
   mode: { type: "string" },
   kind: { type: "string" },
@@ -77,26 +47,64 @@ const options = {
 type CommandLine = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
 type Flags = CommandLine["values"];
 
-async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown> {
+const commands = ["workspace create", "workspace update", "key create", "key revoke", "domain add", "agent add", "user create", "user list", "list", "secrets rotate"];
+const plans = ["free", "pro", "enterprise"] as const;
+
+/** The command named by the first words, and what follows it (only `workspace update` takes an argument: the id). */
+function commandOf(positionals: string[]): { command: string; args: string[] } {
+  const words = commands.find((c) => c.split(" ").every((word, i) => positionals[i] === word));
+  if (!words) throw new AdminError(`unknown command "${positionals.join(" ")}"\n\n${usage}`);
+  const args = positionals.slice(words.split(" ").length);
+  const takes = words === "workspace update" ? 1 : 0;
+  if (args.length > takes) throw new AdminError(`${words}: unexpected argument "${args[takes]}"`);
+  return { command: words, args };
+}
+
+async function run(command: string, args: string[], flags: Flags, db: AdminDb): Promise<unknown> {
   const need = (name: keyof Flags): string => {
     const value = flags[name];
     if (typeof value !== "string" || value === "") throw new AdminError(`${command} needs --${name}`);
     return value;
   };
-  const mode = oneOf(flags.mode ?? "live", ["live", "test"] as const, "--mode");
+  // Nothing defaults to live: a live agent or key rings real phones, and one made in the other mode
+  // is invisible to the key the user holds.
+  const mode = () => {
+    if (flags.mode === undefined) throw new AdminError(`${command} needs --mode test or --mode live: a test key sees only test domains and agents (and places no real calls), a live key only live ones`);
+    return oneOf(flags.mode, ["live", "test"] as const, "--mode");
+  };
   switch (command) {
     case "workspace create":
       return createWorkspace(db, {
         name: need("name"),
-        plan: oneOf(flags.plan ?? "free", ["free", "pro", "enterprise"] as const, "--plan"),
-        requestsPerHour: flags["requests-per-hour"] === undefined ? undefined : positiveInt(flags["requests-per-hour"]),
+        plan: oneOf(flags.plan ?? "free", plans, "--plan"),
+        requestsPerHour: flags["requests-per-hour"] === undefined ? undefined : limit(flags["requests-per-hour"], "--requests-per-hour"),
+        callbacksPerPhonePerHour: flags["callbacks-per-phone-per-hour"] === undefined ? undefined : limit(flags["callbacks-per-phone-per-hour"], "--callbacks-per-phone-per-hour"),
         timezone: flags.timezone,
         callingHours: flags["calling-hours"],
       });
+    case "workspace update": {
+      const id = args[0] ?? flags.workspace;
+      if (!id) throw new AdminError("workspace update needs the workspace's id: workspace update ws_… --plan enterprise");
+      return updateWorkspace(db, id, {
+        plan: flags.plan === undefined ? undefined : oneOf(flags.plan, plans, "--plan"),
+        requestsPerHour: limitOrDefault(flags["requests-per-hour"], "--requests-per-hour"),
+        callbacksPerPhonePerHour: limitOrDefault(flags["callbacks-per-phone-per-hour"], "--callbacks-per-phone-per-hour"),
+      });
+    }
+    case "user create":
+      return createUser(db, {
+        email: need("email"),
+        workspaceId: need("workspace"),
+        role: roleOf(need("role")),
+        name: flags.name,
+        password: await passwordOf(flags),
+      });
+    case "user list":
+      return listUsers(db, flags.workspace);
     case "key create":
       return createKey(db, {
         workspaceId: need("workspace"),
-        mode,
+        mode: mode(),
         kind: oneOf(flags.kind ?? "secret", ["secret", "publishable"] as const, "--kind"),
         name: flags.name,
         scopes: flags.scopes?.split(",").map((s) => s.trim()).filter(Boolean),
@@ -108,7 +116,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
     case "domain add":
       return addDomain(db, {
         workspaceId: need("workspace"),
-        mode,
+        mode: mode(),
         name: need("name"),
         timezone: flags.timezone,
         country: flags.country,
@@ -124,7 +132,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
     case "agent add":
       return addAgent(db, {
         workspaceId: need("workspace"),
-        mode,
+        mode: mode(),
         name: need("name"),
         phone: need("phone"),
         department: flags.department,
@@ -139,7 +147,7 @@ async function run(command: string, flags: Flags, db: AdminDb): Promise<unknown>
     case "secrets rotate":
       return rotateSecrets(db, webhookSettings().keyring());
     default:
-      throw new AdminError(`unknown command "${command}"\n\n${usage}`);
+      throw new AdminError(`unknown command "${command}"`);
   }
 }
 
@@ -173,6 +181,31 @@ function wholeNumber(value: string): number {
   return n;
 }
 
+const maxLimit = 1_000_000_000;
+
+function limit(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > maxLimit) throw new AdminError(`${flag} must be a whole number from 1 to ${maxLimit.toLocaleString("en")}, or default`);
+  return n;
+}
+
+/** N, or `default` (null: the plan's); undefined when the flag is not given. */
+function limitOrDefault(value: string | undefined, flag: string): number | null | undefined {
+  if (value === undefined) return undefined;
+  return value === "default" ? null : limit(value, flag);
+}
+
+/** --password, or the first line of stdin with --password-stdin (out of shell history and ps). */
+async function passwordOf(flags: Flags): Promise<string | undefined> {
+  if (flags["password-stdin"] && flags.password !== undefined) throw new AdminError("give --password or --password-stdin, not both");
+  if (!flags["password-stdin"]) return flags.password;
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  const line = text.split(/\r?\n/)[0] ?? "";
+  if (line === "") throw new AdminError("--password-stdin read no password");
+  return line;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new AdminError(`${value} is not a positive whole number`);
@@ -191,11 +224,17 @@ async function main(): Promise<number> {
     console.log(usage);
     return flags.help ? 0 : 2;
   }
-  const url = process.env.DATABASE_URL;
-  if (!url) return fail("DATABASE_URL is not set: point it at the Ringback database", flags.json);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  let pool: pg.Pool | undefined;
   try {
-    const result = await run(positionals.join(" "), flags, drizzle(pool, { schema }));
+    const { command, args } = commandOf(positionals);
+    const target = findDatabase();
+    if (target.secretsKeys) process.env.SECRETS_KEYS = target.secretsKeys;
+    if (!flags.json) console.error(`admin: using the database from ${target.from}`);
+    else if (process.env.npm_lifecycle_event === "admin" && process.env.npm_config_loglevel !== "silent") {
+      console.error("admin: npm printed its own lines on stdout before the JSON; `npm run -s admin -- …` prints the JSON alone");
+    }
+    pool = new pg.Pool({ connectionString: target.url, max: 4 });
+    const result = await run(command, args, flags, drizzle(pool, { schema }));
     console.log(flags.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return 0;
   } catch (err) {
@@ -203,7 +242,7 @@ async function main(): Promise<number> {
     // Database errors name a constraint or a column, never a credential: they are safe to show.
     return fail(`failed: ${(err as Error).message}`, flags.json);
   } finally {
-    await pool.end().catch(() => {});
+    await pool?.end().catch(() => {});
   }
 }
 

@@ -25,7 +25,7 @@ export class AdminError extends Error {
 
 export type Plan = (typeof schema.plan.enumValues)[number];
 
-type WorkspaceInput = { name: string; plan: Plan; requestsPerHour?: number; timezone?: string; callingHours?: string };
+type WorkspaceInput = { name: string; plan: Plan; requestsPerHour?: number; callbacksPerPhonePerHour?: number; timezone?: string; callingHours?: string };
 
 export async function createWorkspace(db: AdminDb, input: WorkspaceInput) {
   const timezone = input.timezone === undefined ? null : zoneOf(input.timezone);
@@ -35,6 +35,7 @@ export async function createWorkspace(db: AdminDb, input: WorkspaceInput) {
     name: input.name,
     plan: input.plan,
     requestsPerHour: input.requestsPerHour ?? null,
+    callbacksPerPhonePerHour: input.callbacksPerPhonePerHour ?? null,
     timezone,
     callingHoursStart: hours?.start ?? null,
     callingHoursEnd: hours?.end ?? null,
@@ -44,8 +45,34 @@ export async function createWorkspace(db: AdminDb, input: WorkspaceInput) {
     const live = await createKey(tx, { workspaceId: workspace.id, mode: "live", kind: "secret", name: "default" });
     const test = await createKey(tx, { workspaceId: workspace.id, mode: "test", kind: "secret", name: "default" });
     const callingHours = hours ? `${hours.start}-${hours.end}` : null;
-    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan, timezone, calling_hours: callingHours }, keys: { live, test } };
+    return { workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan, timezone, calling_hours: callingHours, requests_per_hour: workspace.requestsPerHour, callbacks_per_phone_per_hour: workspace.callbacksPerPhonePerHour }, keys: { live, test } };
   });
+}
+
+/**
+ * A workspace's plan, and limits of its own instead of the plan's (null: the plan's again). The
+ * Worker reads them as an override of its plan's figure (functions/lib/ratelimit.ts) and of the
+ * default per-phone limit (functions/intake/accept.ts).
+ */
+export type WorkspaceChanges = { plan?: Plan; requestsPerHour?: number | null; callbacksPerPhonePerHour?: number | null };
+
+export async function updateWorkspace(db: AdminDb, id: string, changes: WorkspaceChanges) {
+  if (changes.plan === undefined && changes.requestsPerHour === undefined && changes.callbacksPerPhonePerHour === undefined) {
+    throw new AdminError("workspace update needs at least one of --plan, --requests-per-hour, --callbacks-per-phone-per-hour");
+  }
+  const [row] = await db
+    .update(schema.workspaces)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(schema.workspaces.id, id))
+    .returning();
+  if (!row) throw new AdminError(`no workspace ${id}`);
+  return {
+    id: row.id,
+    name: row.name,
+    plan: row.plan,
+    requests_per_hour: row.requestsPerHour,
+    callbacks_per_phone_per_hour: row.callbacksPerPhonePerHour,
+  };
 }
 
 /** "HH:MM-HH:MM", running forward within a day (24:00 may end it). */
@@ -301,14 +328,21 @@ export async function listAll(db: AdminDb, workspaceId?: string) {
     }),
   ]);
   return {
-    workspaces: workspaces.map((w) => ({ id: w.id, name: w.name, plan: w.plan, requests_per_hour: w.requestsPerHour, created_at: w.createdAt })),
+    workspaces: workspaces.map((w) => ({
+      id: w.id,
+      name: w.name,
+      plan: w.plan,
+      requests_per_hour: w.requestsPerHour,
+      callbacks_per_phone_per_hour: w.callbacksPerPhonePerHour,
+      created_at: w.createdAt,
+    })),
     keys,
     domains,
     agents,
   };
 }
 
-async function requireWorkspace(db: AdminDb, id: string): Promise<void> {
+export async function requireWorkspace(db: AdminDb, id: string): Promise<void> {
   const [row] = await db.select({ id: schema.workspaces.id }).from(schema.workspaces).where(eq(schema.workspaces.id, id));
   if (!row) throw new AdminError(`no workspace ${id}`);
 }
