@@ -12,9 +12,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 // Generous: the machine has two shared cores and may be busy with the rest of the suite.
 const readyWithinMs = 180_000;
 
-export async function startDev(dataDir: string): Promise<DevRun> {
+function spawnDev(dataDir: string, port: number): DevRun {
   const stack = inject("stack");
-  const port = await freePort();
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "dev/dev.ts"], {
     cwd: root,
@@ -29,14 +28,26 @@ export async function startDev(dataDir: string): Promise<DevRun> {
   });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  const run = { child, output: () => output, base: `http://127.0.0.1:${port}` };
+  return { child, output: () => output, base: `http://127.0.0.1:${port}` };
+}
+
+/** A run expected to refuse to start: its exit code and everything it printed. */
+export async function devRefusal(dataDir: string, port: number): Promise<{ code: number | null; output: string }> {
+  const run = spawnDev(dataDir, port);
+  const code = await new Promise<number | null>((resolve) => run.child.once("exit", (c) => resolve(c)));
+  return { code, output: run.output() };
+}
+
+export async function startDev(dataDir: string): Promise<DevRun> {
+  const run = spawnDev(dataDir, await freePort());
+  const { child, output } = run;
   const started = Date.now();
   // dev.ts prints its curl line once /health answers.
-  while (!output.includes("curl http")) {
-    if (child.exitCode !== null) throw new Error(`npm run dev exited early:\n${output}`);
+  while (!output().includes("curl http")) {
+    if (child.exitCode !== null) throw new Error(`npm run dev exited early:\n${output()}`);
     if (Date.now() - started > readyWithinMs) {
       await stopDev(run);
-      throw new Error(`npm run dev was not ready within ${readyWithinMs / 1000} s:\n${output}`);
+      throw new Error(`npm run dev was not ready within ${readyWithinMs / 1000} s:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
