@@ -7,13 +7,16 @@ import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import { type ConsoleEnv, startSession } from "./session.ts";
 import { Document } from "./ui.tsx";
 
-// Signing in. Attempts are limited per account (10 in 15 minutes) and per address (50 in 15
-// minutes), counted whether they succeed or not, before the password is checked: a guesser is
-// slowed the same whether they guess right. A wrong email and a wrong password get one answer,
-// after the same work, so the form does not tell which accounts exist.
+// Signing in. Attempts are limited per account from one address (10 in 15 minutes), per address
+// (50) and per account from everywhere (100), counted whether they succeed or not, before the
+// password is checked: a guesser is slowed the same whether they guess right. Keying the tight
+// limit on account and address means a stranger who knows an email cannot lock its owner out
+// with ten wrong guesses; only a guesser with many addresses reaches the account-wide limit.
+// A wrong email and a wrong password get one answer, after the same work, so the form does not
+// tell which accounts exist.
 
 const window = "15 m";
-export const loginLimits = { account: 10, address: 50 } as const;
+export const loginLimits = { account: 10, address: 50, accountEverywhere: 100 } as const;
 
 // Verified against when the email is unknown, so that answer takes as long as a wrong password.
 let decoyHash: Promise<string> | undefined;
@@ -80,8 +83,9 @@ async function limited(c: Context<ConsoleEnv>, email: string): Promise<number | 
   const redis = redisClient(c.env);
   const address = c.req.header("cf-connecting-ip") ?? "local";
   const checks = [
-    { id: email || "(none)", limit: loginLimits.account, kind: "account" },
+    { id: `${email || "(none)"}|${address}`, limit: loginLimits.account, kind: "account" },
     { id: address, limit: loginLimits.address, kind: "address" },
+    { id: email || "(none)", limit: loginLimits.accountEverywhere, kind: "account-everywhere" },
   ];
   try {
     const results = await Promise.all(

@@ -57,13 +57,16 @@ describe("signing in", () => {
     expect((await b.get("/")).status).toBe(303); // the old cookie no longer signs in
   });
 
-  it(`limits attempts per account: the ${loginLimits.account + 1}th in 15 minutes is a 429, even with the right password`, async () => {
+  it(`limits attempts per account and address: the ${loginLimits.account + 1}th in 15 minutes is a 429, even with the right password, but not from another address`, async () => {
     const { workspace } = await tenant();
     const user = await makeUser(workspace.id);
-    for (let i = 0; i < loginLimits.account; i++) expect((await call("/login", loginForm(user.email, "guess"))).status).toBe(401);
-    const res = await call("/login", loginForm(user.email, user.password));
+    const from = (address: string) => ({ "CF-Connecting-IP": address });
+    for (let i = 0; i < loginLimits.account; i++) expect((await call("/login", loginForm(user.email, "guess", from("203.0.113.7")))).status).toBe(401);
+    const res = await call("/login", loginForm(user.email, user.password, from("203.0.113.7")));
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The guesser has not locked the owner out.
+    expect((await call("/login", loginForm(user.email, user.password, from("198.51.100.2")))).status).toBe(303);
   });
 
   it("refuses a sign-in form posted from another site", async () => {
