@@ -29,11 +29,11 @@ describe("the database is unreachable (connection refused)", () => {
   it.each(routes.map((route) => [route.name, route] as const))("%s: 503 with Retry-After, in its own shape, nothing written", async (_name, route) => {
     const f = await fixture();
     const [path, init] = route.request(f);
-    const before = await countWritten(f.workspaceId);
+    const before = await countWritten(f.workspaceId, { management: true });
     const res = await withSqlEndpoint("http://127.0.0.1:9/sql", path, init);
     await expectRefusal(res, route.dialect, 503);
     expect(res.headers.get("retry-after")).toBe("10");
-    expect(await countWritten(f.workspaceId)).toBe(before);
+    expect(await countWritten(f.workspaceId, { management: true })).toBe(before);
   });
 
   it("says nothing about the database's address or the driver", async () => {
