@@ -138,7 +138,8 @@ describe("npm run dev", () => {
       // The console's demo login: printed with the console's address, owner of the demo workspace.
       expect(first.output()).toContain(`console:    ${first.base}/`);
       password = demoPassword(first.output());
-      const [user] = (await db.query("select u.email, u.password_hash, m.role, m.workspace_id from users u join memberships m on m.user_id = u.id where u.email = 'demo@ringback.test'")).rows;
+      // Other tests start their own dev on this database, whose demo workspaces the demo user joins too.
+      const [user] = (await db.query("select u.email, u.password_hash, m.role, m.workspace_id from users u join memberships m on m.user_id = u.id where u.email = 'demo@ringback.test' and m.workspace_id = $1", [demoWorkspace!.id])).rows;
       expect(user).toMatchObject({ role: "owner", workspace_id: demoWorkspace!.id });
       expect(await verifyPassword(password, user.password_hash)).toBe(true);
 
