@@ -20,7 +20,15 @@ export const MetricsQuery = z
   })
   .superRefine((q, ctx) => {
     const range = metricsRange(q, Date.now());
-    if (!range) return; // a bad time is reported by its own field
+    if (!range) {
+      // A malformed time is reported by its own field; one that parses but lies past year 9999
+      // once its offset is applied has no instant, and is reported here.
+      for (const field of ["from", "to"] as const) {
+        const value = q[field];
+        if (value !== undefined && !Number.isNaN(instantOf(value)) && !representable(instantOf(value))) ctx.addIssue({ code: "custom", path: [field], message: "is out of range" });
+      }
+      return;
+    }
     // The issue is on the field given: `from` alone is compared with now.
     const field = q.to === undefined ? "from" : "to";
     const versus = field === "to" ? "from" : "to (now)";
@@ -31,11 +39,14 @@ export const MetricsQuery = z
     }
   });
 
+/** An instant a Date can hold (±8.64e15 ms), so it can be written back as ISO 8601. */
+const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+
 /** The range a query asks for, its defaults filled in; null while a time is malformed. */
 export function metricsRange(q: { from?: string; to?: string }, now: number): { from: Date; to: Date } | null {
   const to = q.to === undefined ? now : instantOf(q.to);
   const from = q.from === undefined ? to - defaultRangeDays * day : instantOf(q.from);
-  if (Number.isNaN(to) || Number.isNaN(from)) return null;
+  if (!representable(to) || !representable(from)) return null;
   return { from: new Date(from), to: new Date(to) };
 }
 

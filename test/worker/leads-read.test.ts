@@ -85,7 +85,7 @@ describe("GET /v1/leads", () => {
     ["limit 0", "limit=0", [["limit", "Too small: expected number to be >=1"]]],
     ["a callback's cursor", `cursor=${encodeCursor("cb_01jd3k0000000000000000000a")}`, [["cursor", "is not a cursor from this list"]]],
     ["an email that is not one", "email=ann", [["email", "Invalid email address"]]],
-    ["an unknown parameter", "name=Ann", [["name", "is not a known field"]]],
+    ["an unknown parameter", "nickname=Ann", [["nickname", "is not a known field"]]],
     [
       "every bad parameter at once",
       "limit=0.5&cursor=%%%&phone=abc&email=x&status=scheduled",
