@@ -2,13 +2,15 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { AnyPgColumn, PgTable, SelectedFields } from "drizzle-orm/pg-core";
 import { newId } from "../schemas/ids.ts";
-import { describeKey, generateKey, hashKey } from "../functions/lib/keys.ts";
 import type { KeyKind, Mode } from "../schemas/scopes.ts";
 import { toE164 } from "../schemas/phone.ts";
+import { createAgent } from "../db/queries/agents.ts";
+import { createDomain } from "../db/queries/domains.ts";
+import { refusedWebhookUrl, sealAgentSecret } from "../functions/lib/agent-webhooks.ts";
+import { issueKey } from "../functions/lib/issue-key.ts";
 import { resealSecrets } from "../functions/lib/reseal.ts";
 import type { Keyring } from "../functions/lib/secrets.ts";
-import { newWebhookSecret } from "../functions/lib/signing.ts";
-import { checkWebhookUrl, type UrlPolicy } from "../functions/lib/ssrf.ts";
+import type { UrlPolicy } from "../functions/lib/ssrf.ts";
 import { canonicalTimeZone, isTimeZone } from "../schemas/common.ts";
 import { defaultScopes, Scope } from "../schemas/scopes.ts";
 import * as schema from "../db/schema/index.ts";
@@ -109,21 +111,9 @@ export async function createKey(db: AdminDb, input: KeyInput) {
     return parsed.data;
   });
   const origins = (input.allowedOrigins ?? []).map(checkOrigin);
-  const key = generateKey(input.kind, input.mode);
-  const id = newId("apiKey");
-  await db.insert(schema.apiKeys).values({
-    id,
-    workspaceId: input.workspaceId,
-    mode: input.mode,
-    kind: input.kind,
-    name: input.name ?? null,
-    keyHash: await hashKey(key),
-    ...describeKey(key),
-    scopes,
-    agentId: input.agentId ?? null,
-    allowedOrigins: origins,
-  });
-  return { id, key, kind: input.kind, mode: input.mode, scopes, agent_id: input.agentId ?? null, allowed_origins: origins };
+  const owner = { workspaceId: input.workspaceId, mode: input.mode };
+  const { key, row } = await issueKey(db, owner, { kind: input.kind, name: input.name, scopes, agentId: input.agentId, allowedOrigins: origins });
+  return { id: row.id, key, kind: input.kind, mode: input.mode, scopes, agent_id: input.agentId ?? null, allowed_origins: origins };
 }
 
 export async function revokeKey(db: AdminDb, id: string) {
@@ -166,12 +156,8 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
   const simultaneous = input.simultaneousRing ?? 1;
   if (simultaneous > 10) throw new AdminError("--simultaneous-ring must be 1 to 10");
   if (voicemail !== undefined && (voicemail.length === 0 || voicemail.length > 1000)) throw new AdminError("--voicemail must be 1 to 1,000 characters");
-  const row = {
-    id: newId("domain"),
-    workspaceId: input.workspaceId,
-    mode: input.mode,
+  const row = await createDomain(db, { workspaceId: input.workspaceId, mode: input.mode }, {
     name: input.name,
-    widgetKey: newWidgetKey(),
     timezone,
     defaultCountry: country ?? null,
     autoCallback: input.autoCallback ?? true,
@@ -183,8 +169,7 @@ export async function addDomain(db: AdminDb, input: DomainInput) {
     retryAfterVoicemail: input.retryAfterVoicemail ?? true,
     releaseSpacingSeconds: spacing,
     simultaneousRing: simultaneous,
-  };
-  await db.insert(schema.domains).values(row);
+  });
   return {
     id: row.id,
     widget_key: row.widgetKey,
@@ -232,18 +217,16 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
   const id = newId("agent");
   const timezone = input.timezone === undefined ? null : zoneOf(input.timezone);
   const schedule = input.schedule === undefined ? null : scheduleOf(input.schedule);
-  let webhook: { url: string; secret: string; sealed: string } | null = null;
+  let webhook: { url: string; secret: string | null; sealed: string } | null = null;
   if (input.webhookUrl !== undefined) {
     if (!webhooks) throw new AdminError("a webhook URL needs the webhook settings");
-    const verdict = checkWebhookUrl(input.webhookUrl, webhooks.urlPolicy);
-    if (!verdict.ok) throw new AdminError(`--webhook-url is not allowed: it ${verdict.reason}`);
-    const secret = newWebhookSecret();
-    webhook = { url: input.webhookUrl, secret, sealed: await webhooks.keyring().seal(secret, { column: "agents.webhook_secret", id }) };
+    const refused = refusedWebhookUrl(input.webhookUrl, webhooks.urlPolicy);
+    if (refused !== null) throw new AdminError(`--webhook-url is not allowed: it ${refused}`);
+    const { sealed, shown } = await sealAgentSecret(webhooks.keyring(), id);
+    webhook = { url: input.webhookUrl, secret: shown, sealed };
   }
-  const row = {
+  const row = await createAgent(db, { workspaceId: input.workspaceId, mode: input.mode }, {
     id,
-    workspaceId: input.workspaceId,
-    mode: input.mode,
     name: input.name,
     phone,
     department: input.department ?? null,
@@ -253,8 +236,7 @@ export async function addAgent(db: AdminDb, input: AgentInput, webhooks?: Webhoo
     available: input.available ?? true,
     timezone,
     schedule,
-  };
-  await db.insert(schema.agents).values(row);
+  });
   // The secret is shown once, here; the database holds it sealed.
   return {
     id,
@@ -360,14 +342,6 @@ function checkOrigin(origin: string): string {
   if (!url || url.origin !== origin) throw new AdminError(`${origin} is not an origin such as https://example.com`);
   return origin;
 }
-
-function randomBase64Url(bytes: number): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
-}
-
-// Widget keys are public (they sit in web pages and GET links), so they only need to be
-// unguessable enough not to collide; they authorise nothing without an API key.
-const newWidgetKey = () => `wk_${randomBase64Url(12)}`;
 
 /** A weekly schedule in the business-hours shape: ISO weekdays (1 = Monday) to HH:MM ranges. */
 function scheduleOf(text: string): BusinessHours {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { hashPassword } from "./password.ts";
+import { hashPassword } from "../functions/console/password.ts";
 import { newId } from "../schemas/ids.ts";
 import * as schema from "../db/schema/index.ts";
 import { AdminError, requireWorkspace, type AdminDb } from "./commands.ts";

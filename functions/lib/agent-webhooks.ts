@@ -1,4 +1,3 @@
-import type { Env } from "../env.ts";
 import type { Keyring } from "./secrets.ts";
 import { newWebhookSecret } from "./signing.ts";
 import { checkWebhookUrl, type UrlPolicy } from "./ssrf.ts";
@@ -35,7 +34,9 @@ export async function agentWebhook(settings: AgentWebhookSettings, agentId: stri
 }
 
 /** The Worker's own settings for post-call webhooks. */
-export const agentWebhookSettings = (env: Env): AgentWebhookSettings => ({
+// Typed by the two settings it reads, not the Worker's whole Env, so the admin CLI (Node) can
+// share this file.
+export const agentWebhookSettings = (env: { WEBHOOKS_ALLOW_LOOPBACK_HTTP: boolean; SECRETS_KEYS: Keyring }): AgentWebhookSettings => ({
   urlPolicy: { allowLoopbackHttp: env.WEBHOOKS_ALLOW_LOOPBACK_HTTP },
   keyring: env.SECRETS_KEYS,
 });

@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyMigrations } from "../../db/migrate.ts";
 import { Keyring } from "../../functions/lib/secrets.ts";
-import { verifyPassword } from "../../admin/password.ts";
+import { verifyPassword } from "../../functions/console/password.ts";
 
 // The admin CLI, run as a user runs it, against this test run's database, with the run's keyring.
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import net from "node:net";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { verifyPassword } from "../../admin/password.ts";
+import { verifyPassword } from "../../functions/console/password.ts";
 import { devRefusal, startDev, stopDev } from "./dev-server.ts";
 
 // `npm run dev` as a user runs it, pointed at this test run's database and Redis so it leaves
