@@ -17,6 +17,7 @@ export const idPrefixes = {
   consent: "cns",
   dialDecision: "dd",
   user: "usr",
+  link: "lnk",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

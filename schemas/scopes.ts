@@ -27,6 +27,9 @@ export const scopes = [
   "keys:read",
   "keys:write",
   "metrics:read",
+  // Signed links (issue 13): made, listed and revoked with these; clicking one takes no key.
+  "links:read",
+  "links:write",
 ] as const;
 
 export const Scope = z.enum(scopes);

@@ -17,3 +17,4 @@ export * from "./dead-letters.ts";
 export * from "./consents.ts";
 export * from "./dial-decisions.ts";
 export * from "./users.ts";
+export * from "./links.ts";
