@@ -14,9 +14,9 @@ const apiUrl = () => {
   return url.replace(/\/+$/, '');
 };
 
-const toRingback = (request, z, bundle) => {
+const toRingback = (request, _z, bundle) => {
   if (request.url.startsWith('/')) request.url = apiUrl() + request.url;
-  const key = bundle.authData && bundle.authData.api_key;
+  const key = bundle.authData?.api_key;
   if (key) request.headers = { ...request.headers, Authorization: `Bearer ${key}` };
   return request;
 };

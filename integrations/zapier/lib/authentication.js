@@ -20,5 +20,5 @@ module.exports = {
   ],
   test: (z) => call(z, { url: '/v1/me' }),
   // bundle.inputData is what `test` returned.
-  connectionLabel: (z, bundle) => `${bundle.inputData.workspace.name} (${bundle.inputData.mode})`,
+  connectionLabel: (_z, bundle) => `${bundle.inputData.workspace.name} (${bundle.inputData.mode})`,
 };

@@ -24,7 +24,7 @@ const triggerFor = (entry) => {
     });
 
   const performUnsubscribe = async (z, bundle) => {
-    const id = bundle.subscribeData && bundle.subscribeData.id;
+    const id = bundle.subscribeData?.id;
     if (!id) throw new z.errors.Error('This subscription has no Ringback endpoint id to delete', 'missing_endpoint', 400);
     // Gone already (deleted in the console) is what unsubscribing asks for.
     const response = await z.request({ url: `/v1/webhook_endpoints/${encodeURIComponent(id)}`, method: 'DELETE', skipThrowForStatus: true });
@@ -33,7 +33,7 @@ const triggerFor = (entry) => {
   };
 
   // The delivered event as it is: the envelope, with its id.
-  const perform = (z, bundle) => [bundle.cleanedRequest];
+  const perform = (_z, bundle) => [bundle.cleanedRequest];
 
   // Recent events of this type, newest first, for Zapier's sample and the Zap editor's test.
   const performList = async (z) => {
