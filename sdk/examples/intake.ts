@@ -14,7 +14,8 @@ const { data: callback, error } = await ringback.POST("/v1/callbacks", {
     metadata: { signup_id: 8841 },
   },
 });
-if (error) throw new Error(`Ringback refused the callback: ${error.title} (${error.detail})`);
+// A refusal is not thrown: `error` is the problem+json body (status, code, every field at fault).
+if (error) throw new Error(`Ringback answered ${error.status} ${error.code}: ${error.detail ?? error.title}`);
 console.log(callback.id, callback.status, callback.next_attempt_at);
 
 // Read it back later: the answer is typed as the Callback schema.

@@ -8427,7 +8427,7 @@ export interface components {
             events?: components["schemas"]["Subscription"];
             description?: string | null;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -9598,7 +9598,7 @@ export interface components {
              * @default secret
              * @enum {string}
              */
-            kind: "secret" | "publishable";
+            kind?: "secret" | "publishable";
             /** @description For people: what the key is for */
             name?: string;
             /** @description Default: a secret key gets the scopes of the key making it, a publishable key intake:write. Only scopes the making key has */
