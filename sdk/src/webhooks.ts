@@ -29,9 +29,15 @@ const signed = ["webhook-id", "webhook-timestamp", "webhook-signature"] as const
  */
 export function verifyWebhook(secret: string, rawBody: string | Uint8Array, headers: WebhookHeaders): WebhookEvent {
   const body = typeof rawBody === "string" ? rawBody : new TextDecoder().decode(rawBody);
-  const event = new Webhook(secret).verify(body, pick(headers));
-  // Signed by the secret but not an envelope (an empty body, a bare payload): typing it as an
+  new Webhook(secret).verify(body, pick(headers), { jsonParse: false });
+  // Signed by the secret but not an envelope (not JSON, empty, a bare payload): typing it as an
   // event would be a lie the caller finds later.
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    event = undefined;
+  }
   if (!isEnvelope(event)) throw new WebhookVerificationError("The signed body is not a Ringback event envelope");
   return event;
 }

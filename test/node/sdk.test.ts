@@ -73,6 +73,7 @@ describe("verifyWebhook, against signatures made by standardwebhooks itself", ()
     ["a timestamp 10 minutes ahead", () => verifyWebhook(secret, envelope, signed(envelope, [secret], inTenMinutes)), /too new/],
     ["no webhook-signature", () => verifyWebhook(secret, envelope, { ...signed(envelope, [secret]), "webhook-signature": undefined }), /Missing required headers/],
     ["a signed body that is no envelope", () => verifyWebhook(secret, "[1]", signed("[1]", [secret])), /not a Ringback event envelope/],
+    ["a signed body that is not JSON", () => verifyWebhook(secret, "{", signed("{", [secret])), /not a Ringback event envelope/],
     ["a signed empty body", () => verifyWebhook(secret, "", signed("", [secret])), /not a Ringback event envelope/],
   ])("refuses %s", (_what, verify, message) => {
     it("with WebhookVerificationError", () => {
