@@ -83,6 +83,17 @@ describe("verifyWebhook, against signatures made by standardwebhooks itself", ()
   });
 });
 
+describe("the README's receiver (sdk/examples/verify-webhook.ts), run", () => {
+  it("answers 204 to a signed delivery and 401 to a tampered one", async () => {
+    const { default: receiver } = await import("../../sdk/examples/verify-webhook.ts");
+    const env = { RINGBACK_WEBHOOK_SECRET: whsec() };
+    const post = (body: string, headers: Record<string, string>) => receiver.fetch(new Request("https://example.com/hooks", { method: "POST", body, headers }), env);
+    const headers = signed(envelope, [env.RINGBACK_WEBHOOK_SECRET]);
+    expect((await post(envelope, headers)).status).toBe(204);
+    expect((await post(envelope.replace("lead_1", "lead_2"), headers)).status).toBe(401);
+  });
+});
+
 describe("createRingback", () => {
   it("refuses a missing baseUrl or key at once", () => {
     expect(() => createRingback({ baseUrl: "", apiKey: "rb_test_x" })).toThrow(/baseUrl is required/);
