@@ -8,5 +8,7 @@ import { type ApiError, renderProblem } from "./errors.ts";
  */
 export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const { status, body, contentType } = (c.var.renderError ?? renderProblem)(error);
-  return c.newResponse(JSON.stringify(body), status as 400, { ...error.headers, "Content-Type": contentType });
+  // A page (a signed link's refusals, for a person at a browser) is sent as the renderer wrote it.
+  const text = typeof body === "string" && contentType.startsWith("text/html") ? body : JSON.stringify(body);
+  return c.newResponse(text, status as 400, { ...error.headers, "Content-Type": contentType });
 }

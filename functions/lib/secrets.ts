@@ -108,6 +108,34 @@ export class Keyring {
     }
   }
 
+  /**
+   * An HMAC-SHA256 key derived from keyring key `id` with HKDF-SHA256 for one `purpose` (signed
+   * links: "ringback link token v1"), so a key that seals secrets never signs anything itself,
+   * and what is signed for one purpose cannot pass for another. Null when the keyring does not
+   * hold `id`.
+   */
+  derivedHmacKey(id: string, purpose: string): Promise<CryptoKey> | null {
+    const material = this.#material.get(id);
+    if (!material) return null;
+    const slot = `hmac:${purpose}:${id}`;
+    let key = this.#imported.get(slot);
+    if (!key) {
+      key = crypto.subtle
+        .importKey("raw", material, "HKDF", false, ["deriveKey"])
+        .then((base) =>
+          crypto.subtle.deriveKey(
+            { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8(purpose) },
+            base,
+            { name: "HMAC", hash: "SHA-256", length: 256 },
+            false,
+            ["sign", "verify"],
+          ),
+        );
+      this.#imported.set(slot, key);
+    }
+    return key;
+  }
+
   toJSON() {
     return { current: this.current, ids: this.ids };
   }

@@ -52,6 +52,11 @@ import { createKey } from "../keys/create.ts";
 import { getKey } from "../keys/get.ts";
 import { listKeys } from "../keys/list.ts";
 import { revokeKey } from "../keys/revoke.ts";
+import { createLink } from "../links/create.ts";
+import { getLink } from "../links/get.ts";
+import { listLinks } from "../links/list.ts";
+import { revokeLink } from "../links/revoke.ts";
+import { visitLinkGet, visitLinkPost } from "../links/visit.ts";
 import { twilioAccept } from "../telephony/twilio-accept.ts";
 import { twilioLead } from "../telephony/twilio-lead.ts";
 import { twilioRecording } from "../telephony/twilio-recording.ts";
@@ -122,6 +127,13 @@ export function allRoutes(document: () => object): Route[] {
     listKeys,
     getKey,
     revokeKey,
+    // signed links: made and revoked with a key, then opened and submitted to without one
+    createLink,
+    listLinks,
+    getLink,
+    revokeLink,
+    visitLinkGet,
+    visitLinkPost,
     // intake: the seed APIs
     formResponses,
     webhookPhp,

@@ -200,6 +200,7 @@ export const dnc = resource({ path: "/v1/dnc", tag: "dnc", noun: "number", read:
 export const agents = resource({ path: "/v1/agents", tag: "agents", id: "agent", noun: "agent", read: "agents:read", write: "agents:write" });
 export const domains = resource({ path: "/v1/domains", tag: "domains", id: "domain", noun: "domain", read: "domains:read", write: "domains:write" });
 export const apiKeys = resource({ path: "/v1/keys", tag: "keys", id: "apiKey", noun: "key", read: "keys:read", write: "keys:write" });
+export const links = resource({ path: "/v1/links", tag: "links", id: "link", noun: "link", read: "links:read", write: "links:write" });
 
 // The request's typed parts, with `body` only where the route takes one.
 function withBody<P extends object, B extends Body>(request: P, body: B | undefined) {

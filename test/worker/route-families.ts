@@ -7,7 +7,7 @@ import { newId } from "../../schemas/ids.ts";
 import { Problem } from "../../schemas/problem.ts";
 import { eq } from "drizzle-orm";
 import { agents } from "../../db/schema/index.ts";
-import { db, makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
+import { call, db, makeAgent, makeDomain, makeKey, tenant } from "./fixtures.ts";
 
 // One valid request to every keyed route, grouped by the error shape (dialect) the route answers
 // in, for the tests that break a dependency or send hostile text and check every route answers
@@ -24,20 +24,22 @@ export async function fixture(settings: Parameters<typeof tenant>[1] = {}) {
   const agentKey = await makeKey(t.workspace.id, { agentId: agent.id });
   // Rows the requests may name by id; where absent, a well-formed id of nothing.
   // `doomedEndpoint` is the one a DELETE may take away.
-  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "doomedEndpoint" | "event" | "formResponse" | "callLog" | "agent" | "domain" | "spareAgent" | "apiKey" | "webhookDelivery" | "liveEndpoint", string>> = {};
+  const ids: Partial<Record<"callback" | "lead" | "webhookEndpoint" | "doomedEndpoint" | "event" | "formResponse" | "callLog" | "agent" | "domain" | "spareAgent" | "apiKey" | "webhookDelivery" | "liveEndpoint" | "link", string>> = {};
   return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, ids };
 }
 
 /**
  * Rows the management routes name by id (conformance.test.ts adds them to `ids`): the fixture's
- * agent and domain, an agent to deactivate (with a post-call URL, whose secret can be rotated)
- * and a key to revoke. Without them those routes name ids of nothing, as the other routes do.
+ * agent and domain, an agent to deactivate (with a post-call URL, whose secret can be rotated),
+ * a key to revoke and a link to read and revoke. Without them those routes name ids of nothing,
+ * as the other routes do.
  */
 export async function managementIds(f: Fixture) {
   const spareAgent = await makeAgent(f.workspaceId);
   await db().update(agents).set({ webhookUrl: "https://hooks.example.com/agent" }).where(eq(agents.id, spareAgent.id));
   const spareKey = await makeKey(f.workspaceId, { scopes: ["leads:read"] });
-  return { agent: f.agentId, domain: f.domain.id, spareAgent: spareAgent.id, apiKey: spareKey.id };
+  const link = (await (await call("/v1/links", send("POST", f.key, { domain_id: f.domain.id }))).json()) as { id: string };
+  return { agent: f.agentId, domain: f.domain.id, spareAgent: spareAgent.id, apiKey: spareKey.id, link: link.id };
 }
 
 const idOf = (f: Fixture, kind: Exclude<keyof Fixture["ids"], "doomedEndpoint" | "callLog" | "spareAgent" | "liveEndpoint">) => f.ids[kind] ?? newId(kind);
@@ -145,6 +147,11 @@ export const routes: Route[] = [
   native("GET /v1/keys", "GET", () => "/v1/keys"),
   native("GET /v1/keys/{id}", "GET", (f) => `/v1/keys/${idOf(f, "apiKey")}`),
   native("POST /v1/keys/{id}/revoke", "POST", (f) => `/v1/keys/${idOf(f, "apiKey")}/revoke`),
+  // signed links (the link itself, /l/{token}, takes no key: test/worker/links.test.ts)
+  { name: "POST /v1/links", dialect: "problem", request: (f) => ["/v1/links", send("POST", f.key, { domain_id: f.domain.id })] },
+  native("GET /v1/links", "GET", () => "/v1/links"),
+  native("GET /v1/links/{id}", "GET", (f) => `/v1/links/${idOf(f, "link")}`),
+  native("DELETE /v1/links/{id}", "DELETE", (f) => `/v1/links/${idOf(f, "link")}`),
   // reads: form responses, call logs, metrics (call logs have integer ids)
   native("GET /v1/form_responses", "GET", () => "/v1/form_responses"),
   native("GET /v1/form_responses/{id}", "GET", (f) => `/v1/form_responses/${idOf(f, "formResponse")}`),
