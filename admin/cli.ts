@@ -7,6 +7,7 @@ import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, r
 import { findDatabase } from "./database.ts";
 import { usage } from "./usage.ts";
 import { createUser, listUsers, roleOf } from "./users.ts";
+import { createLink, listLinksOf, revokeLinkById } from "./links.ts";
 
 const options = {
   json: { type: "boolean" },
@@ -42,12 +43,17 @@ const options = {
   department: { type: "string" },
   "webhook-url": { type: "string" },
   "post-call-json": { type: "string" },
+  domain: { type: "string" },
+  param: { type: "string", multiple: true },
+  "expires-in": { type: "string" },
+  "thank-you": { type: "string" },
+  status: { type: "string" },
 } as const;
 
 type CommandLine = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
 type Flags = CommandLine["values"];
 
-const commands = ["workspace create", "workspace update", "key create", "key revoke", "domain add", "agent add", "user create", "user list", "list", "secrets rotate"];
+const commands = ["workspace create", "workspace update", "key create", "key revoke", "domain add", "agent add", "user create", "user list", "list", "secrets rotate", "link create", "link list", "link revoke"];
 const plans = ["free", "pro", "enterprise"] as const;
 
 /** The command named by the first words, and what follows it (only `workspace update` takes an argument: the id). */
@@ -144,6 +150,18 @@ async function run(command: string, args: string[], flags: Flags, db: AdminDb): 
       }, webhookSettings());
     case "list":
       return listAll(db, flags.workspace);
+    case "link create":
+      return createLink(db, webhookSettings().keyring(), {
+        domainId: need("domain"),
+        mode: mode(),
+        params: flags.param ?? [],
+        expiresIn: flags["expires-in"],
+        thankYou: flags["thank-you"],
+      });
+    case "link list":
+      return listLinksOf(db, webhookSettings().keyring(), { workspaceId: need("workspace"), mode: mode() }, flags.status);
+    case "link revoke":
+      return revokeLinkById(db, webhookSettings().keyring(), need("id"));
     case "secrets rotate":
       return rotateSecrets(db, webhookSettings().keyring());
     default:
@@ -229,6 +247,8 @@ async function main(): Promise<number> {
     const { command, args } = commandOf(positionals);
     const target = findDatabase();
     if (target.secretsKeys) process.env.SECRETS_KEYS = target.secretsKeys;
+    // Signed links point at PUBLIC_URL, else at the running npm run dev.
+    if (target.workerUrl && !process.env.PUBLIC_URL) process.env.PUBLIC_URL = target.workerUrl;
     if (!flags.json) console.error(`admin: using the database from ${target.from}`);
     else if (process.env.npm_lifecycle_event === "admin" && process.env.npm_config_loglevel !== "silent") {
       console.error("admin: npm printed its own lines on stdout before the JSON; `npm run -s admin -- …` prints the JSON alone");

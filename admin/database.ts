@@ -9,6 +9,8 @@ export type Target = {
   from: string;
   /** The keyring from `npm run dev`'s keyring file, when the database is dev's and SECRETS_KEYS is unset. */
   secretsKeys?: string;
+  /** The running npm run dev's address, where signed links made against its database point. */
+  workerUrl?: string;
 };
 
 /**
@@ -27,7 +29,7 @@ export function findDatabase(env: NodeJS.ProcessEnv = process.env): Target {
   if (!found.running) {
     throw new AdminError(`DATABASE_URL is not set, and the npm run dev that wrote ${shown} (process ${found.state.pid}) has stopped: start \`npm run dev\` again, or set DATABASE_URL to the Ringback database`);
   }
-  return { url: found.state.database_url, from: `the running npm run dev (${found.state.database_source}; found through ${shown})`, secretsKeys: env.SECRETS_KEYS ? undefined : keyringIn(found.state.keyring_file) };
+  return { url: found.state.database_url, from: `the running npm run dev (${found.state.database_source}; found through ${shown})`, secretsKeys: env.SECRETS_KEYS ? undefined : keyringIn(found.state.keyring_file), workerUrl: found.state.url };
 }
 
 function keyringIn(file: string): string | undefined {

@@ -39,6 +39,14 @@ export const usage = `npm run admin -- <command> [options] [--json]
                                    (their password is left as it is)
   user list [--workspace ID]       console users and their roles (never a password hash)
   list [--workspace ID]            workspaces, keys (never the keys themselves), domains, agents
+  link create --domain ID --mode test|live [--param NAME=VALUE]... [--expires-in 30d]
+              [--thank-you URL]
+                                   a signed link to the domain's intake, with the fields it
+                                   fixes (they win over a form's); it works until --expires-in
+                                   (90m, 12h, 30d; default 30d, at most 366d). --thank-you must be
+                                   on an allowed origin of a publishable key of the workspace
+  link list --workspace ID --mode test|live [--status active|expired|revoked]
+  link revoke --id ID              the link answers 410 from now on
   secrets rotate                   seals every webhook and agent secret under the first key of
                                    SECRETS_KEYS (after a keyring rotation, and for plaintext
                                    secrets from before sealing)
@@ -51,4 +59,6 @@ this project (found through .data/dev.json, with its keyring). With --json, prin
 object and nothing else. Keys and made passwords are printed once; only hashes are stored.
 Webhook secrets are sealed with SECRETS_KEYS (the Worker's keyring), which agent add
 --webhook-url and secrets rotate read from the environment; a webhook URL must pass the
-Worker's rules, with WEBHOOKS_ALLOW_LOOPBACK_HTTP=true if set here as for the Worker.`;
+Worker's rules, with WEBHOOKS_ALLOW_LOOPBACK_HTTP=true if set here as for the Worker.
+Signed links are signed with a key derived from SECRETS_KEYS, and point at PUBLIC_URL, else
+at the running npm run dev (else their url is null and only the token is printed).`;

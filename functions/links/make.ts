@@ -46,10 +46,14 @@ export async function makeLink(db: AnyDb, owner: Owner, keyring: Keyring, input:
   return { row, token };
 }
 
-/** A link as the API shows it, its token made again from the row (the same token it was made with). */
-export async function showLink(keyring: Keyring, baseUrl: string, row: LinkRow, token?: string): Promise<Link> {
+/**
+ * A link as the API shows it, its token made again from the row (the same token it was made
+ * with). Its URL is on `baseUrl`; null where that is not known (the admin CLI without PUBLIC_URL
+ * or a running npm run dev).
+ */
+export async function showLink(keyring: Keyring, baseUrl: string | null, row: LinkRow, token?: string): Promise<Link> {
   const made = token ?? (await signLink(keyring, row.keyId, { linkId: row.id, domainId: row.domainId, params: row.params, expiresAt: row.expiresAt }));
-  return linkJson(row, { token: made, url: made ? new URL(linkPath(made), baseUrl).toString() : null });
+  return linkJson(row, { token: made, url: made && baseUrl ? new URL(linkPath(made), baseUrl).toString() : null });
 }
 
 // Whole seconds: the token carries its expiry in seconds, and the row must say the same.
