@@ -66,6 +66,10 @@ function paramsOf(pairs: string[]): Record<string, string> | undefined {
   return params;
 }
 
-const flagOf: Record<string, string> = { domain_id: "--domain", expires_in: "--expires-in", thank_you_url: "--thank-you" };
+const flagOf = new Map([
+  ["domain_id", "--domain"],
+  ["expires_in", "--expires-in"],
+  ["thank_you_url", "--thank-you"],
+]);
 const said = (issues: Issue[]) =>
-  issues.map(({ path, message }) => `${flagOf[path] ?? (path.startsWith("params.") ? `--param ${path.slice(7)}` : path)} ${message}`).join("; ");
+  issues.map(({ path, message }) => `${flagOf.get(path) ?? (path.startsWith("params.") ? `--param ${path.slice(7)}` : path)} ${message}`).join("; ");

@@ -38,8 +38,17 @@ function issueList(issues: Issue[]): string {
   return `<div class="errors" role="alert"><p>Please check:</p><ul>${items}</ul></div>`;
 }
 
-const labels: Record<string, string> = { phone: "Phone", name: "Name", email: "Email", message: "Message", consent: "Consent", consent_text: "Consent", "consent.checked": "Consent" };
-const fieldLabel = (path: string) => labels[path] ?? path;
+// Looked up by the form's own field names, so a Map: a field named `valueOf` is just a field.
+const labels = new Map([
+  ["phone", "Phone"],
+  ["name", "Name"],
+  ["email", "Email"],
+  ["message", "Message"],
+  ["consent", "Consent"],
+  ["consent_text", "Consent"],
+  ["consent.checked", "Consent"],
+]);
+const fieldLabel = (path: string) => labels.get(path) ?? path;
 
 export const defaultConsentText = "I agree to be called back at this number about my enquiry.";
 

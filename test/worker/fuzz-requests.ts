@@ -155,10 +155,11 @@ export type FuzzRequest = { route: string; method: string; path: string; content
  * The workspace the requests run in: its keys, a row of each kind the routes name by id, and the
  * query parameters each route reads ("GET /v1/callbacks" → ["status", …]).
  */
-export type FuzzFixture = Fixture & { publishableKey: string; ids: { cb: string; lead: string; we: string; evt: string }; queryNames: Record<string, string[]> };
+export type FuzzFixture = Fixture & { publishableKey: string; ids: { cb: string; lead: string; we: string; evt: string }; linkPath: string; queryNames: Record<string, string[]> };
 type FuzzRoute = { name: string; request: (f: FuzzFixture) => [string, RequestInit] };
 
-// Routes outside route-families: unkeyed, Twilio's (signed by Twilio, so refused here), unknown.
+// Routes outside route-families: unkeyed, Twilio's (signed by Twilio, so refused here), signed
+// links, unknown.
 const extraRoutes: FuzzRoute[] = [
   { name: "GET /health", request: () => ["/health", { method: "GET" }] },
   { name: "GET /openapi.json", request: () => ["/openapi.json", { method: "GET" }] },
@@ -175,6 +176,12 @@ const extraRoutes: FuzzRoute[] = [
       { method: "POST", headers: { Authorization: `Bearer ${f.publishableKey}`, Origin: "https://shop.example", "Content-Type": "application/json" }, body: JSON.stringify({ form_response: { domain_id: f.domain.id, form_data: { phone: "+14155550100" } } }) },
     ],
   },
+  // A signed link, which takes no key: a person's form posted to it, or a method="get" form's query.
+  {
+    name: "POST /l/{token}",
+    request: (f) => [f.linkPath, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "phone=%2B14155550100&name=Ada&consent=yes&consent_text=OK" }],
+  },
+  { name: "GET /l/{token}", request: (f) => [`${f.linkPath}?phone=%2B14155550100&name=Ada`, { method: "GET" }] },
   { name: "GET /no/such/route", request: (f) => ["/no/such/route", { method: "GET", headers: { Authorization: `Bearer ${f.key}` } }] },
 ];
 

@@ -32,7 +32,9 @@ async function fixture(): Promise<FuzzFixture> {
   const endpoint = await made("/v1/webhook_endpoints", { url: (await receiver()).url });
   const events = (await (await call("/v1/events", { headers: bearer(t.live.key) })).json()) as { data: { id: string }[] };
   const ids = { cb: callback.id!, lead: callback.lead_id!, we: endpoint.id!, evt: events.data[0]!.id };
-  return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, publishableKey: publishable.key, ids, queryNames: await queryNames() };
+  const link = await made("/v1/links", { domain_id: domain.id });
+  const linkPath = new URL(link.url!).pathname;
+  return { workspaceId: t.workspace.id, key: t.live.key, domain, agentId: agent.id, agentKey: agentKey.key, publishableKey: publishable.key, ids, linkPath, queryNames: await queryNames() };
 }
 
 /** Each operation's query parameters, as the OpenAPI document lists them. */

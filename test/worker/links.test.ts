@@ -293,6 +293,9 @@ describe("the link", () => {
     ["a field too long", `phone=%2B14155550114&message=${"x".repeat(2001)}`, 422],
     ["a field twice with two values", "phone=%2B14155550114&phone=%2B14155550115", 422],
     ["markup in a field", "phone=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 422],
+    // Found by the fuzz suite: the page's words for a field were looked up on a plain object.
+    ["a valueOf field too long", `phone=%2B14155550114&valueOf=${"x".repeat(2001)}`, 422],
+    ["a toString field twice", "phone=%2B14155550114&toString=a&toString=b", 422],
   ])("refuses %s with a 4xx page and writes nothing", async (_name, body, status) => {
     const s = await setup();
     const link = await createLink(s.key, { domain_id: s.domain.id });
