@@ -287,6 +287,17 @@ describe("the link", () => {
     expect(await written(s.workspace.id)).toEqual(nothing);
   });
 
+  it("refuses a submission over the workspace's hourly limit with a 429 page (Retry-After) that keeps what was entered", async () => {
+    const t = await tenant("Links at a limit", { requestsPerHour: 2 });
+    const domain = await makeDomain(t.workspace.id);
+    const link = await createLink(t.live.key, { domain_id: domain.id }); // the first request of the hour
+    await expectPage(await call(pathOf(link), form({ phone: "+14155550119" })), 200, /Thank you/);
+    const res = await call(pathOf(link), form({ phone: "+14155550120", name: "Late Larry" }));
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectPage(res, 429, /Too many requests[\s\S]*value="Late Larry"/);
+    expect((await rowsOf(t.workspace.id)).leads.map((l) => l.phone)).toEqual(["+14155550119"]);
+  });
+
   it.each([
     ["a NUL in a field", "phone=%2B14155550114&name=A%00B", 400],
     ["a __proto__ field", "phone=%2B14155550114&__proto__=x", 400],
