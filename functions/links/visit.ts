@@ -6,7 +6,7 @@ import { linkPath } from "../../schemas/links.ts";
 import { acceptIntake } from "../intake/accept.ts";
 import { ApiError } from "../lib/errors.ts";
 import { verifyLinkToken } from "../lib/link-token.ts";
-import { linkKind } from "../routes/kinds/link.ts";
+import { LinkPage, linkKind } from "../routes/kinds/link.ts";
 import { defineRoute, type Route } from "../routes/route.ts";
 import { type Fields, readSubmission, submittedFields } from "./fields.ts";
 import { confirmPage, contentSecurityPolicy, gonePage, thanksPage } from "./pages.ts";
@@ -18,7 +18,7 @@ import { confirmPage, contentSecurityPolicy, gonePage, thanksPage } from "./page
 // query carries phone, name, email, message or consent fields), goes through intake as a
 // CallMeBack form response of the link's domain would.
 
-const html = { "text/html": { schema: z.string() } };
+const html = { "text/html; charset=UTF-8": { schema: LinkPage } };
 const form = z.record(z.string(), z.string()).describe("phone, name, email, message, consent (a ticked box), consent_text, consent_version, and any other field (kept on the lead)");
 
 const spec = {
