@@ -20,11 +20,11 @@ export async function rowsOf(workspaceId: string) {
 
 /**
  * Every row a request of this workspace could have written, the webhook and do-not-call ones too;
- * with `management`, its agents, domains and keys as well (which fixtures make before a request).
+ * with `management`, its agents, domains, keys and signed links as well (which fixtures make before a request).
  */
 export async function countWritten(workspaceId: string, options: { management?: boolean } = {}): Promise<number> {
   const r = await rowsOf(workspaceId);
-  const tables = [schema.webhookEndpoints, schema.webhookDeliveries, schema.dncNumbers, ...(options.management ? [schema.agents, schema.domains, schema.apiKeys] : [])];
+  const tables = [schema.webhookEndpoints, schema.webhookDeliveries, schema.dncNumbers, ...(options.management ? [schema.agents, schema.domains, schema.apiKeys, schema.links] : [])];
   const counts = await Promise.all(tables.map((table) => db().$count(table, eq(table.workspaceId, workspaceId))));
   return r.leads.length + r.formResponses.length + r.callbacks.length + r.events.length + r.callLogs.length + counts.reduce((a, b) => a + b, 0);
 }
