@@ -1,11 +1,14 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import worker from "../../functions/index.ts";
+import type { Bindings } from "../../functions/env.ts";
 import * as schema from "../../db/schema/index.ts";
 import { verifyLinkToken } from "../../functions/lib/link-token.ts";
 import { Link, LinkList } from "../../schemas/links.ts";
 import type { Scope } from "../../schemas/scopes.ts";
 import { scopes } from "../../schemas/scopes.ts";
-import { call, db, makeDomain, makeKey, tenant, testEnv } from "./fixtures.ts";
+import { call, db, incoming, makeDomain, makeKey, tenant, testEnv } from "./fixtures.ts";
 import { get, post } from "./native-helpers.ts";
 import { rowsOf } from "./rows.ts";
 
@@ -321,6 +324,19 @@ describe("the link", () => {
     const link = await createLink(s.key, { domain_id: s.domain.id });
     await expectPage(await call(pathOf(link), { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"phone":"+14155550116"}' }), 415, /could not be read/);
     await expectPage(await call(`${pathOf(link)}?phone=%2B14155550116&name=%00`), 400, /could not be read/);
+    expect(await written(s.workspace.id)).toEqual(nothing);
+  });
+
+  it("answers a page with Retry-After, and writes nothing, while the database cannot be reached", async () => {
+    const s = await setup();
+    const link = await createLink(s.key, { domain_id: s.domain.id });
+    const ctx = createExecutionContext();
+    const down = { ...(env as unknown as Bindings), NEON_SQL_ENDPOINT: "http://127.0.0.1:9/sql" } as Bindings;
+    const res = await worker.fetch(incoming(pathOf(link), form({ phone: "+14155550121" })), down, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.headers.get("retry-after")).toBe("10");
+    const page = await expectPage(res, 503, /Please try again shortly/);
+    expect(page).not.toMatch(/127\.0\.0\.1|sql|neon/i);
     expect(await written(s.workspace.id)).toEqual(nothing);
   });
 
