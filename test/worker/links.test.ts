@@ -110,7 +110,7 @@ describe("the management API", () => {
     expect((await linksOf(s.workspace.id))[0]?.revokedAt).toBeNull();
   });
 
-  const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 19) + "Z";
+  const future = (days: number) => `${new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 19)}Z`;
   it.each([
     ["no domain", { domain_id: undefined }, "domain_id"],
     ["a domain of nothing", { domain_id: "dom_01jd3k0000000000000000000" }, "domain_id"],
