@@ -111,6 +111,8 @@ export async function createKey(db: AdminDb, input: KeyInput) {
     return parsed.data;
   });
   const origins = (input.allowedOrigins ?? []).map(checkOrigin);
+  // As the management API: a publishable key works only from the origins it lists.
+  if (input.kind === "publishable" && origins.length === 0) throw new AdminError("a publishable key needs at least one --origin");
   const owner = { workspaceId: input.workspaceId, mode: input.mode };
   const { key, row } = await issueKey(db, owner, { kind: input.kind, name: input.name, scopes, agentId: input.agentId, allowedOrigins: origins });
   return { id: row.id, key, kind: input.kind, mode: input.mode, scopes, agent_id: input.agentId ?? null, allowed_origins: origins };

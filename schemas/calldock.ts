@@ -14,7 +14,7 @@ export const calldockErrorCodes = {
   UNKNOWN_FIELD: [400, "a top-level field other than phone, name, email and metadata"],
   UNAUTHORIZED: [401, "no API key, or an unknown, malformed or revoked one"],
   MISSING_AGENT_ID: [401, "the X-Agent-ID header is missing"],
-  FORBIDDEN: [403, "a publishable key, a key without callbacks:write, or a key bound to another agent"],
+  FORBIDDEN: [403, "a publishable key, a secret key from a web page, a key without callbacks:write, or a key bound to another agent"],
   AGENT_INACTIVE: [403, "the agent is deactivated"],
   AGENT_NOT_FOUND: [404, "X-Agent-ID names no agent of this key's workspace and mode"],
   METHOD_NOT_ALLOWED: [405, "only POST (Allow: POST)"],

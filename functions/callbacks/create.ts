@@ -11,7 +11,9 @@ export const createCallback = defineRoute(native, {
   summary: "Schedule a callback",
   description:
     "Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, " +
-    "now or at scheduled_at. Secret keys with callbacks:write. An identical request (same phone, domain, agent " +
+    "now or at scheduled_at. Secret keys with callbacks:write, or publishable keys with intake:write from their " +
+    "allowed origins (Authorization, or api_key in the URL; CORS per key), which may not choose who is rung " +
+    "(agent_id, agent_phone, X-Agent-ID). An identical request (same phone, domain, agent " +
     "and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers " +
     "200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. " +
     "Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.",
@@ -21,14 +23,23 @@ export const createCallback = defineRoute(native, {
   },
   // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
   rateLimit: "deferred",
+  // A web page's callback request; a publishable key has intake:write only.
+  keyKinds: ["secret", "publishable"],
+  publishableScope: "intake:write",
   errors: {
-    403: "A publishable key, a key without callbacks:write, or agent_id of another agent than the key's",
+    403:
+      "A key without callbacks:write (a publishable key: intake:write, from another origin, or choosing who is rung), " +
+      "a secret key from a web page or in the URL, or agent_id of another agent than the key's",
     404: "domain_id or agent_id is not this workspace's (in this mode)",
     429: "The workspace's or the phone's rate limit; Retry-After says when to retry",
   },
 }, async (c) => {
   const body = c.req.valid("json");
   const { caller } = c.var;
+  // A publishable key is public: letting it name the agent's phone would make Ringback a relay between any two numbers.
+  if (caller.key.kind === "publishable" && (body.agent_id || body.agent_phone)) {
+    throw new ApiError("forbidden", "agent_id and agent_phone choose who is rung: a secret key is required for them");
+  }
   if (caller.key.agentId && body.agent_id && body.agent_id !== caller.key.agentId) {
     throw new ApiError("forbidden", "This key acts for another agent");
   }

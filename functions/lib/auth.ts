@@ -7,13 +7,20 @@ import { constantTimeEqual, hashKey, parseKey } from "./keys.ts";
 import { memberOf } from "./members.ts";
 
 // Where a route lets a key come from. Query and body keys exist for plain GET links and form
-// posts (Brightcall); routes opt into them one by one.
-export type KeySource = "authorization" | "x-api-key" | "query" | "body";
+// posts (Brightcall); routes opt into them one by one. "publishable-query" is `api_key` in the
+// URL for a publishable key only: a browser's preflight carries no header key, so a page names
+// its key in the URL for the preflight to be answered per key (lib/browser.ts); a secret key
+// there is refused, never used, as it has leaked into logs and history by then.
+export type KeySource = "authorization" | "x-api-key" | "query" | "publishable-query" | "body";
 
 export type AuthOptions = {
   sources?: KeySource[];
   kinds?: KeyKind[];
   scope?: Scope;
+  /** The scope a publishable key needs instead, where the route's is one it cannot have (intake:write). */
+  publishableScope?: Scope;
+  /** Seed 001's call logs only: secret keys from web pages, as that seed has it. */
+  secretFromBrowsers?: boolean;
 };
 
 
@@ -26,15 +33,22 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const member = memberOf(c.req.raw);
     if (member) return asMember(c, member, kinds, options.scope, next);
-    const key = await readKey(c, sources);
-    if (!key) throw new ApiError("unauthorized", "An API key is required", { facts: { reason: "missing" } });
-    const caller = await authenticate(c, key);
+    const found = await readKey(c, sources);
+    if (!found) throw new ApiError("unauthorized", "An API key is required", { facts: { reason: "missing" } });
+    const caller = await authenticate(c, found.key);
+    if (found.source === "publishable-query" && caller.key.kind !== "publishable") {
+      throw new ApiError("forbidden", "A secret key must never be put in a URL: send it in Authorization, from a server");
+    }
     if (!kinds.includes(caller.key.kind)) {
       throw new ApiError("forbidden", `A ${caller.key.kind} key cannot call this endpoint`);
     }
     if (caller.key.kind === "publishable") checkOrigin(c, caller.key.allowedOrigins);
-    if (options.scope && !caller.key.scopes.includes(options.scope)) {
-      throw new ApiError("forbidden", `This key lacks the ${options.scope} scope`);
+    else if (!options.secretFromBrowsers && fromAnotherSite(c)) {
+      throw new ApiError("forbidden", "A secret key cannot be used from a web page: use a publishable key (rb_pk_…) there, and keep secret keys on servers");
+    }
+    const scope = caller.key.kind === "publishable" ? (options.publishableScope ?? options.scope) : options.scope;
+    if (scope && !caller.key.scopes.includes(scope)) {
+      throw new ApiError("forbidden", `This key lacks the ${scope} scope`);
     }
     // Only a key that may call the route learns whether an agent exists.
     checkAgent(c, caller);
@@ -57,31 +71,38 @@ async function asMember(c: Context<AppEnv>, member: Caller, kinds: KeyKind[], sc
 }
 
 async function authenticate(c: Context<AppEnv>, key: string): Promise<Caller> {
-  const invalid = () => new ApiError("unauthorized", "The API key is not valid", { facts: { reason: "invalid" } });
+  const caller = await activeKey(c, key, c.req.header("x-agent-id")?.trim() || null);
+  if (!caller) throw new ApiError("unauthorized", "The API key is not valid", { facts: { reason: "invalid" } });
+  return caller;
+}
+
+/** The caller a well-formed, known, unrevoked key of its own mode stands for; null for any other key. */
+export async function activeKey(c: Context<AppEnv>, key: string, agentId: string | null): Promise<Caller | null> {
   const shape = parseKey(key);
-  if (!shape) throw invalid();
-  const agentId = c.req.header("x-agent-id")?.trim() || null;
+  if (!shape) return null;
   const hash = await hashKey(key);
   const found = await findKey(c.var.db, hash, agentId);
-  if (!found || found.key.revokedAt || !constantTimeEqual(found.key.keyHash, hash) || found.key.mode !== shape.mode) {
-    throw invalid();
-  }
+  if (!found || found.key.revokedAt || !constantTimeEqual(found.key.keyHash, hash) || found.key.mode !== shape.mode) return null;
   const { keyHash: _hash, ...safeKey } = found.key;
   return { workspace: found.workspace, mode: found.key.mode, key: safeKey, agent: found.agent };
 }
 
-/** X-Agent-ID, when given, names an agent of the key's workspace and mode, and the key's own if it is bound to one. */
+/**
+ * X-Agent-ID, when given, names an agent of the key's workspace and mode, and the key's own if it
+ * is bound to one. A publishable key is public, so it may not choose who is rung.
+ */
 function checkAgent(c: Context<AppEnv>, caller: Caller): void {
   const agentId = c.req.header("x-agent-id")?.trim() || null;
   if (!agentId) return;
+  if (caller.key.kind === "publishable") throw new ApiError("forbidden", "X-Agent-ID chooses who is rung: a secret key is required for it");
   if (!caller.agent) throw new ApiError("not_found", `No agent ${agentId} in this workspace`);
   if (caller.key.agentId && caller.key.agentId !== agentId) throw new ApiError("forbidden", "This key acts for another agent");
 }
 
-async function readKey(c: Context<AppEnv>, sources: KeySource[]): Promise<string | null> {
+async function readKey(c: Context<AppEnv>, sources: KeySource[]): Promise<{ key: string; source: KeySource } | null> {
   for (const source of sources) {
     const key = await keyFrom(c, source);
-    if (key) return key;
+    if (key) return { key, source };
   }
   return null;
 }
@@ -98,6 +119,7 @@ async function keyFrom(c: Context<AppEnv>, source: KeySource): Promise<string | 
     case "x-api-key":
       return c.req.header("x-api-key")?.trim() || null;
     case "query":
+    case "publishable-query":
       return c.req.query("api_key")?.trim() || null;
     case "body":
       return keyInBody(c);
@@ -119,10 +141,25 @@ async function keyInBody(c: Context<AppEnv>): Promise<string | null> {
   }
 }
 
+/**
+ * A publishable key works only from the origins it lists: a key that lists none works from
+ * nowhere (the management API cannot make one; older rows may be such), and a request without
+ * an Origin, a plain link or a server, is refused too.
+ */
 function checkOrigin(c: Context<AppEnv>, allowed: string[]): void {
-  if (allowed.length === 0) return;
+  if (allowed.length === 0) throw new ApiError("forbidden", "This publishable key has no allowed origins, so it works from none");
   const origin = c.req.header("origin");
   if (!origin || !allowed.includes(origin)) {
     throw new ApiError("forbidden", "This publishable key is not allowed from this origin");
   }
+}
+
+/**
+ * A request a web page on another site sent: browsers name the page's origin in Origin on
+ * every cross-origin request (and on same-origin POSTs, which is why /docs' try-it, served by
+ * this Worker, is not one).
+ */
+function fromAnotherSite(c: Context<AppEnv>): boolean {
+  const origin = c.req.header("origin");
+  return origin !== undefined && origin !== new URL(c.req.url).origin;
 }

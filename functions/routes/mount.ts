@@ -2,8 +2,9 @@ import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
+import { perKeyCors } from "../lib/browser.ts";
 import { registerHeaders, withHeaders } from "./headers.ts";
-import type { Route, RouteKind } from "./route.ts";
+import { type Route, type RouteKind, takesPublishable } from "./route.ts";
 
 /**
  * Mounts each route with its kind's pipeline and documents it, in one step: a route that
@@ -14,13 +15,18 @@ import type { Route, RouteKind } from "./route.ts";
  * and the native GET /v1/call_logs): each kind's path middleware then runs on its own methods
  * only, and the path's owner (the kind that answers unknown methods, else the first listed) also
  * takes the methods nobody serves. A GET takes its HEAD with it, as Hono routes a HEAD to it.
+ *
+ * A path with a route that takes publishable keys answers browsers per key (lib/browser.ts), on
+ * every method, after its kinds' own path middleware (so a refusal is in the route's dialect).
  */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
   registerHeaders(app);
   const paths = new Map<string, Map<RouteKind, { config: RouteConfig; methods: string[] }>>();
+  const browserMethods = new Map<string, string[]>();
   for (const route of routes) {
     const method = route.config.method.toUpperCase();
     for (const path of [route.config.path, ...(route.options.aliases ?? [])]) {
+      if (takesPublishable(route)) browserMethods.set(path, [...(browserMethods.get(path) ?? []), method]);
       const kinds = paths.get(path) ?? new Map<RouteKind, { config: RouteConfig; methods: string[] }>();
       paths.set(path, kinds);
       for (const [kind, { methods }] of kinds) {
@@ -31,7 +37,11 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, routes: Route[]): void {
       else kinds.set(route.kind, { config: route.config, methods: [method] });
     }
   }
-  for (const [path, kinds] of paths) mountPathMiddleware(app, path, kinds);
+  for (const [path, kinds] of paths) {
+    mountPathMiddleware(app, path, kinds);
+    const methods = browserMethods.get(path);
+    if (methods) app.use(honoPath(path), perKeyCors(methods));
+  }
 
   for (const route of routes) {
     const { kind, options } = route;

@@ -18,6 +18,8 @@ export type RouteOptions = {
   scope?: Scope | null;
   /** Key kinds accepted, where a route differs from its kind (a publishable key on intake). */
   keyKinds?: KeyKind[];
+  /** The scope a publishable key needs, where the route's scope is one it cannot have (it has intake:write only). */
+  publishableScope?: Scope;
   /** Refusals of this route's own, by status, beyond its kind's (rendered in the kind's error shape). */
   errors?: Record<number, string>;
   /** Other paths answering the same operation, left out of the document (e.g. a missing trailing slash). */
@@ -51,7 +53,7 @@ export type RouteKind = {
   /** Security requirements for the document; empty for routes that take no key. */
   security: Record<string, string[]>[];
   /** Where keys come from and which kinds are accepted; null for routes that take no key. */
-  keys: { sources: KeySource[]; kinds: KeyKind[] } | null;
+  keys: KeyRules | null;
   /** The ordered middleware every route of the kind runs before its validators. */
   pipeline(route: RouteConfig, options: RouteOptions): MiddlewareHandler<AppEnv>[];
   /** Middleware for the route's path whatever the method (error dialect, CORS). */
@@ -59,6 +61,9 @@ export type RouteKind = {
   /** The answer to a method the path does not serve, where the seed defines one. */
   methodNotAllowed?(allowed: string[]): MiddlewareHandler<AppEnv>;
 };
+
+/** Where a kind's keys come from, which kinds it takes, and whether secret keys may come from web pages. */
+export type KeyRules = { sources: KeySource[]; kinds: KeyKind[]; secretFromBrowsers?: boolean };
 
 export type Route = {
   kind: RouteKind;
@@ -74,8 +79,8 @@ export type Route = {
  * object. The handler is typed by the contract.
  */
 export function defineRoute<R extends RouteConfig>(kind: RouteKind, spec: R & RouteOptions, handler: RouteHandler<R, AppEnv>): Route {
-  const { scope, keyKinds, errors, aliases, guards, validation, rateLimit, ...config } = spec;
-  const options: RouteOptions = { scope, keyKinds, errors, aliases, guards, validation, rateLimit };
+  const { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit, ...config } = spec;
+  const options: RouteOptions = { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit };
   if (kind.keys && scope === undefined) throw new Error(`${config.method.toUpperCase()} ${config.path}: a ${kind.name} route must name its scope`);
   return { kind, config: createRoute(config), options, handler: handler as unknown as RouteHandler<RouteConfig, AppEnv> };
 }
@@ -83,6 +88,11 @@ export function defineRoute<R extends RouteConfig>(kind: RouteKind, spec: R & Ro
 /** The JSON body of a request, required unless every field is optional and the route says so. */
 export function jsonBody<S extends z.ZodType>(schema: S, options: { required?: boolean; description?: string } = {}) {
   return { required: options.required ?? true, description: options.description, content: { "application/json": { schema } } };
+}
+
+/** Whether a route takes publishable keys: those routes answer browsers per key (lib/browser.ts). */
+export function takesPublishable(route: Route): boolean {
+  return (route.options.keyKinds ?? route.kind.keys?.kinds ?? []).includes("publishable");
 }
 
 /** A success response with a JSON body. */

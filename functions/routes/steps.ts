@@ -3,13 +3,12 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { type KeySource, requireKey } from "../lib/auth.ts";
 import { checkValue, isJsonType, limitBody, readJson } from "../lib/body.ts";
-import { browserCors } from "../lib/browser.ts";
+import { anyOriginCors } from "../lib/browser.ts";
 import { dialect } from "../lib/dialect.ts";
 import type { ApiError, ErrorRenderer } from "../lib/errors.ts";
 import { idempotent } from "../lib/idempotency.ts";
 import { rateLimit } from "../lib/ratelimit.ts";
-import type { KeyKind } from "../../schemas/scopes.ts";
-import type { RouteKind, RouteOptions } from "./route.ts";
+import type { KeyRules, RouteKind, RouteOptions } from "./route.ts";
 
 // Steps the kinds' pipelines are made of, besides the ones lib/ already has (limitBody,
 // requireKey, rateLimit, idempotent). Each refuses with an ApiError, which the route renders
@@ -22,7 +21,7 @@ import type { RouteKind, RouteOptions } from "./route.ts";
 export const refusals = {
   400: "A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key",
   401: "Missing, unknown or revoked key",
-  403: "A publishable key, or a key without the route's scope",
+  403: "A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope",
   409: "A request with this Idempotency-Key is still being processed",
   413: "The body is larger than 64 KB",
   415: "The body is not application/json",
@@ -76,7 +75,7 @@ export function refuseMethod(error: () => ApiError): MiddlewareHandler<AppEnv> {
 
 /** What a keyed kind says about its routes' keys and requests (the rest is the route's options). */
 export type KeyedSteps = {
-  keys: { sources: KeySource[]; kinds: KeyKind[] };
+  keys: KeyRules;
   /**
    * For a kind whose routes read their parameters themselves, from the query, a JSON body or a
    * form (Brightcall), and check their text as they read them: the step that reads the body
@@ -97,10 +96,19 @@ export function keyedPipeline(route: RouteConfig, options: RouteOptions, steps: 
   const own = steps.ownParams;
   // A route that reads its own parameters checks their text and type as it reads them.
   const bodyCheck = own || route.method === "get" ? [] : [jsonOnly(!body ? "none" : body.required ? "required" : "optional")];
+  const kinds = options.keyKinds ?? steps.keys.kinds;
+  // A route that takes publishable keys takes one in the URL too, where a preflight can see it.
+  const inUrl: KeySource[] = kinds.includes("publishable") && !steps.keys.sources.includes("query") ? ["publishable-query"] : [];
   return [
     ...(route.method === "get" ? [] : [limitBody()]),
     ...(body && own ? [own.readBody] : []),
-    requireKey({ sources: steps.keys.sources, kinds: options.keyKinds ?? steps.keys.kinds, scope: options.scope ?? undefined }),
+    requireKey({
+      sources: [...steps.keys.sources, ...inUrl],
+      kinds,
+      scope: options.scope ?? undefined,
+      publishableScope: options.publishableScope,
+      secretFromBrowsers: steps.keys.secretFromBrowsers,
+    }),
     ...(options.guards ?? []),
     rateLimit({ deferred: options.rateLimit === "deferred" }),
     ...(own ? [] : [checkText()]),
@@ -118,14 +126,17 @@ type KeyedKindSpec = Pick<RouteKind, "name" | "error" | "errors" | "methodNotAll
   KeyedSteps & {
     /** The seed's error renderer, for every method on the kind's paths; none for problem+json. */
     render?: ErrorRenderer;
-    /** The methods web pages call, for a kind that answers browsers (CORS); none for server-only APIs. */
-    cors?: string[];
+    /**
+     * Seed 001's CORS, kept as it was: any origin, for secret keys from web pages. Routes that
+     * take publishable keys answer browsers per key instead (mount.ts, lib/browser.ts).
+     */
+    anyOriginCors?: string[];
     /** Steps of the kind's own before the keyed ones (Brightcall refuses a HEAD before anything else). */
     first?: MiddlewareHandler<AppEnv>[];
   };
 
 /** A kind of keyed route: keyedPipeline with the kind's keys, and its dialect and CORS on its paths. */
-export function keyedKind({ keys, ownParams, render, cors, first = [], errors, ...kind }: KeyedKindSpec): RouteKind {
+export function keyedKind({ keys, ownParams, render, anyOriginCors: cors, first = [], errors, ...kind }: KeyedKindSpec): RouteKind {
   return {
     ...kind,
     errors: { ...refusals, ...errors },
@@ -133,6 +144,6 @@ export function keyedKind({ keys, ownParams, render, cors, first = [], errors, .
     keys,
     pipeline: (route, options) => [...first, ...keyedPipeline(route, options, { keys, ownParams })],
     // The dialect first: whatever is refused after it, on any method, is answered in it.
-    pathMiddleware: () => [...(render ? [dialect(render)] : []), ...(cors ? [browserCors(cors)] : [])],
+    pathMiddleware: () => [...(render ? [dialect(render)] : []), ...(cors ? [anyOriginCors(cors)] : [])],
   };
 }

@@ -223,12 +223,13 @@ describe("bad input: the exact problem, and nothing written", () => {
 });
 
 describe("keys, scopes and workspaces", () => {
-  it("refuses a key without callbacks:write, and a publishable key (403)", async () => {
+  // A publishable key from its allowed origins is browser-keys.test.ts's.
+  it("refuses a key without callbacks:write, and a publishable key from a server (403)", async () => {
     const { workspace } = await tenant();
     const readOnly = await makeKey(workspace.id, { scopes: ["callbacks:read", "leads:read"] });
     await expectProblem(await post(path, readOnly.key, { phone: "+14155550123" }), problem("forbidden", "This key lacks the callbacks:write scope"));
-    const pk = await makeKey(workspace.id, { kind: "publishable" });
-    await expectProblem(await post(path, pk.key, { phone: "+14155550123" }), problem("forbidden", "A publishable key cannot call this endpoint"));
+    const pk = await makeKey(workspace.id, { kind: "publishable", allowedOrigins: ["https://shop.example"] });
+    await expectProblem(await post(path, pk.key, { phone: "+14155550123" }), problem("forbidden", "This publishable key is not allowed from this origin"));
     await expectProblem(await post(path, "rb_live_0123456789abcdefghijklmnopqrstuv", { phone: "+14155550123" }), problem("unauthorized", "The API key is not valid"));
     expect(await countWritten(workspace.id)).toBe(0);
   });

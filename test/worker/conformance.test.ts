@@ -78,21 +78,25 @@ beforeAll(async () => {
   keys = {
     revoked: revoked.key,
     // Every scope: a route that wrongly took publishable keys would not be saved by its scope.
-    publishable: (await makeKey(f.workspaceId, { kind: "publishable", scopes: [...scopes] })).key,
+    publishable: (await makeKey(f.workspaceId, { kind: "publishable", scopes: [...scopes], allowedOrigins: [pageOrigin] })).key,
     otherWorkspace: other.live.key,
     noScopes: (await makeKey(f.workspaceId, { scopes: [] })).key,
     allBut,
   };
 }, 60_000);
 
-/** The example request with its key replaced (or removed, for null), wherever the key was sent. */
-function withKey(route: Route, key: string | null): [string, RequestInit] {
+/** The example request with its key replaced (or removed, for null), wherever the key was sent; from a web page at `origin`, if given. */
+function withKey(route: Route, key: string | null, origin?: string): [string, RequestInit] {
   const [path, init] = route.request(f);
   const headers = new Headers(init.headers);
   headers.delete("authorization");
   if (key) headers.set("authorization", `Bearer ${key}`);
+  if (origin) headers.set("origin", origin);
   return [path, { ...init, headers }];
 }
+
+// The page the publishable key is allowed from.
+const pageOrigin = "https://shop.example";
 
 function withBody(route: Route, contentType: string, body: string): [string, RequestInit] {
   const [path, init] = route.request(f);
@@ -132,8 +136,15 @@ describe.each(keyed.map((r) => [operation(r), r] as const))("%s", (_name, route)
 
   it("takes a publishable key only where the route allows one", async () => {
     const allowed = (route.options.keyKinds ?? route.kind.keys?.kinds ?? []).includes("publishable");
-    if (!allowed) await refused(withKey(example(), keys.publishable), 403);
-    else expect([401, 403]).not.toContain((await call(...withKey(example(), keys.publishable))).status);
+    if (!allowed) await refused(withKey(example(), keys.publishable, pageOrigin), 403);
+    else expect([401, 403]).not.toContain((await call(...withKey(example(), keys.publishable, pageOrigin))).status);
+  });
+
+  // Seed 001's call logs alone take secret keys from web pages, as that seed has it.
+  it("refuses a secret key sent from another site's page: 403, nothing written", async () => {
+    const [path, init] = withKey(example(), f.key, pageOrigin);
+    if (route.kind.keys?.secretFromBrowsers) expect((await call(path, init)).status).not.toBe(403);
+    else await refused([path, init], 403);
   });
 
   it.runIf(route.config.method === "post")("replays an Idempotency-Key: the same answer, written once", async () => {

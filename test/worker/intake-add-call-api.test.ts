@@ -340,10 +340,14 @@ describe("keys", () => {
     const other = await postJson(minimal(domain.widgetKey, pk.key), { Origin: "https://evil.example" });
     expect(other.status).toBe(403);
     expect(await other.json()).toEqual({ success: false, error: { code: "forbidden", message: "This publishable key is not allowed from this origin" } });
-    // A plain link carries no Origin: refused too when the key names its origins.
+    // A plain link carries no Origin: refused too. A key that names no origins works from none (signed links are for links).
     expect((await getLink({ ...(minimal(domain.widgetKey, pk.key) as Record<string, string>), lc_number: "+14155550100" })).status).toBe(403);
     const open = await makeKey(workspace.id, { kind: "publishable" });
-    await accepted(await getLink({ ...(minimal(domain.widgetKey, open.key) as Record<string, string>), lc_number: "+14155550100" }));
+    const written = await countWritten(workspace.id);
+    const refused = await getLink({ ...(minimal(domain.widgetKey, open.key) as Record<string, string>), lc_number: "+14155550100" });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ success: false, error: { code: "forbidden", message: "This publishable key has no allowed origins, so it works from none" } });
+    expect(await countWritten(workspace.id)).toBe(written);
   });
 
   // Review of issue 10: a publishable key is public and Origin is forgeable outside a browser;
@@ -358,11 +362,13 @@ describe("keys", () => {
     expect(await countWritten(workspace.id)).toBe(0);
   });
 
-  it.each([path, path.slice(0, -1)])("answers a CORS preflight for GET and POST at %s", async (at) => {
-    const res = await call(at, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" } });
+  it.each([path, path.slice(0, -1)])("answers a CORS preflight for GET and POST at %s, for the key's origin", async (at) => {
+    const { workspace } = await setup();
+    const pk = await makeKey(workspace.id, { kind: "publishable", allowedOrigins: ["https://shop.example"] });
+    const res = await call(`${at}?api_key=${pk.key}`, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" } });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
-    expect(res.headers.get("access-control-allow-methods")).toBe("GET,POST,OPTIONS");
+    expect(res.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS");
   });
 
   it("sends Referrer-Policy: no-referrer whenever the URL held the key, success or error", async () => {

@@ -233,8 +233,10 @@ describe("keys from browsers and the sandbox", () => {
     expect(await other.json()).toEqual({ error: "This publishable key is not allowed from this origin" });
   });
 
-  it("answers a CORS preflight", async () => {
-    const res = await call(path, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization" } });
+  it("answers a CORS preflight for the key's origin (browser-keys.test.ts has the refusals)", async () => {
+    const { workspace } = await setup();
+    const pk = await makeKey(workspace.id, { kind: "publishable", allowedOrigins: ["https://shop.example"] });
+    const res = await call(`${path}?api_key=${pk.key}`, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization" } });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
     expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");

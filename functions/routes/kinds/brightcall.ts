@@ -8,7 +8,7 @@ import { keyedKind, refuseMethod } from "../steps.ts";
 
 /**
  * Seed 003's add_call_api (Brightcall): links, form posts and Zapier webhooks, called from web
- * pages too (CORS), every refusal {"success": false, "error": {"code", "message", "fields"?}}.
+ * pages too with publishable keys (CORS per key), every refusal {"success": false, "error": {"code", "message", "fields"?}}.
  * The routes read their parameters themselves (query, JSON or form); a body that cannot be read
  * is refused before the key is looked for in it.
  */
@@ -16,7 +16,7 @@ export const brightcall = keyedKind({
   name: "brightcall",
   error: { schema: BrightcallError, contentType: "application/json" },
   errors: {
-    403: "Publishable key from another origin, or no intake:write scope",
+    403: "Publishable key from another origin, secret key from a web page, or no intake:write scope",
     415: "Body neither JSON nor a form",
     422: "Missing or invalid parameters, every one listed in error.fields",
   },
@@ -25,7 +25,6 @@ export const brightcall = keyedKind({
   ownParams: { readBody: readableBody() },
   first: [refuseHead()],
   render: renderBrightcall,
-  cors: ["GET", "POST"],
   methodNotAllowed: (allowed) => refuseMethod(() => notAllowed(allowed)),
 });
 

@@ -19,9 +19,10 @@ export const callvine = keyedKind({
     500: "Database error",
   },
   // The seed names X-API-Key first.
-  keys: { sources: ["x-api-key", "authorization"], kinds: ["secret"] },
+  // Secret keys from web pages, as the seed has it: the one kind that keeps that (README, API keys).
+  keys: { sources: ["x-api-key", "authorization"], kinds: ["secret"], secretFromBrowsers: true },
   render: renderCallvine,
-  cors: ["POST"],
+  anyOriginCors: ["POST"],
   // Any other method; OPTIONS is answered by CORS, HEAD comes here as the GET it is routed as.
   methodNotAllowed: (allowed) =>
     refuseMethod(() => new ApiError("method_not_allowed", `This endpoint only accepts ${allowed.join(" and ")} requests`, { headers: { Allow: [...allowed, "OPTIONS"].join(", ") } })),
