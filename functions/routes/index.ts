@@ -1,5 +1,6 @@
 import { me } from "../account/me.ts";
 import { docsPage, docsScript } from "../system/docs.ts";
+import { embedJs } from "../embed/embed-js.ts";
 import { health } from "../system/health.ts";
 import { openApiRoute } from "../system/openapi.ts";
 import { createWebhookEndpoint } from "../webhooks/create-endpoint.ts";
@@ -73,6 +74,7 @@ export function allRoutes(document: () => object): Route[] {
     openApiRoute(document),
     docsPage,
     docsScript,
+    embedJs,
     // account
     me,
     // webhooks
