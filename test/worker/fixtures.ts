@@ -8,6 +8,7 @@ import { newId } from "../../schemas/ids.ts";
 import { describeKey, generateKey, hashKey } from "../../functions/lib/keys.ts";
 import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 import { defaultScopes, type Scope } from "../../schemas/scopes.ts";
+export { zoneAtHour } from "../zones.ts";
 
 // Fixtures for Worker tests: real rows in this run's database, written through the same
 // driver the Worker uses. Every test makes its own workspace, so tests never share state.
@@ -87,14 +88,3 @@ export const json = (key: string, body: unknown, headers: Record<string, string>
   body: JSON.stringify(body),
 });
 
-/**
- * A fixed-offset zone in which the wall clock now shows about `hour`:00, so that tests of
- * calling hours hold whenever the suite runs. Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
- */
-export function zoneAtHour(hour: number, now = new Date()): string {
-  let offset = hour - now.getUTCHours(); // the zone's offset from UTC, in hours
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  // UTC, not Etc/GMT, for offset 0: the name Intl (and so Ringback) gives that zone back.
-  return offset === 0 ? "UTC" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
-}
