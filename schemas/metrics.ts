@@ -21,11 +21,14 @@ export const MetricsQuery = z
   .superRefine((q, ctx) => {
     const range = metricsRange(q, Date.now());
     if (!range) {
-      // A malformed time is reported by its own field; one that parses but lies past year 9999
-      // once its offset is applied has no instant, and is reported here.
-      for (const field of ["from", "to"] as const) {
-        const value = q[field];
-        if (value !== undefined && !Number.isNaN(instantOf(value)) && !representable(instantOf(value))) ctx.addIssue({ code: "custom", path: [field], message: "is out of range" });
+      // A malformed time is reported by its own field. One that parses but lies outside the years
+      // 0001 to 9999 once its offset is applied (9999-12-31T23:59:59-15:59 is in year 10000) is
+      // reported here, and so is a `to` whose default `from` would fall before year 0001.
+      const given = (["from", "to"] as const).filter((field) => q[field] !== undefined && !Number.isNaN(instantOf(q[field])));
+      const outside = given.filter((field) => !representable(instantOf(q[field] as string)));
+      for (const field of outside) ctx.addIssue({ code: "custom", path: [field], message: "is out of range: UTC years 0001 to 9999" });
+      if (outside.length === 0 && given.includes("to") && q.from === undefined) {
+        ctx.addIssue({ code: "custom", path: ["to"], message: `is out of range: its default from, ${defaultRangeDays} days before, is before year 0001` });
       }
       return;
     }
@@ -39,8 +42,10 @@ export const MetricsQuery = z
     }
   });
 
-/** An instant a Date can hold (±8.64e15 ms), so it can be written back as ISO 8601. */
-const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+// The instants an answer can echo as YYYY-MM-DDTHH:MM:SSZ, and PostgreSQL can store without a BC.
+const earliest = Date.parse("0001-01-01T00:00:00Z");
+const latest = Date.parse("9999-12-31T23:59:59.999Z");
+const representable = (ms: number) => Number.isFinite(ms) && ms >= earliest && ms <= latest;
 
 /** The range a query asks for, its defaults filled in; null while a time is malformed. */
 export function metricsRange(q: { from?: string; to?: string }, now: number): { from: Date; to: Date } | null {

@@ -208,6 +208,9 @@ describe("GET /v1/metrics", { timeout: 30_000 }, () => {
     ["a date without an offset", "from=2025-03-01T00:00:00", [["from", iso]]],
     ["a date that is not one", "to=yesterday", [["to", iso]]],
     ["an unknown parameter", "since=2025-03-01T00:00:00Z", [["since", "is not a known field"]]],
+    ["a to in year 10000 once its offset is applied", "to=9999-12-31T23:59:59-15:59", [["to", "is out of range: UTC years 0001 to 9999"]]],
+    ["a from in year 0000 once its offset is applied", "from=0001-01-01T00:00:00%2B01:00&to=0001-01-05T00:00:00Z", [["from", "is out of range: UTC years 0001 to 9999"]]],
+    ["a to whose default from is before year 0001", "to=0001-01-03T00:00:00Z", [["to", "is out of range: its default from, 7 days before, is before year 0001"]]],
   ] as [string, string, [string, string][]][])("422 for %s", async (_name, query, errors) => {
     const { live } = await tenant();
     await expectProblem(await get(`/v1/metrics?${query}`, live.key), invalidQuery(...errors));
@@ -217,6 +220,14 @@ describe("GET /v1/metrics", { timeout: 30_000 }, () => {
     const { live } = await tenant();
     const m = await metricsOf(live.key, "from=2025-01-01T00:00:00Z&to=2025-04-03T00:00:00Z");
     expect(m.series.points).toHaveLength(92);
+  });
+
+  it("takes a range at either end of the years it can echo", async () => {
+    const { live } = await tenant();
+    const last = await metricsOf(live.key, "from=9999-12-30T00:00:00Z&to=9999-12-31T23:59:59%2B00:00");
+    expect([last.from, last.to, last.series.bucket, last.series.points.length]).toEqual(["9999-12-30T00:00:00Z", "9999-12-31T23:59:59Z", "hour", 48]);
+    const first = await metricsOf(live.key, "from=0001-01-01T00:00:00Z&to=0001-01-02T00:00:00Z");
+    expect([first.from, first.to, first.series.bucket, first.series.points.length]).toEqual(["0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z", "hour", 24]);
   });
 
   it("refuses a NUL in a parameter: 400", async () => {
