@@ -19,7 +19,10 @@ import { confirmPage, contentSecurityPolicy, gonePage, thanksPage } from "./page
 // CallMeBack form response of the link's domain would.
 
 const html = { "text/html; charset=UTF-8": { schema: LinkPage } };
-const form = z.record(z.string(), z.string()).describe("phone, name, email, message, consent (a ticked box), consent_text, consent_version, and any other field (kept on the lead)");
+const form = z
+  .record(z.string(), z.string())
+  .describe("phone, name, email, message, consent (a ticked box), consent_text, consent_version, and any other field (kept on the lead)")
+  .meta({ id: "LinkForm" });
 
 const spec = {
   path: "/l/{token}",

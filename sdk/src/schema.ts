@@ -162,6 +162,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/embed.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The embeddable form script
+         * @description Turns each <form data-ringback-key="rb_pk_…" data-ringback-domain="dom_…"> on the page into a submission to POST /api/v1/form_responses on this origin, with consent capture and field errors shown inline in the page's language.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/javascript": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -214,7 +253,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -324,7 +363,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -432,7 +471,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -570,7 +609,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -671,7 +710,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -778,7 +817,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -912,7 +951,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1041,7 +1080,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1172,7 +1211,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1296,7 +1335,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1437,7 +1476,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1559,7 +1598,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1687,7 +1726,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1803,7 +1842,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1929,7 +1968,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2081,7 +2120,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2138,7 +2177,7 @@ export interface paths {
         put?: never;
         /**
          * Schedule a callback
-         * @description Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, now or at scheduled_at. Secret keys with callbacks:write. An identical request (same phone, domain, agent and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers 200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.
+         * @description Seed 004 (LimeCall). Creates or updates the lead (one per E.164 phone) and schedules a callback to it, now or at scheduled_at. Secret keys with callbacks:write, or publishable keys with intake:write from their allowed origins (Authorization, or api_key in the URL; CORS per key), which may not choose who is rung (agent_id, agent_phone, X-Agent-ID). An identical request (same phone, domain, agent and other fields) within 10 minutes of one that scheduled a callback schedules no second one: it answers 200 (not 201) with that callback, whatever its status now, and the header Ringback-Duplicate: true. Over the phone's hourly callback limit (3 unless configured): 429. Idempotency-Key is honoured.
          */
         post: {
             parameters: {
@@ -2204,7 +2243,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, a key without callbacks:write, or agent_id of another agent than the key's; or a publishable key, or a key without the route's scope */
+                /** @description A key without callbacks:write (a publishable key: intake:write, from another origin, or choosing who is rung), a secret key from a web page or in the URL, or agent_id of another agent than the key's; or a publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2345,7 +2384,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2467,7 +2506,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2590,7 +2629,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2706,7 +2745,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2832,7 +2871,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2948,7 +2987,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3058,7 +3097,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3186,7 +3225,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3307,7 +3346,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3430,7 +3469,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3573,7 +3612,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3695,7 +3734,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3811,7 +3850,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3936,7 +3975,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4044,7 +4083,7 @@ export interface paths {
                         "application/json": components["schemas"]["CallvineError"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4204,7 +4243,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4325,7 +4364,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4450,7 +4489,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4558,7 +4597,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4699,7 +4738,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4809,7 +4848,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4943,7 +4982,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5072,7 +5111,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5198,7 +5237,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5306,7 +5345,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5447,7 +5486,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5557,7 +5596,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5692,7 +5731,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5800,7 +5839,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, a key without keys:write, or a key asking for a scope it lacks or for another agent's key; or a publishable key, or a key without the route's scope */
+                /** @description A publishable key, a key without keys:write, or a key asking for a scope it lacks or for another agent's key; or a publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5941,7 +5980,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6063,7 +6102,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A publishable key, a key without keys:write, or a key beyond this key's own authority; or a publishable key, or a key without the route's scope */
+                /** @description A publishable key, a key without keys:write, or a key beyond this key's own authority; or a publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6122,6 +6161,691 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List signed links
+         * @description The links of the key's workspace and mode, revoked and expired ones included, newest first, in pages of `limit` (1 to 100, default 25); pass next_cursor as cursor for the next page. Filter by status. Secret keys with links:read.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1 to 100; 25 if absent */
+                    limit?: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                    /** @description Only links that are active, expired or revoked */
+                    status?: "active" | "expired" | "revoked";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of links */
+                200: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LinkList"];
+                    };
+                };
+                /** @description A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this workspace and mode, or X-Agent-ID names no agent of it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Every invalid field, each with its path; or an Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The workspace's hourly rate limit; Retry-After says when to retry */
+                429: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a signed link
+         * @description A link to a domain's intake that carries no key: its token is an HMAC over the link's id, domain, fixed fields and expiry, so none of them can be changed. Use its url as a plain HTML form's action (GET or POST), or send it to a person to click (a click shows a confirmation page; only the submission schedules). Fixed params win over what a form sends. Expires at expires_at, or after expires_in, or in 30 days; an expired or revoked link answers 410. thank_you_url must be on an allowed origin of one of the workspace's publishable keys in this mode. Every invalid field is a 422, the domain, a fixed phone and the thank-you origin included, and nothing is written. Writes no event. Secret keys with links:write.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the POST safe to retry: the first answer is stored for 24 hours and replayed for the same request (README, Idempotency-Key) */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateLink"];
+                };
+            };
+            responses: {
+                /** @description The link, with its token and URL */
+                201: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this workspace and mode, or X-Agent-ID names no agent of it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A request with this Idempotency-Key is still being processed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 64 KB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Every invalid field, including a domain_id of no domain of this workspace and mode and a thank_you_url on no allowed origin; or every invalid field, each with its path; or an Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The workspace's hourly rate limit; Retry-After says when to retry */
+                429: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a signed link
+         * @description The link, with its token and URL (the same ones it was made with) and its status. Secret keys with links:read.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The link */
+                200: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such link in this workspace and mode; or no such resource in this workspace and mode, or X-Agent-ID names no agent of it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Every invalid field, each with its path; or an Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The workspace's hourly rate limit; Retry-After says when to retry */
+                429: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a signed link
+         * @description The link answers 410 from the next request on, and writes nothing; it stays listed with revoked_at. Revoking a revoked link is not an error: 200, with the time it was first revoked. Secret keys with links:write.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The link, revoked */
+                200: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description A malformed request: JSON that does not parse, a control character or a lone surrogate, a bad Idempotency-Key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such link in this workspace and mode; or no such resource in this workspace and mode, or X-Agent-ID names no agent of it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Every invalid field, each with its path; or an Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The workspace's hourly rate limit; Retry-After says when to retry */
+                429: {
+                    headers: {
+                        "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                        "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                        "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                        RateLimit: components["headers"]["RateLimit"];
+                        "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a signed link
+         * @description A signed link (README, Signed links). A HEAD, a prefetch (Sec-Purpose, Purpose, X-Moz or X-Purpose: prefetch) and a GET without form fields answer a confirmation page whose form POSTs here; only a POST, or a GET carrying a form's fields, submits. The link's fixed fields win over submitted ones. A submission is a form response (form_type "link") of the link's domain, with intake's de-duplication, limits and consent rule. Success: 303 to the link's thank-you URL, else a thank-you page. Every answer is HTML, with a strict Content-Security-Policy, Referrer-Policy: no-referrer and Cache-Control: no-store.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The confirmation page, or the thank-you page after a submission */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description Submitted: on to the link's thank-you URL */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A control character, a lone surrogate or a forbidden name in a field, or a form that cannot be read */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description A token this deployment did not sign, or one that was changed */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The link has expired or was revoked; nothing is written */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description A field intake refuses (the page shows the form again, saying why) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The workspace's hourly limit */
+                429: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Submit a form to a signed link
+         * @description A signed link (README, Signed links). A HEAD, a prefetch (Sec-Purpose, Purpose, X-Moz or X-Purpose: prefetch) and a GET without form fields answer a confirmation page whose form POSTs here; only a POST, or a GET carrying a form's fields, submits. The link's fixed fields win over submitted ones. A submission is a form response (form_type "link") of the link's domain, with intake's de-duplication, limits and consent rule. Success: 303 to the link's thank-you URL, else a thank-you page. Every answer is HTML, with a strict Content-Security-Policy, Referrer-Policy: no-referrer and Cache-Control: no-store.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["LinkForm"];
+                    "multipart/form-data": components["schemas"]["LinkForm"];
+                };
+            };
+            responses: {
+                /** @description The confirmation page, or the thank-you page after a submission */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description Submitted: on to the link's thank-you URL */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A control character, a lone surrogate or a forbidden name in a field, or a form that cannot be read */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description A token this deployment did not sign, or one that was changed */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The link has expired or was revoked; nothing is written */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The body is larger than 64 KB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The body is not a form (application/x-www-form-urlencoded or multipart/form-data) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description A field intake refuses (the page shows the form again, saying why) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The workspace's hourly limit */
+                429: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
+                    };
+                };
+                /** @description The database cannot be reached; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html; charset=UTF-8": components["schemas"]["LinkPage"];
                     };
                 };
             };
@@ -6194,7 +6918,7 @@ export interface paths {
                         "application/json": components["schemas"]["CallMeBackError"];
                     };
                 };
-                /** @description A publishable key from another origin, a key without intake:write, or a live key on the sandbox host */
+                /** @description A publishable key from another origin, a secret key from a web page or in the URL, a key without intake:write, or a live key on the sandbox host */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6343,7 +7067,7 @@ export interface paths {
                         "application/json": components["schemas"]["CallvineError"];
                     };
                 };
-                /** @description A publishable key, or a key without the route's scope */
+                /** @description A publishable key, a secret key from a web page (Origin of another site), or a key without the route's scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6513,7 +7237,7 @@ export interface paths {
                         "application/json": components["schemas"]["CalldockError"];
                     };
                 };
-                /** @description FORBIDDEN: a publishable key, a key without callbacks:write, or a key bound to another agent; AGENT_INACTIVE: the agent is deactivated */
+                /** @description FORBIDDEN: a publishable key, a secret key from a web page, a key without callbacks:write, or a key bound to another agent; AGENT_INACTIVE: the agent is deactivated */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6710,7 +7434,7 @@ export interface paths {
                         "application/json": components["schemas"]["BrightcallError"];
                     };
                 };
-                /** @description Publishable key from another origin, or no intake:write scope */
+                /** @description Publishable key from another origin, secret key from a web page, or no intake:write scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6854,7 +7578,7 @@ export interface paths {
                         "application/json": components["schemas"]["BrightcallError"];
                     };
                 };
-                /** @description Publishable key from another origin, or no intake:write scope */
+                /** @description Publishable key from another origin, secret key from a web page, or no intake:write scope */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8362,7 +9086,7 @@ export interface components {
                 /** @description The key's type prefix, e.g. rb_live_ */
                 prefix: string;
                 last4: string;
-                scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read")[];
+                scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read" | "links:read" | "links:write")[];
                 /** @description The agent this key acts for, if it is bound to one */
                 agent_id: string | null;
             };
@@ -9566,7 +10290,7 @@ export interface components {
             prefix: string;
             /** @description The key's last four characters */
             last4: string;
-            scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read")[];
+            scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read" | "links:read" | "links:write")[];
             agent_id: string | null;
             allowed_origins: string[];
             /**
@@ -9602,7 +10326,7 @@ export interface components {
             /** @description For people: what the key is for */
             name?: string;
             /** @description Default: a secret key gets the scopes of the key making it, a publishable key intake:write. Only scopes the making key has */
-            scopes?: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read")[];
+            scopes?: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read" | "links:read" | "links:write")[];
             /** @description agt_… of this workspace and mode: the key then acts for that agent only (secret keys) */
             agent_id?: string;
             /** @description Publishable keys: the web origins it works from, 1 to 20 (required). Secret keys take none */
@@ -9627,7 +10351,7 @@ export interface components {
             prefix: string;
             /** @description The key's last four characters */
             last4: string;
-            scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read")[];
+            scopes: ("intake:write" | "leads:read" | "leads:write" | "callbacks:read" | "callbacks:write" | "webhooks:read" | "webhooks:write" | "events:read" | "dnc:read" | "dnc:write" | "agents:read" | "agents:write" | "domains:read" | "domains:write" | "keys:read" | "keys:write" | "metrics:read" | "links:read" | "links:write")[];
             agent_id: string | null;
             allowed_origins: string[];
             /**
@@ -9650,6 +10374,73 @@ export interface components {
              * @description ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z
              */
             revoked_at: string | null;
+        };
+        Link: {
+            /** @description lnk_… */
+            id: string;
+            domain_id: string;
+            /**
+             * @description live keys see live data only; test keys see test data only
+             * @enum {string}
+             */
+            mode: "live" | "test";
+            params: {
+                [key: string]: string;
+            };
+            thank_you_url: string | null;
+            /**
+             * @description active until expires_at or revoked_at; an expired or revoked link answers 410
+             * @enum {string}
+             */
+            status: "active" | "expired" | "revoked";
+            /** @description The signed token; null once the keyring key that signed it has been retired (the link then answers 404) */
+            token: string | null;
+            /** @description The link: a form's action, or a link to click (a click shows a confirmation page first) */
+            url: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z
+             */
+            revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC, e.g. 2030-01-15T10:30:00Z
+             */
+            created_at: string;
+        };
+        CreateLink: {
+            /** @description The domain (dom_…) whose leads the link sends in, of this workspace and mode */
+            domain_id: string;
+            /** @description Form fields the link fixes, which win over what a form submits: phone, name, email, message, or any other field (kept on the lead). Not consent, which the person gives. A phone here is checked as intake would read it */
+            params?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description When the link stops working (410); at most 366 days ahead. Give this or expires_in; neither: 30 days
+             */
+            expires_at?: string;
+            /** @description How long the link works from now: 90m, 12h, 30d (up to 366d) */
+            expires_in?: string;
+            /** @description Where a person goes after submitting (303). Its origin must be an allowed origin of one of this workspace's publishable keys in this mode; without it, a small thank-you page */
+            thank_you_url?: string;
+        };
+        LinkList: {
+            data: components["schemas"]["Link"][];
+            has_more: boolean;
+            /** @description Pass as cursor for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /** @description A small HTML page saying what happened and how to go on */
+        LinkPage: string;
+        /** @description phone, name, email, message, consent (a ticked box), consent_text, consent_version, and any other field (kept on the lead) */
+        LinkForm: {
+            [key: string]: string;
         };
         CallMeBackFormResponseCreated: {
             /** @description fr_… */
@@ -9796,7 +10587,7 @@ export interface components {
             success: false;
             error: {
                 /**
-                 * @description INVALID_JSON (400: the body is not valid JSON); INVALID_REQUEST (400: the body is not a JSON object, is nested too deeply, has a forbidden key, a control character or half of a surrogate pair, or the Idempotency-Key is malformed); MISSING_FIELD (400: phone is missing (absent, null or blank)); INVALID_PHONE (400: phone is not a string, has no country code (leading +), or is not a possible phone number); INVALID_FIELD (400: name, email or metadata has the wrong type or value); UNKNOWN_FIELD (400: a top-level field other than phone, name, email and metadata); UNAUTHORIZED (401: no API key, or an unknown, malformed or revoked one); MISSING_AGENT_ID (401: the X-Agent-ID header is missing); FORBIDDEN (403: a publishable key, a key without callbacks:write, or a key bound to another agent); AGENT_INACTIVE (403: the agent is deactivated); AGENT_NOT_FOUND (404: X-Agent-ID names no agent of this key's workspace and mode); METHOD_NOT_ALLOWED (405: only POST (Allow: POST)); REQUEST_IN_PROGRESS (409: a request with this Idempotency-Key is still running); DUPLICATE_CALL (409: an identical call asked for in the last 10 minutes was canceled (or could not be read back), so none was started; Retry-After says when the same request starts one); PAYLOAD_TOO_LARGE (413: the body is over 64 KB); UNSUPPORTED_MEDIA_TYPE (415: Content-Type is not application/json); IDEMPOTENCY_KEY_REUSED (422: this Idempotency-Key was used with another body); RATE_LIMITED (429: the workspace's hourly request limit is spent (Retry-After says when)); PHONE_RATE_LIMITED (429: too many calls to this phone number this hour (the agent's callbacks_per_phone_per_hour, else the workspace's, else 3)); INTERNAL_ERROR (500: an unexpected error; nothing about it is returned); SERVICE_UNAVAILABLE (503: the database cannot be reached; nothing was started (Retry-After says when to retry))
+                 * @description INVALID_JSON (400: the body is not valid JSON); INVALID_REQUEST (400: the body is not a JSON object, is nested too deeply, has a forbidden key, a control character or half of a surrogate pair, or the Idempotency-Key is malformed); MISSING_FIELD (400: phone is missing (absent, null or blank)); INVALID_PHONE (400: phone is not a string, has no country code (leading +), or is not a possible phone number); INVALID_FIELD (400: name, email or metadata has the wrong type or value); UNKNOWN_FIELD (400: a top-level field other than phone, name, email and metadata); UNAUTHORIZED (401: no API key, or an unknown, malformed or revoked one); MISSING_AGENT_ID (401: the X-Agent-ID header is missing); FORBIDDEN (403: a publishable key, a secret key from a web page, a key without callbacks:write, or a key bound to another agent); AGENT_INACTIVE (403: the agent is deactivated); AGENT_NOT_FOUND (404: X-Agent-ID names no agent of this key's workspace and mode); METHOD_NOT_ALLOWED (405: only POST (Allow: POST)); REQUEST_IN_PROGRESS (409: a request with this Idempotency-Key is still running); DUPLICATE_CALL (409: an identical call asked for in the last 10 minutes was canceled (or could not be read back), so none was started; Retry-After says when the same request starts one); PAYLOAD_TOO_LARGE (413: the body is over 64 KB); UNSUPPORTED_MEDIA_TYPE (415: Content-Type is not application/json); IDEMPOTENCY_KEY_REUSED (422: this Idempotency-Key was used with another body); RATE_LIMITED (429: the workspace's hourly request limit is spent (Retry-After says when)); PHONE_RATE_LIMITED (429: too many calls to this phone number this hour (the agent's callbacks_per_phone_per_hour, else the workspace's, else 3)); INTERNAL_ERROR (500: an unexpected error; nothing about it is returned); SERVICE_UNAVAILABLE (503: the database cannot be reached; nothing was started (Retry-After says when to retry))
                  * @enum {string}
                  */
                 code: "INVALID_JSON" | "INVALID_REQUEST" | "MISSING_FIELD" | "INVALID_PHONE" | "INVALID_FIELD" | "UNKNOWN_FIELD" | "UNAUTHORIZED" | "MISSING_AGENT_ID" | "FORBIDDEN" | "AGENT_INACTIVE" | "AGENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_IN_PROGRESS" | "DUPLICATE_CALL" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "PHONE_RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
