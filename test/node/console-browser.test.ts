@@ -141,13 +141,16 @@ describe("the console in Chromium", () => {
     await shot(page, "lead");
 
     // A callback the dialler holds because the domain is closed today says so, and until when.
-    // The lead is where it is about noon and has a toll-free number, which names no zone of its
-    // own, so their calling hours are open whenever the suite runs and only the domain holds it.
-    const today = ((new Date().getUTCDay() + 6) % 7) + 1; // ISO weekday, 1 = Monday
+    // The domain and the lead are both where it is about noon now, and the lead's number is
+    // toll-free, which names no zone of its own: their calling hours are open now and tomorrow
+    // 09:00 to 17:00 falls inside them, whenever the suite runs, so only the domain holds it.
+    const zone = zoneAtHour(12);
+    const weekday = new Intl.DateTimeFormat("en-US", { timeZone: zone, weekday: "short" }).format(new Date());
+    const today = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(weekday) + 1; // ISO weekday in that zone
     const tomorrow = String((today % 7) + 1);
-    const closed = await api(shop, "POST", "/v1/domains", { name: "closed.example", timezone: "UTC", business_hours: { [tomorrow]: [["09:00", "17:00"]] } });
+    const closed = await api(shop, "POST", "/v1/domains", { name: "closed.example", timezone: zone, business_hours: { [tomorrow]: [["09:00", "17:00"]] } });
     expect(closed.status, JSON.stringify(closed.body)).toBe(201);
-    const created = await api(shop, "POST", "/v1/callbacks", { phone: "+18005550001", name: "Grace Hopper", domain_id: closed.body.id, timezone: zoneAtHour(12) });
+    const created = await api(shop, "POST", "/v1/callbacks", { phone: "+18005550001", name: "Grace Hopper", domain_id: closed.body.id, timezone: zone });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const held = await until("the dialler to hold the callback", async () => {
       const cb = await api(shop, "GET", `/v1/callbacks/${created.body.id}`);
