@@ -7,7 +7,7 @@ import { loggable } from "./log-error.ts";
 
 // Idempotency-Key on any POST. The first response is stored for 24 hours and replayed byte for
 // byte; the same key with another body is refused (422), and a repeat while the first is still
-// running gets 409. Keys are scoped to the workspace and mode.
+// running gets 409. Keys are scoped to the workspace and mode (and a publishable key's, to that key).
 //
 // The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429) are
 // not remembered. If the process dies between the write and storing its response, or storing it
@@ -28,7 +28,11 @@ export function idempotent(operation: string): MiddlewareHandler<AppEnv> {
       throw new ApiError("bad_request", "Idempotency-Key must be 1 to 255 visible ASCII characters", { facts: { reason: "idempotency_key" } });
     }
     const { workspace, mode, agent, key: apiKey } = c.var.caller;
-    const scope = { workspaceId: workspace.id, mode, key };
+    // A publishable key is public, so its requests' keys are kept apart, per key: otherwise any
+    // page (or curl naming a listed Origin) could claim a server's next Idempotency-Key first and
+    // have the server's own request refused as "a different request". No key has a space, so the
+    // two namespaces cannot meet.
+    const scope = { workspaceId: workspace.id, mode, key: apiKey.kind === "publishable" ? `${apiKey.id} ${key}` : key };
     const body = await bodyOf(c);
     // The whole request: a POST may carry its parameters in the query string (Brightcall links).
     const query = new URL(c.req.url).search;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { Callback } from "../../schemas/callbacks.ts";
-import { call, json, makeDomain, tenant } from "./fixtures.ts";
+import { call, json, makeDomain, makeKey, tenant } from "./fixtures.ts";
 import { countWritten, rowsOf } from "./rows.ts";
 
 const path = "/api/v1/form_responses";
@@ -62,6 +62,21 @@ describe("Idempotency-Key", () => {
     expect([ra.status, rb.status]).toEqual([201, 201]);
     expect(rb.headers.get("idempotent-replayed")).toBeNull();
     expect((await rowsOf(b.workspace.id)).formResponses).toHaveLength(1);
+  });
+
+  it("keeps a publishable key's keys apart: a page cannot claim a server's key first", async () => {
+    const { live, domain, workspace } = await setup();
+    const shop = "https://shop.example";
+    const pk = await makeKey(workspace.id, { kind: "publishable", allowedOrigins: [shop] });
+    const squatted = await call(path, json(pk.key, body(domain.id, "+14155550177"), { "Idempotency-Key": "signup-1", Origin: shop }));
+    expect(squatted.status).toBe(201);
+    const server = await call(path, json(live.key, body(domain.id), { "Idempotency-Key": "signup-1" }));
+    expect(server.status).toBe(201);
+    expect(server.headers.get("idempotent-replayed")).toBeNull();
+    // Each side still replays its own.
+    const again = await call(path, json(pk.key, body(domain.id, "+14155550177"), { "Idempotency-Key": "signup-1", Origin: shop }));
+    expect([again.status, again.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
+    expect((await rowsOf(workspace.id)).formResponses).toHaveLength(2);
   });
 
   it("remembers a refusal too, so a retry gets the same answer", async () => {
