@@ -51,10 +51,15 @@ export async function verifyLinkToken(keyring: Keyring, token: string): Promise<
   }
 }
 
-/** base64url's bytes, or null (atob throws on a length no encoder makes). */
+/**
+ * base64url's bytes, or null (atob throws on a length no encoder makes). Only the one encoding
+ * toBase64Url writes is read: atob ignores the unused low bits of the last character, so without
+ * this, four spellings of every MAC would verify and a token could be altered and still work.
+ */
 function decode(text: string): Uint8Array<ArrayBuffer> | null {
   try {
-    return fromBase64Url(text);
+    const bytes = fromBase64Url(text);
+    return bytes && toBase64Url(bytes) === text ? bytes : null;
   } catch {
     return null;
   }
