@@ -33,12 +33,14 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const member = memberOf(c.req.raw);
     if (member) return asMember(c, member, kinds, options.scope, next);
+    // Refused even beside a key in a header: a secret key in a URL is leaked wherever the URL goes.
+    const inUrl = sources.includes("publishable-query") ? c.req.query("api_key")?.trim() : undefined;
+    if (inUrl && parseKey(inUrl)?.kind === "secret") {
+      throw new ApiError("forbidden", "A secret key must never be put in a URL: send it in Authorization, from a server");
+    }
     const found = await readKey(c, sources);
     if (!found) throw new ApiError("unauthorized", "An API key is required", { facts: { reason: "missing" } });
     const caller = await authenticate(c, found.key);
-    if (found.source === "publishable-query" && caller.key.kind !== "publishable") {
-      throw new ApiError("forbidden", "A secret key must never be put in a URL: send it in Authorization, from a server");
-    }
     if (!kinds.includes(caller.key.kind)) {
       throw new ApiError("forbidden", `A ${caller.key.kind} key cannot call this endpoint`);
     }

@@ -165,6 +165,9 @@ describe("secret keys from web pages", () => {
     const res = await call(`${formPath}?api_key=${live.key}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(form(domain.id)) });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ error: "A secret key must never be put in a URL: send it in Authorization, from a server" });
+    // Beside a key in Authorization too: the URL has leaked it all the same.
+    const beside = await call(`${formPath}?api_key=${live.key}`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${live.key}` }, body: JSON.stringify(form(domain.id)) });
+    expect([beside.status, await beside.json()]).toEqual([403, { error: "A secret key must never be put in a URL: send it in Authorization, from a server" }]);
     expect(await countWritten(workspace.id)).toBe(0);
   });
 
