@@ -20,7 +20,8 @@ const source = String.raw`(function () {
   function wordsFor(form) {
     var holder = form.closest("[lang]") || document.documentElement;
     var code = (holder.getAttribute("lang") || "en").toLowerCase().split("-")[0];
-    return words[code] || words.en;
+    // Own properties only: lang="constructor" must not find Object's.
+    return Object.prototype.hasOwnProperty.call(words, code) ? words[code] : words.en;
   }
 
   function consentBox(form) {

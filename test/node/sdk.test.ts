@@ -114,6 +114,20 @@ describe("createRingback", () => {
     expect(data?.workspace.name).toBe("Demo");
     expect(seen.map((r) => [r.method, r.url, r.headers.get("authorization")])).toEqual([["GET", "https://ringback.example.com/v1/me", "Bearer rb_test_abc"]]);
   });
+
+  it("sends a publishable key as api_key in the URL, where a preflight shows it, and no Authorization", async () => {
+    const seen: { url: string; authorization: string | null; body: string }[] = [];
+    const ringback = createRingback({
+      baseUrl: "https://ringback.example.com",
+      apiKey: "rb_pk_test_abc",
+      fetch: async (request) => {
+        seen.push({ url: request.url, authorization: request.headers.get("authorization"), body: await request.text() });
+        return Response.json({ id: "cb_1" }, { status: 201 });
+      },
+    });
+    await ringback.POST("/v1/callbacks", { body: { phone: "+14155550123" } });
+    expect(seen).toEqual([{ url: "https://ringback.example.com/v1/callbacks?api_key=rb_pk_test_abc", authorization: null, body: '{"phone":"+14155550123"}' }]);
+  });
 });
 
 // Generous: the machine has two shared cores and may be busy with the rest of the suite.
@@ -192,6 +206,18 @@ describe("the SDK against npm run dev", () => {
     expect(refused.response.status).toBe(422);
     expect(refused.error).toMatchObject({ status: 422, code: expect.any(String) });
     expect(refused.error?.errors?.map((e) => e.path)).toContain("phone");
+    // A publishable key, as a page on one of its origins would send it (the browser adds Origin).
+    const shop = "https://shop.example";
+    const pk = await ringback.POST("/v1/keys", { body: { kind: "publishable", allowed_origins: [shop] } });
+    expect(pk.response.status, JSON.stringify(pk.error)).toBe(201);
+    const fromPage = createRingback({
+      baseUrl: dev.base,
+      apiKey: String(pk.data?.key),
+      fetch: async (request) => fetch(request.url, { method: request.method, headers: { "Content-Type": "application/json", Origin: shop }, body: await request.text() }),
+    });
+    const asked = await fromPage.POST("/v1/callbacks", { body: { phone: "+14155550124", domain_id: demo.test_domain_id } });
+    expect(asked.response.status, JSON.stringify(asked.error)).toBe(201);
+    expect(asked.response.headers.get("access-control-allow-origin")).toBe(shop);
     const stranger = createRingback({ baseUrl: dev.base, apiKey: `rb_test_${"x".repeat(32)}` });
     expect((await stranger.GET("/v1/callbacks/{id}", { params: { path: { id } } })).response.status).toBe(401);
 
