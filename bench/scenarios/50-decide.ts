@@ -1,9 +1,9 @@
 // The lawful-calling decision alone (functions/compliance/decide.ts): no I/O, so its cost is CPU
-// in the Worker before each intake's write and each dial. Run: npm run bench:decide [-- <runs>]
-import { type Facts, schedule } from "../functions/compliance/decide.ts";
-import { percentile } from "./harness.ts";
+// in the Worker before each intake's write and each dial. Timed in this Node process: there is
+// no request to set it beside.
+import { type Facts, schedule } from "../../functions/compliance/decide.ts";
+import { percentile, type Scenario } from "../scenario.ts";
 
-const runs = Number(process.argv[2] ?? 2000);
 const weekdays = Object.fromEntries(["1", "2", "3", "4", "5"].map((d) => [d, [["09:00", "17:00"]] as [string, string][]]));
 const facts = (phone: string, explicitZone: string | null = null): Facts => ({
   phone,
@@ -25,14 +25,20 @@ const cases: [string, Facts, string][] = [
   ["French number on a Saturday", facts("+33123456789"), "2026-12-05T12:00:00Z"],
 ];
 
-console.log(`schedule(), ${runs} runs per case, ms:`);
-console.log("| case | p50 | p99 |\n|---|---|---|");
-for (const [label, input, at] of cases) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    schedule(input, new Date(at));
-    times.push(performance.now() - started);
-  }
-  console.log(`| ${label} | ${percentile(times, 50).toFixed(3)} | ${percentile(times, 99).toFixed(3)} |`);
-}
+export const scenario: Scenario = {
+  name: "decide",
+  title: "The lawful-calling decision alone",
+  async run({ quick }) {
+    const runs = quick ? 500 : 2000;
+    const rows = cases.map(([label, input, at]) => {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const started = performance.now();
+        schedule(input, new Date(at));
+        times.push(performance.now() - started);
+      }
+      return `| ${label} | ${percentile(times, 50).toFixed(3)} | ${percentile(times, 99).toFixed(3)} |`;
+    });
+    return [`\`schedule()\` in this Node process, ${runs} runs per case, ms (CPU only: no I/O):`, "", "| case | p50 | p99 |", "|---|---|---|", ...rows].join("\n");
+  },
+};
