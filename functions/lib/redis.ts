@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Env } from "../env.ts";
+import { revokedMarkerKey, revokedMarkerSeconds } from "./revoked-marker.ts";
 
 /** A REST client for Upstash (or the local bridge in dev/). Made per request; it is only a URL. */
 export function redisClient(env: Env): Redis {
@@ -19,18 +20,11 @@ export function redisKey(env: Env, ...parts: string[]): string {
   return [env.REDIS_PREFIX, ...parts].join(":");
 }
 
-/**
- * The marker a revoked key leaves in Redis, checked in each request's rate-limit round trip by
- * Workers that hold the key in their cache (lib/key-cache.ts). It needs to outlive only the
- * cache's entries (a minute); an hour leaves room for clocks and slow isolates.
- */
 export function revokedMarker(env: Env, keyId: string): string {
-  return redisKey(env, "revoked", keyId);
+  return revokedMarkerKey(env.REDIS_PREFIX, keyId);
 }
 
-const markerSeconds = 3600;
-
-/** Sets a revoked key's marker. Throws when Redis cannot be reached; the caller decides what then. */
+/** Sets a revoked key's marker (lib/revoked-marker.ts). Throws when Redis cannot be reached; the caller decides what then. */
 export async function markRevoked(env: Env, keyId: string): Promise<void> {
-  await redisClient(env).set(revokedMarker(env, keyId), "1", { ex: markerSeconds });
+  await redisClient(env).set(revokedMarker(env, keyId), "1", { ex: revokedMarkerSeconds });
 }
