@@ -40,3 +40,21 @@ export function rememberDomain(owner: Owner, domainId: string | null, domain: Do
   }
   entries.set(name, { domain, at: now });
 }
+
+// Which domain a Brightcall widget_key names. A widget key is made with its domain and never
+// changes (PATCH /v1/domains refuses it), and domains are not deleted, so the answer never goes
+// stale; the intake statement still checks the domain is the caller's.
+type WidgetDomain = { id: string; workspaceId: string; mode: "live" | "test" };
+const widgetDomains = new Map<string, WidgetDomain>();
+
+export function rememberedWidgetDomain(widgetKey: string): WidgetDomain | undefined {
+  return widgetDomains.get(widgetKey);
+}
+
+export function rememberWidgetDomain(widgetKey: string, domain: WidgetDomain): void {
+  if (widgetDomains.size >= maxEntries) {
+    const oldest = widgetDomains.keys().next().value;
+    if (oldest !== undefined) widgetDomains.delete(oldest);
+  }
+  widgetDomains.set(widgetKey, { id: domain.id, workspaceId: domain.workspaceId, mode: domain.mode });
+}

@@ -71,3 +71,15 @@ describe("intake on a remembered domain", () => {
     expect(second.hold).not.toEqual(first.hold);
   });
 });
+
+describe("a remembered widget key", () => {
+  it("still names nothing for another workspace's key", async () => {
+    const a = await shop();
+    const b = await shop();
+    const body = (key: string) => json(key, { widget_key: a.domain.widgetKey, lc_number: "+14155550105" });
+    expect((await call("/rest/v1/ext/add_call_api/", body(a.live.key))).status).toBe(201);
+    const other = await call("/rest/v1/ext/add_call_api/", body(b.live.key));
+    expect(other.status).toBe(404);
+    expect(await countWritten(b.workspace.id)).toBe(0);
+  });
+});
