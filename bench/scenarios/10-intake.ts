@@ -26,9 +26,10 @@ export const scenario: Scenario = {
   name: "intake",
   title: "Intake: the five seed APIs, Idempotency-Key, 429, round trips and Worker CPU",
   async run({ quick, log }) {
-    const samples = quick ? 60 : 300;
-    const tripsOf = quick ? 20 : 50;
-    const cpuOf = quick ? 100 : 300;
+    // Quick mode stays within about a minute on a quiet machine (the whole quick run has 5).
+    const samples = quick ? 30 : 300;
+    const tripsOf = quick ? 10 : 50;
+    const cpuOf = quick ? 40 : 300;
     // The dialler is off: this measures intake alone (bench/trigger.ts measures dialling).
     const bench = await startBench({ DIALLER_ENABLED: "false" });
     try {
