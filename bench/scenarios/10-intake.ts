@@ -44,6 +44,7 @@ export const scenario: Scenario = {
       const key = made.keys.live.key;
       // A workspace whose hourly limit is spent: the 429 path.
       const spent = await createWorkspace(db, { name: "Spent", plan: "free", requestsPerHour: 1 });
+      const spentDomain = await addDomain(db, { workspaceId: spent.workspace.id, mode: "live", name: "spent.example" });
 
       let n = 0;
       const phone = () => `+1415555${String(1000 + (n++ % 9000)).padStart(4, "0")}`;
@@ -54,7 +55,7 @@ export const scenario: Scenario = {
           headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}`, ...headers },
           body: JSON.stringify(body),
         });
-      const formResponse = (to = phone()) => ({ form_response: { domain_id: domain.id, form_data: { name: "Bench", phone: to, message: `m${n}` } } });
+      const formResponse = (to = phone(), domainId = domain.id) => ({ form_response: { domain_id: domainId, form_data: { name: "Bench", phone: to, message: `m${n}` } } });
       const replayKey = crypto.randomUUID();
       const replayBody = formResponse();
 
@@ -72,14 +73,14 @@ export const scenario: Scenario = {
         { name: "Calldock POST /v1/make-call", request: () => json("/v1/make-call", { phone: phone() }, { "X-Agent-ID": agent.id }, agentKey.key)(), expected: 200 },
         { name: "Brightcall POST /rest/v1/ext/add_call_api/", request: () => json("/rest/v1/ext/add_call_api/", { widget_key: domain.widget_key, lc_number: phone() })(), expected: 201 },
         { name: "LimeCall POST /v1/callbacks", request: () => json("/v1/callbacks", { phone: phone() })(), expected: 201 },
-        { name: "429: POST /api/v1/form_responses over the hourly limit", request: () => json("/api/v1/form_responses", formResponse(), {}, spent.keys.live.key)(), expected: 429 },
+        { name: "429: POST /api/v1/form_responses over the hourly limit", request: () => json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)(), expected: 429 },
         { name: "GET /v1/events", request: () => fetch(`${base}/v1/events?limit=10`, { headers: { Authorization: `Bearer ${key}` } }), expected: 200 },
         { name: "GET /v1/webhook_endpoints", request: () => fetch(`${base}/v1/webhook_endpoints`, { headers: { Authorization: `Bearer ${key}` } }), expected: 200 },
         { name: "GET /health", request: () => fetch(`${base}/health`), expected: 200 },
       ];
 
       // Spend the limit, and store the first answer of the replayed key.
-      await (await json("/api/v1/form_responses", formResponse(), {}, spent.keys.live.key)()).arrayBuffer();
+      await (await json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)()).arrayBuffer();
       await (await json("/api/v1/form_responses", replayBody, { "Idempotency-Key": replayKey })()).arrayBuffer();
 
       const rows: string[] = [];
