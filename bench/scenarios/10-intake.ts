@@ -20,7 +20,7 @@ import { workspaces } from "../../db/schema/index.ts";
 import { startBench } from "../harness.ts";
 import { median, ms, type Scenario, timeSideBySide, times } from "../scenario.ts";
 
-type Case = { name: string; request: () => Promise<Response>; expected: number };
+type Case = { name: string; request: () => Promise<Response>; expected: number; prepare?: () => Promise<void> };
 
 export const scenario: Scenario = {
   name: "intake",
@@ -73,33 +73,42 @@ export const scenario: Scenario = {
         { name: "Calldock POST /v1/make-call", request: () => json("/v1/make-call", { phone: phone() }, { "X-Agent-ID": agent.id }, agentKey.key)(), expected: 200 },
         { name: "Brightcall POST /rest/v1/ext/add_call_api/", request: () => json("/rest/v1/ext/add_call_api/", { widget_key: domain.widget_key, lc_number: phone() })(), expected: 201 },
         { name: "LimeCall POST /v1/callbacks", request: () => json("/v1/callbacks", { phone: phone() })(), expected: 201 },
-        { name: "429: POST /api/v1/form_responses over the hourly limit", request: () => json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)(), expected: 429 },
+        { name: "429: POST /api/v1/form_responses over the hourly limit", request: () => json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)(), expected: 429, prepare: spend },
         { name: "GET /v1/events", request: () => fetch(`${base}/v1/events?limit=10`, { headers: { Authorization: `Bearer ${key}` } }), expected: 200 },
         { name: "GET /v1/webhook_endpoints", request: () => fetch(`${base}/v1/webhook_endpoints`, { headers: { Authorization: `Bearer ${key}` } }), expected: 200 },
         { name: "GET /health", request: () => fetch(`${base}/health`), expected: 200 },
       ];
 
-      // Spend the limit, and store the first answer of the replayed key.
-      await (await json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)()).arrayBuffer();
+      // Spend the limit, and store the first answer of the replayed key. A limit of one an hour is
+      // open again for one request just after the hour turns (the sliding window weighs the last
+      // hour's one request at less than one), so it is spent again before each measurement.
+      async function spend() {
+        await (await json("/api/v1/form_responses", formResponse(phone(), spentDomain.id), {}, spent.keys.live.key)()).arrayBuffer();
+      }
+      await spend();
       await (await json("/api/v1/form_responses", replayBody, { "Idempotency-Key": replayKey })()).arrayBuffer();
 
       const rows: string[] = [];
       const cpu: string[] = [];
       const health = cases.find((c) => c.name === "GET /health")!;
       for (const item of cases) {
+        await item.prepare?.();
         const probe = await item.request();
         const text = await probe.text();
         if (probe.status !== item.expected) throw new Error(`${item.name}: expected ${item.expected}, got ${probe.status}: ${text.slice(0, 300)}`);
       }
       for (const item of cases) {
         log(`intake: ${item.name}`);
+        await item.prepare?.();
         const t = await timeSideBySide(base, item.request, item.expected, { samples, warmup: 10 });
+        await item.prepare?.();
         const trips = await roundTrips(stack, item, tripsOf);
         const f = (x: number) => x.toFixed(2);
         rows.push(
           `| ${item.name} | ${ms(t.p50)} | ${ms(t.health)} | ${times(t.ratio)} | ${trips.minSql} + ${trips.minRedis} | ${f(trips.pathSql)} + ${f(trips.pathRedis)} | ${f(trips.allSql)} + ${f(trips.allRedis)} |`,
         );
         if (item !== health && (item.expected !== 200 || item.name.includes("make-call"))) {
+          await item.prepare?.();
           const m = await cpuBesideHealth(item, health, cpuOf);
           cpu.push(`| ${item.name} | ${ms(m.item)} | ${ms(m.health)} | ${ms(m.item - m.health)} |`);
         }
