@@ -2,6 +2,8 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { Keyring, KeyringError } from "../functions/lib/secrets.ts";
+import { Redis } from "@upstash/redis";
+import { revokedMarkerKey, revokedMarkerSeconds } from "../functions/lib/revoked-marker.ts";
 import * as schema from "../db/schema/index.ts";
 import { AdminError, addAgent, addDomain, createKey, createWorkspace, listAll, revokeKey, rotateSecrets, updateWorkspace, type AdminDb, type WebhookSettings } from "./commands.ts";
 import { findDatabase } from "./database.ts";
@@ -117,8 +119,10 @@ async function run(command: string, args: string[], flags: Flags, db: AdminDb): 
         agentId: flags.agent,
         allowedOrigins: flags.origin,
       });
-    case "key revoke":
-      return revokeKey(db, need("id"));
+    case "key revoke": {
+      const revoked = await revokeKey(db, need("id"));
+      return { ...revoked, workers: await markRevokedFromCli(revoked.id) };
+    }
     case "domain add":
       return addDomain(db, {
         workspaceId: need("workspace"),
@@ -273,3 +277,21 @@ function fail(message: string, json: boolean | undefined): number {
 }
 
 process.exitCode = await main();
+
+/**
+ * Workers cache a key for up to a minute and check a revocation marker in Redis on each request
+ * (functions/lib/key-cache.ts): the CLI writes it when it has the deployment's Redis settings.
+ */
+async function markRevokedFromCli(keyId: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token, REDIS_PREFIX: prefix } = env;
+  if (!url || !token || !prefix) {
+    return "no Redis settings (UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN, REDIS_PREFIX): Workers that cached the key stop accepting it within 60 seconds";
+  }
+  try {
+    const redis = new Redis({ url, token, enableTelemetry: false, retry: false, signal: () => AbortSignal.timeout(5000) });
+    await redis.set(revokedMarkerKey(prefix, keyId), "1", { ex: revokedMarkerSeconds });
+    return "refused from the next request on (marker written to Redis)";
+  } catch (err) {
+    return `the marker could not be written to Redis (${err instanceof Error ? err.message : String(err)}): Workers that cached the key stop accepting it within 60 seconds`;
+  }
+}

@@ -18,6 +18,10 @@ export type AppEnv = {
     renderError?: ErrorRenderer;
     // Set once the request has been counted against the rate limits.
     rateLimited?: boolean;
+    // The key requireKey let in. `cached`: it came from this isolate's cache (lib/key-cache.ts),
+    // so it is not yet known to be unrevoked: the rate limit's round trip to Redis checks that
+    // before the request is answered.
+    keyCheck?: { id: string; hash: string; agentId: string | null; cached: boolean };
     // A Twilio callback's signed parameters, once its signature is verified.
     twilio?: SignedParams;
   };

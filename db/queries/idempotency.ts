@@ -7,25 +7,45 @@ type Scope = { workspaceId: string; mode: "live" | "test"; key: string };
 const at = (s: Scope) =>
   and(eq(idempotencyKeys.workspaceId, s.workspaceId), eq(idempotencyKeys.mode, s.mode), eq(idempotencyKeys.key, s.key));
 
+type Row = typeof idempotencyKeys.$inferSelect;
+
 /**
  * Claims a key for a request, or takes over one whose 24 hours are up or whose request died
  * without an answer (in flight for over a minute). Returns the row: ours if `claimed`, otherwise
- * the one already there (still in flight if it has no response).
+ * the one already there (still in flight if it has no response; none if a request still in
+ * flight has not committed its claim yet). One statement, so a replay is one round trip too: the
+ * row already there is read in the same snapshot the claim was refused in.
  */
-export async function claimKey(db: Db, scope: Scope, requestHash: string) {
-  const [claimed] = await db
-    .insert(idempotencyKeys)
-    .values({ ...scope, requestHash, expiresAt: sql`now() + interval '24 hours'` })
-    .onConflictDoUpdate({
-      target: [idempotencyKeys.workspaceId, idempotencyKeys.mode, idempotencyKeys.key],
-      set: { requestHash, responseStatus: null, responseHeaders: null, responseBody: null, createdAt: sql`now()`, expiresAt: sql`now() + interval '24 hours'` },
-      setWhere: sql`${idempotencyKeys.expiresAt} < now()
-        OR (${idempotencyKeys.responseStatus} IS NULL AND ${idempotencyKeys.createdAt} < now() - interval '1 minute')`,
-    })
-    .returning();
-  if (claimed) return { claimed: true as const, row: claimed };
-  const [existing] = await db.select().from(idempotencyKeys).where(at(scope));
-  return { claimed: false as const, row: existing };
+export async function claimKey(db: Db, scope: Scope, requestHash: string): Promise<{ claimed: true; row: Row } | { claimed: false; row: Row | undefined }> {
+  const { rows } = await db.execute<{ claimed: boolean; workspace_id: string; mode: "live" | "test"; key: string; request_hash: string; response_status: number | null; response_headers: Record<string, string> | null; response_body: string | null; created_at: string; expires_at: string }>(sql`
+    WITH claim AS (
+      INSERT INTO idempotency_keys (workspace_id, mode, key, request_hash, expires_at)
+      VALUES (${scope.workspaceId}, ${scope.mode}::mode, ${scope.key}, ${requestHash}, now() + interval '24 hours')
+      ON CONFLICT (workspace_id, mode, key) DO UPDATE SET
+        request_hash = EXCLUDED.request_hash, response_status = NULL, response_headers = NULL, response_body = NULL,
+        created_at = now(), expires_at = now() + interval '24 hours'
+      WHERE idempotency_keys.expires_at < now()
+         OR (idempotency_keys.response_status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute')
+      RETURNING *
+    )
+    SELECT true AS claimed, * FROM claim
+    UNION ALL
+    SELECT false AS claimed, * FROM idempotency_keys
+    WHERE workspace_id = ${scope.workspaceId} AND mode = ${scope.mode}::mode AND key = ${scope.key} AND NOT EXISTS (SELECT 1 FROM claim)`);
+  const [found] = rows;
+  if (!found) return { claimed: false, row: undefined };
+  const row: Row = {
+    workspaceId: found.workspace_id,
+    mode: found.mode,
+    key: found.key,
+    requestHash: found.request_hash,
+    responseStatus: found.response_status,
+    responseHeaders: found.response_headers,
+    responseBody: found.response_body,
+    createdAt: new Date(found.created_at),
+    expiresAt: new Date(found.expires_at),
+  };
+  return found.claimed ? { claimed: true, row } : { claimed: false, row };
 }
 
 /** Stores the response a request got, for replay. */

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { eventType } from "./events.ts";
+import { domainContextOf, type IntakeContext, leadContextOf, workspaceContextOf } from "./intake-context.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 import { onlyRow } from "./rows.ts";
 import { lockRelease, releaseSlot } from "./release.ts";
@@ -12,6 +13,13 @@ import { lockRelease, releaseSlot } from "./release.ts";
 // request did so in the last ten minutes, and writes the outbox events with the data they
 // describe. One statement (behind a lock, in the same batch) is one round trip and one
 // transaction: all of it, or none of it.
+//
+// The callback's first lawful moment is decided before the statement, in TypeScript, on an
+// intake context (intake-context.ts) that may not have been read in this request. The statement
+// reads that context again in its own snapshot and writes nothing unless it is the one the
+// decision was made on (`contextOk`); it then returns what it read, for the caller to decide
+// again and send the statement once more. So what is written was decided on the facts as they
+// were when it was written, which is stricter than a read in a separate, earlier statement.
 
 export type IntakeInput = {
   owner: { workspaceId: string; mode: "live" | "test" };
@@ -65,9 +73,14 @@ export type IntakeInput = {
     userAgent: string | null;
   } | null;
   eventIds: { formResponse: string; lead: string; callback: string };
+  /** The context the callback's first lawful moment was decided on; nothing is written unless it still holds. */
+  expected: IntakeContext;
 };
 
 export type IntakeResult = {
+  /** False when the context had changed: nothing was written, and `context` is what it is now. */
+  contextOk: boolean;
+  context: IntakeContext;
   domainFound: boolean;
   agentFound: boolean;
   lead: Record<string, unknown> | null;
@@ -79,6 +92,7 @@ export type IntakeResult = {
 };
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? sql`NULL::jsonb` : json(value));
 const intArray = (values: number[] | null) => (values ? sql`${`{${values.join(",")}}`}::int[]` : sql`NULL::int[]`);
 
 export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeResult> {
@@ -90,19 +104,27 @@ export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeRes
   const nextAttemptAt = held
     ? releaseSlot(held.at, held.until, { domain: sql`${input.domainId}::text`, workspace: sql`${ws}`, mode, self: sql`${cb?.id ?? null}::text` })
     : sql`COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now())`;
+  const noLead = sql`'{"timezone": null, "recent_attempts": []}'::jsonb`;
   const statement = sql`
-WITH domain AS (
+WITH ctx AS (
+  SELECT ${domainContextOf(owner, input.domainId)} AS domain, ${leadContextOf(owner, lead.phone)} AS lead, ${workspaceContextOf(owner)} AS workspace
+), domain AS (
   SELECT * FROM domains WHERE id = ${input.domainId}::text AND workspace_id = ${ws} AND mode = ${mode}
 ), agent AS (
   SELECT id FROM agents WHERE id = ${input.agentId}::text AND workspace_id = ${ws} AND mode = ${mode}
 ), checked AS (
   SELECT (${input.domainId}::text IS NULL OR EXISTS (SELECT 1 FROM domain)) AS domain_found,
-         (${input.agentId}::text IS NULL OR EXISTS (SELECT 1 FROM agent)) AS agent_found
+         (${input.agentId}::text IS NULL OR EXISTS (SELECT 1 FROM agent)) AS agent_found,
+         -- A lead with no zone and no recent calls is, to the decision, no lead at all.
+         (ctx.domain IS NOT DISTINCT FROM ${jsonOrNull(input.expected.domain)}
+          AND COALESCE(ctx.lead, ${noLead}) = COALESCE(${jsonOrNull(input.expected.lead)}, ${noLead})
+          AND ctx.workspace IS NOT DISTINCT FROM ${jsonOrNull(input.expected.workspace)}) AS context_ok
+  FROM ctx
 ), lead AS (
   INSERT INTO leads (id, workspace_id, mode, phone, phone_raw, phone_2, name, email, country, timezone, domain_id, custom_fields)
   SELECT ${lead.id}, ${ws}, ${mode}, ${lead.phone}, ${lead.phoneRaw}, ${lead.phone2}, ${lead.name}, ${lead.email},
          ${lead.country}, ${lead.timezone}, ${input.domainId}::text, ${json(lead.customFields)}
-  FROM checked WHERE checked.domain_found AND checked.agent_found
+  FROM checked WHERE checked.domain_found AND checked.agent_found AND checked.context_ok
   ON CONFLICT (workspace_id, mode, phone) DO UPDATE SET
     phone_raw = EXCLUDED.phone_raw,
     phone_2 = COALESCE(EXCLUDED.phone_2, leads.phone_2),
@@ -160,7 +182,8 @@ WITH domain AS (
   SELECT ${eventIds.callback}, ${ws}, ${mode}, ${eventType("callback.scheduled")}, ${callbackJson("cb", "lead")}, cb.created_at FROM cb, lead
   RETURNING id
 )
-SELECT checked.domain_found, checked.agent_found,
+SELECT checked.domain_found, checked.agent_found, checked.context_ok,
+       (SELECT jsonb_build_object('domain', ctx.domain, 'lead', ctx.lead, 'workspace', ctx.workspace) FROM ctx) AS context,
        (SELECT ${leadJson("lead")} FROM lead) AS lead,
        (SELECT ${formResponseJson("fr")} FROM fr) AS form_response,
        (SELECT ${callbackJson("cb", "lead")} FROM cb, lead) AS callback,
@@ -180,6 +203,8 @@ FROM checked`;
     db.execute<{
       domain_found: boolean;
       agent_found: boolean;
+      context_ok: boolean;
+      context: IntakeContext;
       lead: Record<string, unknown> | null;
       form_response: Record<string, unknown> | null;
       callback: Record<string, unknown> | null;
@@ -190,6 +215,8 @@ FROM checked`;
   ]);
   const row = onlyRow(rows, "writeIntake");
   return {
+    contextOk: row.context_ok,
+    context: row.context,
     domainFound: row.domain_found,
     agentFound: row.agent_found,
     lead: row.lead,

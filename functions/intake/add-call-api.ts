@@ -8,6 +8,7 @@ import type { Issue } from "../../schemas/problem.ts";
 import { countryCode, toE164 } from "../../schemas/phone.ts";
 import { AddCallAccepted, AddCallParams, consentOf, splitParams } from "../../schemas/brightcall.ts";
 import { acceptIntake } from "./accept.ts";
+import { rememberedWidgetDomain, rememberWidgetDomain } from "./domain-cache.ts";
 import { readParams } from "./add-call-params.ts";
 import { requestedCallback } from "./requested-callback.ts";
 
@@ -76,8 +77,10 @@ async function addCall(c: Context<AppEnv>) {
   if (agents.length > 0 && c.var.caller.key.kind === "publishable") {
     throw new ApiError("forbidden", "lc_param_agentNN… names who is rung first: a secret key is required for it");
   }
-  const domain = await callerDomain(c, params.widget_key);
   const country = countryCode(params.country) ?? null; // "UK" → "GB"
+  // Only a national number needs the domain's country; otherwise the domain is known by its widget key alone.
+  const national = [params.lc_number, params.lc_number_2, ...agents.map((a) => a.phone.replace(/^00/, "+"))].some((p) => p !== undefined && !p.trim().startsWith("+"));
+  const domain = await callerDomain(c, params.widget_key, country === null && national);
   const readIn = country ?? domain.defaultCountry;
 
   const issues: Issue[] = [];
@@ -143,9 +146,12 @@ function agentPhone(raw: string, country: string | null): string | null {
   return /^\d+$/.test(digits) ? toE164(`+${digits}`) : null;
 }
 
-async function callerDomain(c: Context<AppEnv>, widgetKey: string) {
+/** The caller's domain with this widget key: its id, and its country if `needsCountry` (read then). */
+async function callerDomain(c: Context<AppEnv>, widgetKey: string, needsCountry: boolean): Promise<{ id: string; defaultCountry: string | null }> {
   const { workspace, mode } = c.var.caller;
-  const domain = await findDomainByWidgetKey(c.var.db, widgetKey);
+  const remembered = needsCountry ? undefined : rememberedWidgetDomain(widgetKey);
+  const domain = remembered ? { ...remembered, defaultCountry: null } : await findDomainByWidgetKey(c.var.db, widgetKey);
+  if (domain && !remembered) rememberWidgetDomain(widgetKey, domain);
   // The same answer whether the key is unknown or another workspace's or mode's: nothing to probe.
   if (!domain || domain.workspaceId !== workspace.id || domain.mode !== mode) {
     throw new ApiError("not_found", "Unknown widget_key", { facts: { field: "widget_key" } });

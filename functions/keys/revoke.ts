@@ -1,5 +1,8 @@
 import { findApiKey, keyJson, revokeApiKey } from "../../db/queries/api-keys.ts";
 import { assertWithinAuthority } from "../lib/key-authority.ts";
+import { forgetKey } from "../lib/key-cache.ts";
+import { loggable } from "../lib/log-error.ts";
+import { markRevoked } from "../lib/redis.ts";
 import { apiKeys } from "../routes/resources.ts";
 import { jsonResponse } from "../routes/route.ts";
 import { ApiKey } from "../../schemas/keys.ts";
@@ -22,5 +25,11 @@ export const revokeKey = apiKeys.member({
   assertWithinAuthority(c.var.caller, { scopes: target.scopes, agentId: target.agentId }, "revoke");
   const row = await revokeApiKey(c.var.db, c.var.owner, id);
   if (!row) throw apiKeys.notFound(id);
+  // Workers that hold the key in their cache see the marker in their next request's rate-limit
+  // round trip. If Redis cannot take it now, they see the revocation when their entry runs out
+  // (a minute at most, lib/key-cache.ts), or at once while Redis stays down (they read the key
+  // again from PostgreSQL then): the revocation itself has been made, so it is not refused.
+  forgetKey(id);
+  await markRevoked(c.env, id).catch((err) => console.error(`keys: key ${id} is revoked, but its marker could not be written to Redis; cached copies expire within a minute`, loggable(err)));
   return c.json(ApiKey.parse(keyJson(row)), 200);
 });

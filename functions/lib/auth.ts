@@ -3,6 +3,7 @@ import type { AppEnv, Caller } from "../context.ts";
 import { findKey, touchKey } from "../../db/queries/api-keys.ts";
 import type { KeyKind, Scope } from "../../schemas/scopes.ts";
 import { ApiError } from "./errors.ts";
+import { cachedKey, dueForTouch, rememberKey } from "./key-cache.ts";
 import { constantTimeEqual, hashKey, parseKey } from "./keys.ts";
 import { memberOf } from "./members.ts";
 
@@ -56,7 +57,8 @@ export function requireKey(options: AuthOptions = {}): MiddlewareHandler<AppEnv>
     checkAgent(c, caller);
     c.set("caller", caller);
     c.set("owner", { workspaceId: caller.workspace.id, mode: caller.mode });
-    c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
+    const check = c.var.keyCheck;
+    if (check && dueForTouch(check.hash, check.agentId)) c.executionCtx.waitUntil(touchKey(c.var.db, caller.key.id).catch(() => undefined));
     await next();
   };
 }
@@ -78,13 +80,24 @@ async function authenticate(c: Context<AppEnv>, key: string): Promise<Caller> {
   return caller;
 }
 
-/** The caller a well-formed, known, unrevoked key of its own mode stands for; null for any other key. */
+/**
+ * The caller a well-formed, known, unrevoked key of its own mode stands for; null for any other key.
+ * From this isolate's cache when it is there (lib/key-cache.ts): `c.var.keyCheck` then says so,
+ * and the request's rate-limit round trip confirms the key is not revoked (lib/ratelimit.ts).
+ */
 export async function activeKey(c: Context<AppEnv>, key: string, agentId: string | null): Promise<Caller | null> {
   const shape = parseKey(key);
   if (!shape) return null;
   const hash = await hashKey(key);
-  const found = await findKey(c.var.db, hash, agentId);
+  const cached = cachedKey(hash, agentId);
+  const found = cached ?? (await findKey(c.var.db, hash, agentId));
   if (!found || found.key.revokedAt || !constantTimeEqual(found.key.keyHash, hash) || found.key.mode !== shape.mode) return null;
+  if (!cached) rememberKey(hash, agentId, found);
+  c.set("keyCheck", { id: found.key.id, hash, agentId, cached: cached !== null });
+  return callerOf(found);
+}
+
+export function callerOf(found: NonNullable<Awaited<ReturnType<typeof findKey>>>): Caller {
   const { keyHash: _hash, ...safeKey } = found.key;
   return { workspace: found.workspace, mode: found.key.mode, key: safeKey, agent: found.agent };
 }

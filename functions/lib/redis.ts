@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Env } from "../env.ts";
+import { revokedMarkerKey, revokedMarkerSeconds } from "./revoked-marker.ts";
 
 /** A REST client for Upstash (or the local bridge in dev/). Made per request; it is only a URL. */
 export function redisClient(env: Env): Redis {
@@ -17,4 +18,13 @@ export function redisClient(env: Env): Redis {
 /** Prefixes a Redis key with this deployment's namespace. */
 export function redisKey(env: Env, ...parts: string[]): string {
   return [env.REDIS_PREFIX, ...parts].join(":");
+}
+
+export function revokedMarker(env: Env, keyId: string): string {
+  return revokedMarkerKey(env.REDIS_PREFIX, keyId);
+}
+
+/** Sets a revoked key's marker (lib/revoked-marker.ts). Throws when Redis cannot be reached; the caller decides what then. */
+export async function markRevoked(env: Env, keyId: string): Promise<void> {
+  await redisClient(env).set(revokedMarker(env, keyId), "1", { ex: revokedMarkerSeconds });
 }

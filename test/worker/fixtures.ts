@@ -6,6 +6,7 @@ import { parseEnv, type Bindings, type Env } from "../../functions/env.ts";
 import { httpDb } from "../../db/client.ts";
 import { newId } from "../../schemas/ids.ts";
 import { describeKey, generateKey, hashKey } from "../../functions/lib/keys.ts";
+import { markRevoked } from "../../functions/lib/redis.ts";
 import type { KeyKind, Mode } from "../../schemas/scopes.ts";
 import { defaultScopes, type Scope } from "../../schemas/scopes.ts";
 export { zoneAtHour } from "../zones.ts";
@@ -62,8 +63,10 @@ export async function makeKey(
   return { id, key };
 }
 
+/** Revokes a key as the revoke route does: the row, then the marker cached copies are checked against. */
 export async function revoke(keyId: string) {
   await db().update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId));
+  await markRevoked(testEnv(), keyId);
 }
 
 export async function makeAgent(workspaceId: string, mode: Mode = "live") {
