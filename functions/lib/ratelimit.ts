@@ -1,3 +1,4 @@
+import { Ratelimit } from "@upstash/ratelimit";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { findKey } from "../../db/queries/api-keys.ts";
@@ -10,15 +11,17 @@ import { errorResponse } from "./respond-error.ts";
 
 // Per-workspace limits by plan (a workspace may override its plan's figure), and a second,
 // per-phone limit on callbacks (seed 002's "rate limit hit for a phone number"). Sliding windows
-// of one hour in Redis, as @upstash/ratelimit keeps them (same keys, same arithmetic), checked in
-// a single round trip: one script counts every limit and, for a key read from this isolate's
-// cache, checks that it has not been revoked since (lib/key-cache.ts). When Redis is unreachable
-// or slow (1 s), requests fail open: the failure is logged and the response carries
-// `X-RateLimit-Degraded: 1`, never a 5xx. A cached key is then read again from PostgreSQL, since
-// only Redis could have said it was revoked: rate limits fail open, revocation does not.
-//
-// No local cache of blocked workspaces (@upstash/ratelimit's ephemeralCache): every request
-// makes its one round trip, since that is also where a cached key's revocation is seen.
+// of one hour in Redis (@upstash/ratelimit), checked in a single round trip: every limit and, for
+// a key read from this isolate's cache, its revocation marker (lib/key-cache.ts) go out together
+// in one Upstash pipeline. When Redis is unreachable or slow (1 s), requests fail open: the
+// failure is logged and the response carries `X-RateLimit-Degraded: 1`, never a 5xx. A cached
+// key is then read again from PostgreSQL, since only Redis could have said it was revoked: rate
+// limits fail open, revocation does not.
+
+// Isolate-wide: remembers identifiers known to be blocked, so their limits are refused without
+// running the script. The request still makes its round trip when its key came from the cache,
+// for the revocation marker. Safe to share across requests; it holds no request's data.
+const ephemeralCache = new Map<string, number>();
 
 export const planRequestsPerHour = { free: 100, pro: 1_000, enterprise: 10_000 } as const;
 export const defaultCallbacksPerPhonePerHour = 3;
@@ -80,51 +83,38 @@ export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandl
   };
 }
 
-const windowMs = 3_600_000;
+// EXISTS on the revocation marker, as a script: @upstash/redis pipelines the commands sent in one
+// tick into one request (auto-pipelining), but keeps read commands (EXISTS) and writes (the
+// limits' EVALSHA) in two separate requests; as EVAL, the check rides with the limits.
+const markerScript = "return redis.call('EXISTS', KEYS[1])";
 
-// KEYS[1] the revocation marker (checked when ARGV[3] is "1"), then each limit's current and
-// previous window. ARGV: now (ms), the window (ms), the marker flag, then each limit. Returns
-// {-1} for a revoked key, else {0, r1, r2, …}: what is left of each limit after this request,
-// negative when the request is refused by it (and then not counted, as @upstash/ratelimit does).
-const script = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-if ARGV[3] == "1" and redis.call("EXISTS", KEYS[1]) == 1 then return {-1} end
-local out = {0}
-local share = (now % window) / window
-for i = 0, (#KEYS - 1) / 2 - 1 do
-  local current = KEYS[2 + 2 * i]
-  local limit = tonumber(ARGV[4 + i])
-  local used = tonumber(redis.call("GET", current) or "0")
-  local before = math.floor((1 - share) * tonumber(redis.call("GET", KEYS[3 + 2 * i]) or "0"))
-  if before + used >= limit then
-    out[#out + 1] = -1
-  else
-    local now_used = redis.call("INCR", current)
-    if now_used == 1 then redis.call("PEXPIRE", current, window * 2 + 1000) end
-    out[#out + 1] = limit - (now_used + before)
-  end
-end
-return out`;
-
-/** The outcomes, "revoked" when the cached key's marker is set, or null when Redis did not answer. */
+/**
+ * The outcomes, "revoked" when the cached key's marker is set, or null when Redis did not answer.
+ * One round trip: each limit's script and the marker's check are all sent in the same tick,
+ * before any answer is awaited, and go out as one Upstash pipeline.
+ */
 async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | null): Promise<Outcome[] | "revoked" | null> {
   const redis = redisClient(c.env);
-  const now = Date.now();
-  const window = Math.floor(now / windowMs);
-  const reset = (window + 1) * windowMs;
-  // The keys @upstash/ratelimit used: <prefix>:<identifier>:<window number>.
-  const keys = checks.flatMap((item) => {
-    const base = `${redisKey(c.env, "ratelimit", item.policy, String(item.limit))}:${item.id}`;
-    return [`${base}:${window}`, `${base}:${window - 1}`];
-  });
   try {
-    const marker = revokedMarker(c.env, cachedKeyId ?? "-");
-    const result = await redis.eval<string[], number[]>(script, [marker, ...keys], [String(now), String(windowMs), cachedKeyId ? "1" : "0", ...checks.map((item) => String(item.limit))]);
-    if (result[0] === -1) return "revoked";
+    const limits = checks.map((item) =>
+      new Ratelimit({
+        redis,
+        limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
+        prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
+        ephemeralCache,
+        timeout: 1000,
+        analytics: false,
+      }).limit(item.id),
+    );
+    const marker = cachedKeyId ? redis.eval<[], number>(markerScript, [revokedMarker(c.env, cachedKeyId)], []) : Promise.resolve(0);
+    const [answers, revoked] = await Promise.all([Promise.all(limits), marker]);
+    for (const result of answers) c.executionCtx.waitUntil(result.pending);
+    if (answers.some((result) => result.reason === "timeout")) throw new Error("no answer within 1 s");
+    if (revoked === 1) return "revoked";
     return checks.map((item, i) => {
-      const left = Number(result[i + 1]);
-      return { ...item, success: left >= 0, remaining: Math.max(0, left), reset };
+      const result = answers[i];
+      if (!result) throw new Error("ratelimit: an answer is missing");
+      return { ...item, success: result.success, remaining: result.remaining, reset: result.reset };
     });
   } catch (err) {
     console.error(`ratelimit: Redis unavailable (${err instanceof Error ? err.message : String(err)}); failing open`);
