@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { index, jsonb, text } from "drizzle-orm/pg-core";
 import { createdAt, parentRef } from "./columns.ts";
 import { domains } from "./domains.ts";
