@@ -98,19 +98,21 @@ export async function seed(pool: Pool, owner: Seeded, from: number, to: number):
     const params = [ws, mode];
 
     await client.query("BEGIN");
+    // Row i is made i seconds after the start, so inserting in the order of i is inserting in
+    // the order of every id: the primary keys only ever append.
     await client.query(`CREATE TEMP TABLE seed_ids ON COMMIT DROP AS SELECT i, ${lead} AS lead_id, ${formResponse} AS fr_id, ${event} AS event_id FROM ${range}`);
     await client.query(
       `INSERT INTO leads (id, workspace_id, mode, phone, phone_raw, name, email, country, domain_id, created_at, updated_at)
        SELECT lead_id, $1, $2::mode, '+1415' || lpad(i::text, 7, '0'), '415' || lpad(i::text, 7, '0'),
               'Lead ' || i, 'lead' || i || '@example.com', 'US', $3, ${at}, ${at}
-       FROM seed_ids ORDER BY lead_id`,
+       FROM seed_ids ORDER BY i`,
       [...params, owner.domainId],
     );
     await client.query(
       `INSERT INTO form_responses (id, workspace_id, mode, domain_id, lead_id, form_type, form_data, fingerprint, created_at)
        SELECT fr_id, $1, $2::mode, $3, lead_id, 'contact', jsonb_build_object('name', 'Lead ' || i, 'phone', '+1415' || lpad(i::text, 7, '0')),
               md5(i::text), ${at}
-       FROM seed_ids ORDER BY fr_id`,
+       FROM seed_ids ORDER BY i`,
       [...params, owner.domainId],
     );
     await client.query(
@@ -118,14 +120,14 @@ export async function seed(pool: Pool, owner: Seeded, from: number, to: number):
                               retry_intervals_seconds, ended_reason, completed_at, created_at, updated_at)
        SELECT ${idSql("callback", ms, "i")}, $1, $2::mode, lead_id, $3, 'form_response', fr_id, 'completed', ${at}, 1,
               '{120,600,1800,7200}', 'answered', ${at} + interval '2 minutes', ${at}, ${at} + interval '2 minutes'
-       FROM seed_ids ORDER BY 1`,
+       FROM seed_ids ORDER BY i`,
       [...params, owner.domainId],
     );
     await client.query(
       `INSERT INTO events (id, workspace_id, mode, type, data, created_at, enqueued_at, sends, fanned_out_at)
        SELECT event_id, $1, $2::mode, 'form_response.created', jsonb_build_object('id', fr_id, 'lead_id', lead_id),
               ${at}, ${at}, 1, ${at}
-       FROM seed_ids ORDER BY event_id`,
+       FROM seed_ids ORDER BY i`,
       params,
     );
     await client.query(
@@ -133,7 +135,7 @@ export async function seed(pool: Pool, owner: Seeded, from: number, to: number):
        SELECT ${idSql("webhookDelivery", ms, "i")}, $1, $2::mode, event_id, $3, 'succeeded', 1,
               jsonb_build_array(jsonb_build_object('at', to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'status_code', 200, 'latency_ms', 40, 'response_body', 'ok', 'error', null)),
               ${at}, ${at}
-       FROM seed_ids ORDER BY 1`,
+       FROM seed_ids ORDER BY i`,
       [...params, owner.endpointId],
     );
     // call_logs' id is an identity: rows come in order, and created_at follows it.

@@ -111,22 +111,27 @@ export const scenario: Scenario = {
       }
 
       const plans = await explainAll(pool, filters, sample as Sample);
-      if (process.env.BENCH_PLANS) writeFileSync(process.env.BENCH_PLANS, plans.map((p) => `## ${p.label}\n\n${p.plan}\n`).join("\n"));
+      const deletes = await explainDeletes(pool, sample as Sample, made.emptyEndpointId);
+      const all = [...plans, ...deletes];
+      if (process.env.BENCH_PLANS) writeFileSync(process.env.BENCH_PLANS, all.map((p) => `## ${p.label}\n\n${p.plan}\n`).join("\n"));
 
       const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
       const last = sizes.length - 1;
       const head = [
-        `| filter | ${sizes.map((n) => `p50 at ${label(n)}, ms (× /health)`).join(" | ")}${last > 0 ? ` | ${label(sizes[last] ?? 0)} / 10k |` : " |"}`,
-        `|---|${sizes.map(() => "---|").join("")}${last > 0 ? "---|" : ""}`,
+        `| filter | ${sizes.map((n) => `p50 at ${label(n)}, ms (× /health)`).join(" | ")}${last > 0 ? ` | p50 ${label(sizes[last] ?? 0)} / 10k | the same in /health units |` : " |"}`,
+        `|---|${sizes.map(() => "---|").join("")}${last > 0 ? "---|---|" : ""}`,
       ];
       let missed = 0;
       const rows = filters.map((f) => {
         const xs = figures.get(f.label) ?? [];
         const cells = xs.map((x) => `${ms(x.p50)} (${times(x.ratio)})`);
         if (last === 0) return `| ${f.label} | ${cells.join(" | ")} |`;
-        const growth = (xs[last]?.p50 ?? Number.NaN) / (xs[0]?.p50 ?? Number.NaN);
+        // Judged in /health units: the machine is shared, and its load moves between sizes
+        // (minutes apart) far more than an index scan does; each size's /health is timed with it.
+        const raw = (xs[last]?.p50 ?? Number.NaN) / (xs[0]?.p50 ?? Number.NaN);
+        const growth = (xs[last]?.ratio ?? Number.NaN) / (xs[0]?.ratio ?? Number.NaN);
         if (!(growth <= flatWithin)) missed++;
-        return `| ${f.label} | ${cells.join(" | ")} | ${times(growth)}${growth <= flatWithin ? "" : " (over)"} |`;
+        return `| ${f.label} | ${cells.join(" | ")} | ${times(raw)} | ${times(growth)}${growth <= flatWithin ? "" : " (over)"} |`;
       });
       const planRows = plans.map((p) => `| ${p.label} | ${p.indexes.join(", ") || "–"} | ${p.seqScans.join(", ") || "none"} | ${p.time} |`);
       return [
@@ -137,8 +142,8 @@ export const scenario: Scenario = {
         "",
         last > 0
           ? missed === 0
-            ? `Every filter's p50 at ${label(sizes[last] ?? 0)} is within ${flatWithin}× of its p50 at 10k.`
-            : `${missed} filter(s) over ${flatWithin}× from 10k to ${label(sizes[last] ?? 0)}: see the plans below.`
+            ? `Every filter's p50 at ${label(sizes[last] ?? 0)}, in /health units, is within ${flatWithin}× of its p50 at 10k.`
+            : `${missed} filter(s) over ${flatWithin}× from 10k to ${label(sizes[last] ?? 0)} in /health units: see the plans below.`
           : `Quick mode measures 10k only; the full run adds 100k and 1M and their ratio to 10k (target ${flatWithin}×).`,
         "",
         `Each list's statement (its route's db/queries function, same filters) under EXPLAIN (ANALYZE, BUFFERS) at ${label(sizes[last] ?? 0)}:`,
@@ -146,6 +151,12 @@ export const scenario: Scenario = {
         "| filter | indexes read | sequential scans | execution time |",
         "|---|---|---|---|",
         ...planRows,
+        "",
+        "Deletes, each rolled back, with the time spent in each foreign key's trigger (the cascade or the check that finds the rows that point at the deleted one):",
+        "",
+        "| delete | triggers | execution time |",
+        "|---|---|---|",
+        ...deletes.map((d) => `| ${d.label} | ${d.indexes.join(", ") || "–"} | ${d.time} |`),
       ].join("\n");
     } finally {
       await bench.stop();
@@ -164,6 +175,35 @@ async function sampleRows(pool: Pool, phone: string): Promise<Sample> {
   const row = rows[0];
   if (!row) throw new Error("the seed has no lead 5000");
   return row;
+}
+
+/**
+ * Deletes that walk foreign keys, under EXPLAIN (ANALYZE, BUFFERS) and rolled back: an event (its
+ * deliveries cascade), an endpoint with no deliveries, and a lead (its callbacks, form responses,
+ * and what points at those). `indexes` lists each trigger with its time.
+ */
+async function explainDeletes(pool: Pool, sample: Sample, emptyEndpointId: string): Promise<Plan[]> {
+  const deletes = [
+    { label: "delete an event (1 delivery)", sql: "DELETE FROM events WHERE id = $1", params: [sample.eventId] },
+    { label: "delete an endpoint (no deliveries)", sql: "DELETE FROM webhook_endpoints WHERE id = $1", params: [emptyEndpointId] },
+    { label: "delete a lead (its callback, form response)", sql: "DELETE FROM leads WHERE id = $1", params: [sample.leadId] },
+  ];
+  const client = await pool.connect();
+  const plans: Plan[] = [];
+  try {
+    for (const d of deletes) {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${d.sql}`, d.params);
+      await client.query("ROLLBACK");
+      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      const triggers = [...plan.matchAll(/Trigger for constraint (\w+): time=([\d.]+)/g)].map((m) => `${m[1]} ${m[2]} ms`);
+      const time = /Execution Time: ([\d.]+ ms)/.exec(plan)?.[1] ?? "–";
+      plans.push({ label: d.label, plan, indexes: triggers, seqScans: [], time });
+    }
+  } finally {
+    client.release();
+  }
+  return plans;
 }
 
 // A function, so TypeScript does not carry the delete's narrowing past the call that sets it.
