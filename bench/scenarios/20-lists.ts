@@ -196,7 +196,7 @@ async function explainDeletes(pool: Pool, sample: Sample, emptyEndpointId: strin
       const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${d.sql}`, d.params);
       await client.query("ROLLBACK");
       const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
-      const triggers = [...plan.matchAll(/Trigger for constraint (\w+): time=([\d.]+)/g)].map((m) => `${m[1]} ${m[2]} ms`);
+      const triggers = [...plan.matchAll(/Trigger for constraint (\w+)(?: on \w+)?: time=([\d.]+)/g)].map((m) => `${m[1]} ${m[2]} ms`);
       const time = /Execution Time: ([\d.]+ ms)/.exec(plan)?.[1] ?? "–";
       plans.push({ label: d.label, plan, indexes: triggers, seqScans: [], time });
     }
