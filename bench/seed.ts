@@ -72,8 +72,14 @@ export const seedPhone = (i: number) => `+1415${String(i).padStart(7, "0")}`;
  * Adds leads [from, to) and their rows to the workspace and mode. Call it again with the next
  * range to grow the seed.
  */
-export async function seed(pool: Pool, owner: Seeded, from: number, to: number): Promise<void> {
+export async function seed(pool: Pool, owner: Seeded, from: number, to: number, log: (line: string) => void = () => {}): Promise<void> {
   const client = await pool.connect();
+  let started = performance.now();
+  // Where the time goes, for the terminal: loading rows or building indexes.
+  const phase = (name: string) => {
+    log(`seed ${from}–${to}: ${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    started = performance.now();
+  };
   try {
     await client.query("SET session_replication_role = replica"); // no FK triggers for the load
     await client.query("SET maintenance_work_mem = '256MB'");
@@ -147,8 +153,11 @@ export async function seed(pool: Pool, owner: Seeded, from: number, to: number):
       params,
     );
     await client.query("COMMIT");
+    phase("rows");
     for (const index of indexes) await client.query(index.def);
+    phase(`${indexes.length} indexes`);
     for (const table of tables) await client.query(`ANALYZE ${table}`);
+    phase("analyze");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;

@@ -93,7 +93,7 @@ export const scenario: Scenario = {
       let sample: Sample | undefined;
       for (const size of sizes) {
         const started = performance.now();
-        await seed(pool, owner, seeded, size);
+        await seed(pool, owner, seeded, size, log);
         seeded = size;
         log(`lists: seeded ${size} leads in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         sample ??= await sampleRows(pool, phone);
