@@ -29,13 +29,29 @@ const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 let lastTime = -1;
 let lastRandom: number[] = [];
 
-export function newId(kind: IdKind, now = Date.now()): string {
+/** The id's first ten digits: the millisecond, most significant digit first. */
+function timeDigits(ms: number): string {
   let time = "";
-  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
+  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
+  return time;
+}
+
+export function newId(kind: IdKind, now = Date.now()): string {
+  const time = timeDigits(now);
   const random = now === lastTime ? increment(lastRandom) : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b % 32);
   lastTime = now;
   lastRandom = random;
   return `${idPrefixes[kind]}_${time}${random.map((d) => alphabet[d]).join("")}`;
+}
+
+/**
+ * The smallest ("first") or largest ("last") id of `kind` that can be made in millisecond `ms`, so
+ * a range of creation times is a range of ids (and of an index on id). Times outside what an id
+ * can hold are clamped to its first or last millisecond.
+ */
+export function idAt(kind: IdKind, ms: number, end: "first" | "last"): string {
+  const clamped = Math.min(Math.max(Math.floor(ms), 0), 2 ** 48 - 1);
+  return `${idPrefixes[kind]}_${timeDigits(clamped)}${(end === "first" ? "0" : "z").repeat(16)}`;
 }
 
 /** The base-32 digits plus one, carried leftwards (all 31s wrap round to all 0s). */

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { Mode } from "../../schemas/scopes.ts";
+import { createdWithin } from "./created.ts";
 import { eventType } from "./events.ts";
 import { callbackJson, callJson, isoSql } from "./resources.ts";
 import { onlyRow } from "./rows.ts";
@@ -54,9 +55,13 @@ export async function listCallbacks(db: Db, owner: Owner, filters: CallbackFilte
   const where: SQL[] = [owned(owner)];
   if (filters.status) where.push(sql`c.status = ${filters.status}::callback_status`);
   if (filters.leadId) where.push(sql`c.lead_id = ${filters.leadId}`);
-  if (filters.phone) where.push(sql`l.phone = ${filters.phone}`);
-  if (filters.createdAfter) where.push(sql`c.created_at > ${filters.createdAfter}::timestamptz`);
-  if (filters.createdBefore) where.push(sql`c.created_at < ${filters.createdBefore}::timestamptz`);
+  // The caller's one lead with that phone (leads_phone_idx), then its callbacks by
+  // callbacks_lead_idx: a condition on l.phone alone would be read from every callback's lead.
+  if (filters.phone) {
+    where.push(sql`c.lead_id = (SELECT p.id FROM leads p
+      WHERE p.workspace_id = ${owner.workspaceId} AND p.mode = ${owner.mode}::mode AND p.phone = ${filters.phone})`);
+  }
+  where.push(...createdWithin("c", "callback", filters));
   if (filters.before) where.push(sql`c.id < ${filters.before}`);
   const { rows } = await db.execute<{ callback: Json }>(sql`
     SELECT ${callbackJson("c", "l")} AS callback

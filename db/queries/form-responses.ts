@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { StoredFormResponse } from "../../schemas/form-responses.ts";
 import type { Owner } from "../../schemas/scopes.ts";
+import { createdWithin } from "./created.ts";
 import { formResponseJson } from "./resources.ts";
 
 // Reads of stored CallMeBack form responses, scoped to the caller's workspace and mode, each as
@@ -40,8 +41,7 @@ export async function listFormResponses(db: Db, owner: Owner, filters: FormRespo
   const where: SQL[] = [owned(owner)];
   if (filters.leadId) where.push(sql`f.lead_id = ${filters.leadId}`);
   if (filters.domainId) where.push(sql`f.domain_id = ${filters.domainId}`);
-  if (filters.createdAfter) where.push(sql`f.created_at > ${filters.createdAfter}::timestamptz`);
-  if (filters.createdBefore) where.push(sql`f.created_at < ${filters.createdBefore}::timestamptz`);
+  where.push(...createdWithin("f", "formResponse", filters));
   if (filters.before) where.push(sql`f.id < ${filters.before}`);
   const { rows } = await db.execute<{ response: StoredFormResponse }>(sql`
     SELECT ${storedFormResponseJson("f")} AS response FROM form_responses f

@@ -35,6 +35,9 @@ export const agents = ownedTable(
   },
   (t) => [
     index("agents_workspace_idx").on(t.workspaceId, t.mode, t.active),
+    // GET /v1/agents, newest first. Its filters (active, available, department) are read from the
+    // workspace's own agents, a handful, rather than indexed each.
+    index("agents_list_idx").on(t.workspaceId, t.mode, t.id),
     check("agents_post_call_json", sql`${t.postCallJson} IN ('compact', 'python')`),
   ],
 );

@@ -26,6 +26,8 @@ export const apiKeys = ownedTable(
   },
   (t) => [
     uniqueIndex("api_keys_key_hash_idx").on(t.keyHash),
-    index("api_keys_workspace_idx").on(t.workspaceId),
+    // GET /v1/keys, newest first; the workspace first also serves the workspace's deletion.
+    index("api_keys_workspace_idx").on(t.workspaceId, t.mode, t.id),
+    index("api_keys_agent_idx").on(t.agentId).where(sql`${t.agentId} IS NOT NULL`),
   ],
 );

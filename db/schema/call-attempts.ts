@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, pgEnum, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { agents } from "./agents.ts";
 import { callbacks } from "./callbacks.ts";
@@ -61,5 +62,7 @@ export const callAttempts = ownedTable(
     uniqueIndex("call_attempts_callback_leg_idx").on(t.callbackId, t.attemptNumber, t.leg),
     uniqueIndex("call_attempts_provider_call_idx").on(t.provider, t.providerCallId),
     index("call_attempts_workspace_idx").on(t.workspaceId, t.mode),
+    // An agent's deletion clears the reference.
+    index("call_attempts_agent_idx").on(t.agentId).where(sql`${t.agentId} IS NOT NULL`),
   ],
 );

@@ -61,7 +61,14 @@ export const callbacks = ownedTable(
       .on(t.updatedAt)
       .where(sql`${t.status} IN ('dialing', 'connected')`),
     index("callbacks_list_idx").on(t.workspaceId, t.mode, t.id),
-    index("callbacks_lead_idx").on(t.leadId),
+    // By lead: the cascade when a lead goes, and GET /v1/callbacks?lead_id= (and ?phone=, through
+    // the lead) in the list's order. Workspace and mode after the lead, so another workspace's
+    // lead id reads nothing.
+    index("callbacks_lead_idx").on(t.leadId, t.workspaceId, t.mode, t.id),
+    index("callbacks_status_idx").on(t.workspaceId, t.mode, t.status, t.id),
+    // References that a domain's or an agent's deletion clears.
+    index("callbacks_domain_idx").on(t.domainId).where(sql`${t.domainId} IS NOT NULL`),
+    index("callbacks_agent_idx").on(t.agentId).where(sql`${t.agentId} IS NOT NULL`),
     index("callbacks_fingerprint_idx").on(t.workspaceId, t.mode, t.fingerprint, t.createdAt),
     check("callbacks_max_attempts_range", sql`${t.maxAttempts} BETWEEN 1 AND 5`),
   ],

@@ -21,5 +21,9 @@ export const consents = ownedTable(
     userAgent: text("user_agent"),
     createdAt: createdAt(),
   },
-  (t) => [index("consents_lead_idx").on(t.leadId, t.createdAt)],
+  (t) => [
+    index("consents_lead_idx").on(t.leadId, t.createdAt),
+    // A workspace's deletion cascades here; every other owned table leads an index with it.
+    index("consents_workspace_idx").on(t.workspaceId),
+  ],
 );

@@ -24,6 +24,8 @@ export const dialDecisions = ownedTable(
   (t) => [
     uniqueIndex("dial_decisions_lead_seq_idx").on(t.leadId, t.seq),
     index("dial_decisions_callback_idx").on(t.callbackId),
+    // A workspace's deletion cascades here.
+    index("dial_decisions_workspace_idx").on(t.workspaceId),
     check("dial_decisions_outcome", sql`${t.outcome} IN ('dialled', 'held', 'blocked')`),
   ],
 );

@@ -60,7 +60,7 @@ export const domains = ownedTable(
   },
   (t) => [
     uniqueIndex("domains_widget_key_idx").on(t.widgetKey),
-    index("domains_workspace_idx").on(t.workspaceId, t.mode),
+    index("domains_workspace_idx").on(t.workspaceId, t.mode, t.id),
     check("domains_retry_max_attempts_range", sql`${t.retryMaxAttempts} BETWEEN 1 AND 5`),
     check("domains_daily_attempt_cap_positive", sql`${t.dailyAttemptCap} > 0`),
     check("domains_calling_hours", callingHoursCheck(t.callingHoursStart, t.callingHoursEnd)),

@@ -24,6 +24,7 @@ export const events = ownedTable(
   },
   (t) => [
     index("events_list_idx").on(t.workspaceId, t.mode, t.id),
+    index("events_type_idx").on(t.workspaceId, t.mode, t.type, t.id),
     index("events_unfanned_idx").on(t.createdAt).where(sql`${t.fannedOutAt} IS NULL`),
   ],
 );

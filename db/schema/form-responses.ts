@@ -21,6 +21,10 @@ export const formResponses = ownedTable(
   },
   (t) => [
     index("form_responses_fingerprint_idx").on(t.workspaceId, t.mode, t.fingerprint, t.createdAt),
-    index("form_responses_lead_idx").on(t.leadId),
+    // The reference first (a lead's or a domain's deletion cascades here), then the list's order:
+    // GET /v1/form_responses?lead_id= and ?domain_id=, where another workspace's id reads nothing.
+    index("form_responses_lead_idx").on(t.leadId, t.workspaceId, t.mode, t.id),
+    index("form_responses_domain_idx").on(t.domainId, t.workspaceId, t.mode, t.id),
+    index("form_responses_list_idx").on(t.workspaceId, t.mode, t.id),
   ],
 );

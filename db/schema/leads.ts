@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { at, createdAt, optionalRef, updatedAt } from "./columns.ts";
 import { domains } from "./domains.ts";
@@ -28,5 +29,13 @@ export const leads = ownedTable(
   (t) => [
     uniqueIndex("leads_phone_idx").on(t.workspaceId, t.mode, t.phone),
     index("leads_list_idx").on(t.workspaceId, t.mode, t.id),
+    // GET /v1/leads's filters, each in the list's order (workspace, mode, the filter, then id for
+    // the keyset), so a filter that matches nothing reads nothing. The name filter is a prefix:
+    // text_pattern_ops lets LIKE 'abc%' be a range whatever the database's collation.
+    index("leads_email_idx").on(t.workspaceId, t.mode, sql`lower(${t.email})`, t.id),
+    index("leads_name_idx").on(t.workspaceId, t.mode, sql`lower(${t.name}) text_pattern_ops`, t.id),
+    // The domain first, so a domain's deletion finds its leads (the reference is set to null);
+    // then workspace and mode, so another workspace's domain id matches nothing here.
+    index("leads_domain_idx").on(t.domainId, t.workspaceId, t.mode, t.id).where(sql`${t.domainId} IS NOT NULL`),
   ],
 );

@@ -23,7 +23,8 @@ export const links = ownedTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index("links_workspace_idx").on(t.workspaceId, t.mode),
+    index("links_workspace_idx").on(t.workspaceId, t.mode, t.id),
+    index("links_domain_idx").on(t.domainId),
     check("links_params_object", sql`jsonb_typeof(${t.params}) = 'object'`),
   ],
 );

@@ -50,6 +50,14 @@ export const webhookDeliveries = ownedTable(
       .on(t.eventId, t.agentId)
       .where(sql`${t.agentId} IS NOT NULL`),
     index("webhook_deliveries_list_idx").on(t.workspaceId, t.mode, t.id),
+    // GET /v1/webhook_deliveries?status=, and ?endpoint_id= with the endpoint first, so deleting an
+    // endpoint finds its deliveries (the cascade) and another workspace's endpoint id reads nothing.
+    index("webhook_deliveries_status_idx").on(t.workspaceId, t.mode, t.status, t.id),
+    index("webhook_deliveries_by_endpoint_idx")
+      .on(t.endpointId, t.workspaceId, t.mode, t.id)
+      .where(sql`${t.endpointId} IS NOT NULL`),
+    // An agent's deletion cascades to its post-call deliveries.
+    index("webhook_deliveries_by_agent_idx").on(t.agentId).where(sql`${t.agentId} IS NOT NULL`),
     index("webhook_deliveries_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NOT NULL`),

@@ -35,7 +35,7 @@ export const webhookEndpoints = ownedTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode),
+    index("webhook_endpoints_workspace_idx").on(t.workspaceId, t.mode, t.id),
     // The cron's look for endpoints with parked deliveries: to probe, or to let them go.
     index("webhook_endpoints_parked_idx")
       .on(t.pausedUntil)

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { callbacks } from "../../db/schema/index.ts";
 import { Callback, CallbackList } from "../../schemas/callbacks.ts";
 import { encodeCursor } from "../../schemas/common.ts";
-import { newId } from "../../schemas/ids.ts";
+import { idAt, newId } from "../../schemas/ids.ts";
 import { db, makeKey, tenant } from "./fixtures.ts";
 import { createCallback, expectProblem, get, invalidQuery, post, problem, walk } from "./native-helpers.ts";
 
@@ -102,7 +102,55 @@ describe("GET /v1/callbacks", { timeout: 15_000 }, () => {
     const list = async (key: string) => CallbackList.parse(await (await get("/v1/callbacks", key)).json()).data.map((x) => x.id);
     expect(await list(mine.live.key)).toEqual([myLive.id]);
     expect(await list(mine.test.key)).toEqual([myTest.id]);
+    // The phone is looked up among the caller's own leads only.
+    const byPhone = async (key: string) => CallbackList.parse(await (await get(`/v1/callbacks?phone=${encodeURIComponent(phone(1))}`, key)).json()).data.map((x) => x.id);
+    expect(await byPhone(mine.live.key)).toEqual([myLive.id]);
+    expect(await byPhone(mine.test.key)).toEqual([myTest.id]);
+    expect(await byPhone((await tenant()).live.key)).toEqual([]);
   });
+
+  // The bounds are read as id ranges (db/queries/created.ts), but an id is made on the Worker's
+  // clock and created_at on the database's: rows whose two times differ by seconds are still
+  // answered by created_at, the time the caller is shown.
+  it("bounds creation time by created_at exactly, though ids are made on another clock", async () => {
+    const { live } = await tenant();
+    const a = await createCallback(live.key, { phone: phone(1) });
+    const [row] = await db().select().from(callbacks).where(eq(callbacks.id, a.id));
+    if (!row) throw new Error("no row");
+    const base = Date.now() - 3_600_000;
+    const early = newId("callback", base - 20_000); // made 20 s before, written just after base
+    const late = newId("callback", base + 20_000); // made 20 s after, written just before base
+    await db().insert(callbacks).values([
+      { ...row, id: early, createdAt: new Date(base + 1_000) },
+      { ...row, id: late, createdAt: new Date(base - 1_000) },
+    ]);
+    const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    const ids = async (query: string) => CallbackList.parse(await (await get(`/v1/callbacks?${query}`, live.key)).json()).data.map((x) => x.id);
+    expect(await ids(`created_after=${at(base)}`)).toEqual([a.id, early]);
+    expect(await ids(`created_before=${at(base)}`)).toEqual([late]);
+    expect(await ids(`created_after=${at(base - 2_000)}&created_before=${at(base + 2_000)}`)).toEqual([late, early]);
+    expect(await ids(`created_before=${at(base - 2_000)}`)).toEqual([]);
+    expect(await ids(`created_after=${at(base + 2_000)}`)).toEqual([a.id]);
+    // Paged, the bounds hold on every page.
+    expect(await ids(`created_after=${at(base - 2_000)}&limit=1&cursor=${encodeCursor(late)}`)).toEqual([early]);
+  });
+});
+
+describe("idAt", () => {
+  it("brackets every id made in its millisecond, and orders milliseconds", () => {
+    const t = Date.UTC(2026, 0, 1, 12, 0, 0, 123);
+    for (let i = 0; i < 50; i++) {
+      const id = newId("callback", t);
+      expect(idAt("callback", t, "first") <= id && id <= idAt("callback", t, "last")).toBe(true);
+    }
+    expect(idAt("callback", t, "last") < idAt("callback", t + 1, "first")).toBe(true);
+    expect(idAt("callback", t, "first")).toMatch(/^cb_[0-9a-hjkmnp-tv-z]{10}0{16}$/);
+    // Out of range times are clamped rather than wrapped.
+    expect(idAt("callback", -5, "first")).toBe(`cb_${"0".repeat(26)}`);
+  });
+});
+
+describe("GET /v1/callbacks, bad queries", { timeout: 15_000 }, () => {
 
   const badQueries: [string, string, [string, string][]][] = [
     ["limit 0", "limit=0", [["limit", "Too small: expected number to be >=1"]]],

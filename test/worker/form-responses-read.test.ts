@@ -130,6 +130,30 @@ describe("GET /v1/form_responses", { timeout: 15_000 }, () => {
     expect(await ids(`created_after=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
   });
 
+  // The bounds are read as id ranges (db/queries/created.ts), but created_at decides: a response
+  // whose id was made seconds off its created_at (the Worker's clock against the database's) is
+  // answered by created_at, the time the caller is shown.
+  it("bounds creation time by created_at exactly, though ids are made on another clock", async () => {
+    const { workspace, live } = await tenant();
+    const domain = await makeDomain(workspace.id);
+    const a = await submit(live.key, domain.id, { phone: phone(8) });
+    const [row] = await db().select().from(formResponses).where(eq(formResponses.id, a.id));
+    if (!row) throw new Error("no row");
+    const base = Date.now() - 3_600_000;
+    const early = newId("formResponse", base - 20_000);
+    const late = newId("formResponse", base + 20_000);
+    await db().insert(formResponses).values([
+      { ...row, id: early, createdAt: new Date(base + 1_000) },
+      { ...row, id: late, createdAt: new Date(base - 1_000) },
+    ]);
+    const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    const ids = async (query: string) => StoredFormResponseList.parse(await (await get(`/v1/form_responses?${query}`, live.key)).json()).data.map((r) => r.id);
+    expect(await ids(`created_after=${at(base)}`)).toEqual([a.id, early]);
+    expect(await ids(`created_before=${at(base)}`)).toEqual([late]);
+    expect(await ids(`created_after=${at(base - 2_000)}&created_before=${at(base + 2_000)}`)).toEqual([late, early]);
+    expect(await ids(`created_before=${at(base - 2_000)}`)).toEqual([]);
+  });
+
   it("keeps workspaces and modes apart", async () => {
     const mine = await tenant();
     const theirs = await tenant();
