@@ -87,9 +87,17 @@ export type Named = { id: string; attempt?: number };
  */
 export async function claimWork(db: Db, fanoutEventIds: string[], named: Named[], token: string) {
   const d = webhookDeliveries;
-  const fresh = fanoutEventIds.length > 0 ? and(inArray(d.eventId, fanoutEventIds), eq(d.attemptCount, 0)) : undefined;
-  const byName = named.map((n) => (n.attempt === undefined ? eq(d.id, n.id) : and(eq(d.id, n.id), eq(d.attemptCount, n.attempt))));
-  const wanted = [fresh, ...byName].filter((c): c is SQL => c !== undefined);
+  // Each kind is found through its own index, so a batch's claim reads its own rows however many
+  // deliveries are stored or pending: fresh ones on webhook_deliveries_fresh_idx, named ones by id.
+  const fresh = fanoutEventIds.length > 0 ? sql`SELECT id FROM webhook_deliveries WHERE event_id IN ${fanoutEventIds} AND status = 'pending' AND attempt_count = 0` : null;
+  const byName =
+    named.length > 0
+      ? sql`SELECT id FROM webhook_deliveries WHERE id IN ${named.map((n) => n.id)} AND (${sql.join(
+          named.map((n) => (n.attempt === undefined ? sql`id = ${n.id}` : sql`(id = ${n.id} AND attempt_count = ${n.attempt})`)),
+          sql` OR `,
+        )})`
+      : null;
+  const wanted = [fresh, byName].filter((q) => q !== null);
   if (wanted.length === 0) return [];
   const claimed = await db
     .update(d)
@@ -99,7 +107,7 @@ export async function claimWork(db: Db, fanoutEventIds: string[], named: Named[]
       nextAttemptAt: sql`now() + make_interval(secs => ${2 * claimSeconds})`,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(d.status, "pending"), sql`(${d.leasedUntil} IS NULL OR ${d.leasedUntil} < now())`, sql`(${sql.join(wanted, sql` OR `)})`))
+    .where(and(eq(d.status, "pending"), sql`(${d.leasedUntil} IS NULL OR ${d.leasedUntil} < now())`, sql`${d.id} IN (${sql.join(wanted, sql` UNION ALL `)})`))
     .returning({ id: d.id });
   if (claimed.length === 0) return [];
   return db
