@@ -5,7 +5,8 @@
 // Why this is safe under the Workers limits of a scheduled run (paid plan):
 // - Subrequests: 1,000 per invocation where the plan is oldest (10,000 now), shared by every job
 //   of the run. Each step's cost in subrequests is named where its budget is set, and the budgets
-//   of one run add up to about 650, leaving the rest to the silent-call recovery's Twilio reads.
+//   of one run add up to under 600 (sweeper 240, retry claim 220 and its probes, dialler 60,
+//   idempotency purge 20), leaving the rest to the silent-call recovery's Twilio reads.
 // - CPU: 30 s by default. A step spends its time waiting on PostgreSQL and the queue; its own CPU
 //   is building a thousand small messages and reading a thousand ids, a few milliseconds.
 // - Wall time: a scheduled run may last 15 minutes; each job stops starting steps after

@@ -9,12 +9,12 @@ import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
 // Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
 const jobs: Record<string, (env: Env) => Promise<void>> = {
-  // Up to 10 steps of 5,000, a subrequest each.
+  // Up to 20 steps of 1,000, a subrequest each: 20k keys a run, more than a day's worth.
   "purge expired idempotency keys": async (env) => {
     const db = httpDb(env);
-    await repeatWithin({ steps: 10, seconds: 15 }, async () => {
-      const moved = await purgeExpiredKeys(db, 5000);
-      return { moved, full: moved === 5000 };
+    await repeatWithin({ steps: 20, seconds: 15 }, async () => {
+      const moved = await purgeExpiredKeys(db, 1000);
+      return { moved, full: moved === 1000 };
     });
   },
   "send outbox events the fast path missed": async (env) => {
