@@ -6,7 +6,8 @@ import type pg from "pg";
 
 export type Seeded = { workspaceId: string; endpointId: string };
 
-const pad = (prefix: string, i: string) => `'${prefix}' || lpad(${i}::text, 26, '0')`;
+/** An id of `prefix` (its kind, an underscore and a letter or two that tag the seed) and a number: 26 characters after the underscore, like a real one. */
+const pad = (prefix: string, i: string) => `'${prefix}' || lpad(${i}::text, ${27 - prefix.length + prefix.indexOf("_")}, '0')`;
 
 /** A workspace with one endpoint (subscribed to every event) at `url`. */
 export async function seedWorkspace(pool: pg.Pool, url = "http://127.0.0.1:9/unused"): Promise<Seeded> {
@@ -58,7 +59,7 @@ export async function deliveryHistory(pool: pg.Pool, s: Seeded, count: number, p
   );
   await pool.query(
     `INSERT INTO webhook_deliveries (id, workspace_id, mode, event_id, endpoint_id, status, attempt_count, attempts, created_at, updated_at)
-     SELECT 'whd_h' || lpad(k::text, 2, '0') || lpad(i::text, 24, '0'), $1, 'live', ${pad("evt_h", "i")}, 'we_history' || k,
+     SELECT 'whd_h' || lpad(k::text, 2, '0') || lpad(i::text, 23, '0'), $1, 'live', ${pad("evt_h", "i")}, 'we_history' || k,
        CASE WHEN i % 50 = 0 THEN 'failed'::delivery_status ELSE 'succeeded'::delivery_status END, 1,
        '[{"at":"2026-11-01T00:00:00Z","status_code":200,"latency_ms":12,"response_body":"ok","error":null}]'::jsonb,
        now() - interval '30 days', now() - interval '30 days'
