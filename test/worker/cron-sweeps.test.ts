@@ -73,7 +73,8 @@ describe("the outbox sweeper", () => {
     const ids: string[] = [];
     for (const [sends, ago] of cases) ids.push(...(await unsentEvents(1, { sends, enqueuedAt: minutesAgo(ago) })));
     const claimed = await claimUnfannedEvents(db(), 100_000);
-    cases.forEach(([sends, ago, due], i) => expect({ sends, ago, claimed: claimed.includes(ids[i]!) }).toEqual({ sends, ago, claimed: due }));
+    const got = cases.map(([sends, ago], i) => [sends, ago, claimed.includes(ids[i]!)]);
+    expect(got).toEqual(cases);
   });
 
   it("leaves alone an event fanned out, claimed by another sweeper, or younger than 30 s", async () => {
