@@ -57,13 +57,7 @@ export const webhookDeliveries = ownedTable(
     index("webhook_deliveries_endpoint_due_idx")
       .on(t.endpointId, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
-    // The cascade when an event goes.
+    // The consumer's fan-out claim (a batch's own deliveries), and the cascade when an event goes.
     index("webhook_deliveries_event_idx").on(t.eventId),
-    // The consumer's fan-out claim: the fresh deliveries of a batch's events, and nothing else. On
-    // webhook_deliveries_event_idx it would walk every delivery of each event; left to the
-    // planner, it walked every pending one (endpoint_due_idx), a backlog's worth per batch.
-    index("webhook_deliveries_fresh_idx")
-      .on(t.eventId)
-      .where(sql`${t.status} = 'pending' AND ${t.attemptCount} = 0`),
   ],
 );
