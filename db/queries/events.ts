@@ -75,11 +75,14 @@ export async function claimUnfannedEvents(db: Db, limit: number): Promise<string
   // Each range is read lazily, in order, and only until `limit` rows are found (an Append
   // under a LIMIT), its rows locked as they are read.
   const ranges = sweepRanges().map(
-    (range, i) => sql`SELECT id FROM (SELECT id FROM events WHERE fanned_out_at IS NULL AND ${unclaimed} AND ${range} LIMIT ${limit} FOR UPDATE SKIP LOCKED) ${sql.raw(`r${i}`)}`,
+    (range, i) => sql`SELECT ctid FROM (SELECT ctid FROM events WHERE fanned_out_at IS NULL AND ${unclaimed} AND ${range} LIMIT ${limit} FOR UPDATE SKIP LOCKED) ${sql.raw(`r${i}`)}`,
   );
+  // The rows are updated by their ctid, locked by this statement, so the update itself is a
+  // lookup of each: as `id IN (…)`, the planner may join the chosen rows to every event not
+  // fanned out, which is the backlog again.
   const { rows } = await db.execute<{ id: string }>(sql`
     UPDATE events SET claimed_at = now()
-    WHERE id IN (SELECT id FROM (${sql.join(ranges, sql` UNION ALL `)}) due LIMIT ${limit})
+    WHERE ctid = ANY (ARRAY(SELECT ctid FROM (${sql.join(ranges, sql` UNION ALL `)}) due LIMIT ${limit}))
     AND fanned_out_at IS NULL
     RETURNING id`);
   return rows.map((row) => row.id);
