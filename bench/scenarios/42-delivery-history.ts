@@ -26,6 +26,11 @@ async function open(name: string) {
   return { name, bench, receiver, seeded, pool: bench.db.$client as pg.Pool, next: 0, rates: [] as number[], health: [] as number[] };
 }
 
+async function close(side: Side) {
+  await side.receiver.close();
+  await side.bench.stop();
+}
+
 async function round(side: Side, burst: number): Promise<void> {
   side.receiver.reset();
   await unsentEvents(side.pool, side.seeded, side.next, side.next + burst);
@@ -50,7 +55,12 @@ export const scenario: Scenario = {
     const stored = history * perEvent;
     const burst = quick ? 1_000 : 2_000;
     const rounds = quick ? 3 : 5;
-    const [fresh, old] = await Promise.all([open("Fresh"), open("History")]);
+    // One after the other: two `wrangler dev` starting at once can race for a port.
+    const fresh = await open("Fresh");
+    const old = await open("History").catch(async (err) => {
+      await close(fresh);
+      throw err;
+    });
     try {
       log(`seeding ${stored} delivered deliveries (${history} events × ${perEvent} endpoints) into the history side`);
       await deliveryHistory(old.pool, old.seeded, history, perEvent);
@@ -77,10 +87,7 @@ export const scenario: Scenario = {
         `Every round: ${fresh.rates.map((x) => x.toFixed(0)).join(", ")} (fresh) and ${old.rates.map((x) => x.toFixed(0)).join(", ")} (history) deliveries/s.`,
       ].join("\n");
     } finally {
-      for (const side of [fresh, old]) {
-        await side.receiver.close();
-        await side.bench.stop();
-      }
+      for (const side of [fresh, old]) await close(side);
     }
   },
 };
