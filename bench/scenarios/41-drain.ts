@@ -13,7 +13,7 @@ export const scenario: Scenario = {
   title: "Draining a backlog of unsent events",
   async run({ quick, log }) {
     const count = quick ? 10_000 : 100_000;
-    const timeoutMs = (quick ? 4 : 15) * 60_000;
+    const timeoutMs = (quick ? 4 : 25) * 60_000;
     const bench = await startBench({ WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
     const receiver = await startCountingReceiver();
     try {
@@ -38,8 +38,13 @@ export const scenario: Scenario = {
       };
       const started = Date.now();
       let runs = 0;
+      let drained = true;
       while (receiver.stats().distinct < count) {
-        if (Date.now() - started > timeoutMs) throw new Error(`not drained within ${timeoutMs / 60_000} min: ${receiver.stats().distinct} of ${count}`);
+        // Out of time: the figures so far are recorded, marked as missed.
+        if (Date.now() - started > timeoutMs) {
+          drained = false;
+          break;
+        }
         if (Date.now() >= started + runs * 60_000) {
           runs++;
           await trigger();
@@ -59,7 +64,9 @@ export const scenario: Scenario = {
         "",
         "| measure | value |",
         "|---|---|",
-        `| time to drain: first cron run to last arrival | **${drainedS.toFixed(0)} s** (${(drainedS / 60).toFixed(1)} min; target under 10 min) |`,
+        drained
+          ? `| time to drain: first cron run to last arrival | **${drainedS.toFixed(0)} s** (${(drainedS / 60).toFixed(1)} min; target under 10 min) |`
+          : `| time to drain | **not drained** within ${timeoutMs / 60_000} min: ${distinct} of ${count} delivered (target under 10 min) |`,
         `| cron runs it took | ${runs} |`,
         `| throughput, first to last arrival | ${(distinct / ((last - first) / 1000)).toFixed(0)} deliveries/s |`,
         `| deliveries received / distinct webhook-ids | ${requests} / ${distinct} |`,
