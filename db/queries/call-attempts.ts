@@ -164,13 +164,22 @@ export function setLegError(db: Db, attemptId: string, error: string) {
   return db.execute(sql`UPDATE call_attempts SET error = ${error.slice(0, 500)}, updated_at = now() WHERE id = ${attemptId}`);
 }
 
-/** Callbacks whose time has come and that no dialler holds: the cron hands them to the queue. */
-export async function dueCallbacks(db: Db, limit: number): Promise<string[]> {
-  const { rows } = await db.execute<{ id: string }>(sql`
-    SELECT id FROM callbacks
+/** Where a walk of the due callbacks stopped: the last one's due time (as PostgreSQL wrote it) and id. */
+export type DueCursor = { at: string; id: string };
+
+/**
+ * Callbacks whose time has come and that no dialler holds, in due order, after `after` if given:
+ * the cron hands them to the queue a page at a time. Read on callbacks_due_idx, whose key is the
+ * order, so a page reads its own rows and a backlog behind it costs nothing.
+ */
+export async function dueCallbacks(db: Db, limit: number, after?: DueCursor): Promise<{ ids: string[]; next: DueCursor | null }> {
+  const { rows } = await db.execute<{ id: string; at: string }>(sql`
+    SELECT id, next_attempt_at::text AS at FROM callbacks
     WHERE status IN ('scheduled', 'retry_scheduled') AND next_attempt_at <= now()
-    ORDER BY next_attempt_at LIMIT ${limit}`);
-  return rows.map((r) => r.id);
+      ${after ? sql`AND (next_attempt_at, id) > (${after.at}::timestamptz, ${after.id})` : sql``}
+    ORDER BY next_attempt_at, id LIMIT ${limit}`);
+  const last = rows.at(-1);
+  return { ids: rows.map((r) => r.id), next: rows.length === limit && last ? { at: last.at, id: last.id } : null };
 }
 
 /** The calls of a callback still ringing or talking, and who placed each: what a cancel must hang up. */
@@ -184,14 +193,23 @@ export async function liveCalls(db: Db, callbackId: string): Promise<{ provider:
 /**
  * Callbacks whose call went silent: in dialing or connected, with no word of their current
  * attempt (no status, no check) for a quarter of an hour. The cron asks how each call went.
+ *
+ * Read on callbacks_in_play_idx, oldest first, each one's latest word looked up by its own
+ * attempt's legs (a lateral lookup, never a join over all of call_attempts), and stopped at
+ * `limit`: a run reads the callbacks in play longer than a quarter of an hour and no further, so
+ * the callbacks table's history costs it nothing. Only calls still talking after a quarter of an
+ * hour are read without being taken, and there are as many of them as calls under way.
  */
 export async function silentCallbacks(db: Db, limit: number): Promise<string[]> {
   const { rows } = await db.execute<{ id: string }>(sql`
     SELECT c.id FROM callbacks c
+    LEFT JOIN LATERAL (
+      SELECT a.updated_at FROM call_attempts a
+      WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count
+      ORDER BY a.updated_at DESC LIMIT 1
+    ) latest ON true
     WHERE c.status IN ('dialing', 'connected') AND c.updated_at < now() - interval '15 minutes'
-      AND NOT EXISTS (
-        SELECT 1 FROM call_attempts a
-        WHERE a.callback_id = c.id AND a.attempt_number = c.attempt_count AND a.updated_at > now() - interval '15 minutes')
+      AND (latest.updated_at IS NULL OR latest.updated_at <= now() - interval '15 minutes')
     ORDER BY c.updated_at LIMIT ${limit}`);
   return rows.map((r) => r.id);
 }

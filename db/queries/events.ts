@@ -39,7 +39,29 @@ export async function findEvent(db: Db, owner: Owner, id: string): Promise<Store
 // An event handed to the queue and not fanned out within its lease is sent again: the message may
 // have been lost, dead-lettered, or taken by a consumer that died. The lease doubles with each
 // send, from two minutes to an hour, so an event the consumer keeps failing on waits longer.
-const leaseExpired = sql`(enqueued_at IS NULL OR enqueued_at < now() - least(interval '2 minutes' * power(2, greatest(sends - 1, 0)), interval '1 hour'))`;
+// (An event written as sent without a count, sends = 0, has the first lease.)
+const leaseMinutes = (sends: number) => Math.min(2 * 2 ** Math.max(sends - 1, 0), 60);
+/** Sends from which the lease is an hour: every count above is one range of events_unsent_idx. */
+const longestLeaseFrom = 6;
+
+/**
+ * Where the sweeper looks, in the order it looks: each is one range of events_unsent_idx
+ * (sends, enqueued_at, created_at, of events not fanned out) holding only events whose wait is
+ * over, so a sweep touches the rows it takes and not the backlog behind them, however long.
+ * Events never sent come first, oldest first: they are the fast path's misses, and a backlog's
+ * bulk. Then those whose lease is over, by send count. Only the last range (an hour's lease,
+ * sends ≥ 6) also walks events still in their lease: those the consumer failed on six times
+ * and more within the hour, few unless it is broken.
+ */
+function sweepRanges(): SQL[] {
+  // Each in the index's own order (enqueued_at is null throughout the first), so a range is read
+  // as far as the limit and never sorted whole.
+  const unsent = sql`sends = 0 AND enqueued_at IS NULL AND created_at < now() - interval '30 seconds' ORDER BY enqueued_at, created_at`;
+  const leased = (condition: SQL, minutes: number) =>
+    sql`${condition} AND enqueued_at < now() - make_interval(mins => ${minutes}) AND created_at < now() - interval '30 seconds' ORDER BY sends, enqueued_at`;
+  const resent = Array.from({ length: longestLeaseFrom }, (_, sends) => leased(sql`sends = ${sends}`, leaseMinutes(sends)));
+  return [unsent, ...resent, leased(sql`sends >= ${longestLeaseFrom}`, 60)];
+}
 
 /**
  * The sweeper's claim: events not fanned out 30 s after they were written, never sent or sent
@@ -49,18 +71,18 @@ const leaseExpired = sql`(enqueued_at IS NULL OR enqueued_at < now() - least(int
  * minutes in case its sweeper died.
  */
 export async function claimUnfannedEvents(db: Db, limit: number): Promise<string[]> {
+  const unclaimed = sql`(claimed_at IS NULL OR claimed_at < now() - interval '2 minutes')`;
+  // Each range is read lazily, in order, and only until `limit` rows are found (an Append
+  // under a LIMIT), its rows locked as they are read.
+  const ranges = sweepRanges().map(
+    (range, i) => sql`SELECT ctid FROM (SELECT ctid FROM events WHERE fanned_out_at IS NULL AND ${unclaimed} AND ${range} LIMIT ${limit} FOR UPDATE SKIP LOCKED) ${sql.raw(`r${i}`)}`,
+  );
+  // The rows are updated by their ctid, locked by this statement, so the update itself is a
+  // lookup of each: as `id IN (…)`, the planner may join the chosen rows to every event not
+  // fanned out, which is the backlog again.
   const { rows } = await db.execute<{ id: string }>(sql`
     UPDATE events SET claimed_at = now()
-    WHERE id IN (
-      SELECT id FROM events
-      WHERE fanned_out_at IS NULL
-        AND created_at < now() - interval '30 seconds'
-        AND ${leaseExpired}
-        AND (claimed_at IS NULL OR claimed_at < now() - interval '2 minutes')
-      ORDER BY created_at
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
-    )
+    WHERE ctid = ANY (ARRAY(SELECT ctid FROM (${sql.join(ranges, sql` UNION ALL `)}) due LIMIT ${limit}))
     AND fanned_out_at IS NULL
     RETURNING id`);
   return rows.map((row) => row.id);

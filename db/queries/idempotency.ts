@@ -60,3 +60,21 @@ export function storeResponse(db: Db, scope: Scope, status: number, headers: Rec
 export function releaseKey(db: Db, scope: Scope) {
   return db.delete(idempotencyKeys).where(and(at(scope), sql`${idempotencyKeys.responseStatus} IS NULL`));
 }
+
+/**
+ * Deletes up to `limit` expired keys, oldest first, through idempotency_keys_expiry_idx: a purge
+ * reads only what it deletes, and a pile of expired keys is worked off in bounded steps rather
+ * than in one statement that holds its locks for as long as the pile takes. Returns how many.
+ * The rows are deleted by their ctid, locked by the same statement: as `(key columns) IN (…)`
+ * the planner joined the chosen rows to the whole table (220 ms at 100k keys, for 1,000).
+ */
+export async function purgeExpiredKeys(db: Db, limit: number): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`
+    WITH gone AS (
+      DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM idempotency_keys WHERE expires_at < now()
+        ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM gone`);
+  return rows[0]?.n ?? 0;
+}

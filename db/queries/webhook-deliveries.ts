@@ -133,18 +133,20 @@ export async function prepareReplay(db: Db, event: { id: string; workspaceId: st
  * lost. Claimed in one statement (locked, skipping rows another run holds) by moving
  * next_attempt_at on by the watchdog period, so a claim whose message never arrives comes due
  * again. Parked deliveries have no next_attempt_at: the due index does not hold them, and a
- * paused endpoint's backlog costs the cron nothing, however large.
+ * paused endpoint's backlog costs the cron nothing, however large. The rows are updated by their
+ * ctid, locked by this statement: as `id IN (…)` the planner could join the chosen rows to the
+ * whole table, a scan of every delivery ever made.
  */
 export async function claimDueDeliveries(db: Db, limit: number): Promise<DueDelivery[]> {
   const { rows } = await db.execute<DueDelivery>(sql`
     UPDATE webhook_deliveries SET next_attempt_at = ${watchdog}, updated_at = now()
-    WHERE id IN (
-      SELECT id FROM webhook_deliveries
+    WHERE ctid = ANY (ARRAY(
+      SELECT ctid FROM webhook_deliveries
       WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= now()
       ORDER BY next_attempt_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
-    )
+    ))
     AND next_attempt_at <= now()
     RETURNING id, event_id, attempt_count`);
   return rows;

@@ -53,8 +53,9 @@ export const callbacks = ownedTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    // The cron's walk of due callbacks, a page at a time in this order (db/queries/call-attempts.ts).
     index("callbacks_due_idx")
-      .on(t.nextAttemptAt)
+      .on(t.nextAttemptAt, t.id)
       .where(sql`${t.status} IN ('scheduled', 'retry_scheduled')`),
     // The cron's look for callbacks whose call went silent: only those in play.
     index("callbacks_in_play_idx")

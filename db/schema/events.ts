@@ -25,6 +25,8 @@ export const events = ownedTable(
   (t) => [
     index("events_list_idx").on(t.workspaceId, t.mode, t.id),
     index("events_type_idx").on(t.workspaceId, t.mode, t.type, t.id),
-    index("events_unfanned_idx").on(t.createdAt).where(sql`${t.fannedOutAt} IS NULL`),
+    // The sweeper's: events not fanned out, by send count and then when they were last sent (or
+    // written, if never), so each wait that is over is one range (db/queries/events.ts).
+    index("events_unsent_idx").on(t.sends, t.enqueuedAt, t.createdAt).where(sql`${t.fannedOutAt} IS NULL`),
   ],
 );

@@ -65,7 +65,7 @@ export const webhookDeliveries = ownedTable(
     index("webhook_deliveries_endpoint_due_idx")
       .on(t.endpointId, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
-    // The consumer's fan-out claim, and the cascade when an event goes.
+    // The consumer's fan-out claim (a batch's own deliveries), and the cascade when an event goes.
     index("webhook_deliveries_event_idx").on(t.eventId),
   ],
 );

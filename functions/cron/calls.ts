@@ -1,19 +1,33 @@
-import { dueCallbacks, silentCallbacks } from "../../db/queries/call-attempts.ts";
+import { dueCallbacks, silentCallbacks, type DueCursor } from "../../db/queries/call-attempts.ts";
+import { repeatWithin, type Budget } from "./budget.ts";
 import { recoverSilentCallback } from "../calls/recover.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 
 /**
+ * Up to 10 pages of 500 a run, 6 subrequests each (the page, five sendBatch calls of 100): 60 at
+ * most (functions/cron/budget.ts). 5,000 a minute is more than any workspace's agents can take.
+ */
+export const dispatchBudget: Budget = { steps: 10, seconds: 15 };
+
+/**
  * The durable path: every minute, callbacks that are due and not being dialled go to the `calls`
  * queue. It catches what the fast path (dialling right after intake) and delayed queue messages
- * missed, and callbacks further out than the queue's 12-hour delay.
+ * missed, and callbacks further out than the queue's 12-hour delay. Each page starts after the
+ * last, so a run never sends one twice; across runs a repeat is harmless (the dialler's claim).
  */
-export async function dispatchDueCallbacks(env: Env): Promise<void> {
-  const ids = await dueCallbacks(httpDb(env), 500);
-  for (let i = 0; i < ids.length; i += 100) {
-    await env.CALLS.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { callback_id: id }, contentType: "json" as const })));
-  }
+export async function dispatchDueCallbacks(env: Env, budget: Budget = dispatchBudget): Promise<number> {
+  const db = httpDb(env);
+  let after: DueCursor | undefined;
+  return repeatWithin(budget, async () => {
+    const page = await dueCallbacks(db, 500, after);
+    for (let i = 0; i < page.ids.length; i += 100) {
+      await env.CALLS.sendBatch(page.ids.slice(i, i + 100).map((id) => ({ body: { callback_id: id }, contentType: "json" as const })));
+    }
+    after = page.next ?? undefined;
+    return { moved: page.ids.length, full: page.next !== null };
+  });
 }
 
 /**

@@ -1,16 +1,21 @@
-import { lt, sql } from "drizzle-orm";
-import { idempotencyKeys } from "../../db/schema/index.ts";
+import { purgeExpiredKeys } from "../../db/queries/idempotency.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { loggable } from "../lib/log-error.ts";
 import { resealSecrets } from "../lib/reseal.ts";
+import { repeatWithin } from "./budget.ts";
 import { dispatchDueCallbacks, recoverSilentCallbacks } from "./calls.ts";
 import { sendDueDeliveries, sweepOutbox } from "./webhooks.ts";
 
 // Runs every minute (wrangler.toml). Each job is independent: one failing does not stop others.
 const jobs: Record<string, (env: Env) => Promise<void>> = {
+  // Up to 20 steps of 1,000, a subrequest each: 20k keys a run, more than a day's worth.
   "purge expired idempotency keys": async (env) => {
-    await httpDb(env).delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, sql`now()`));
+    const db = httpDb(env);
+    await repeatWithin({ steps: 20, seconds: 15 }, async () => {
+      const moved = await purgeExpiredKeys(db, 1000);
+      return { moved, full: moved === 1000 };
+    });
   },
   "send outbox events the fast path missed": async (env) => {
     await sweepOutbox(env);

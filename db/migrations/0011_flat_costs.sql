@@ -1,6 +1,12 @@
+-- Issue 14: indexes for every list filter and every foreign key a delete walks, and partial
+-- indexes for the cron's sweeps. Each CREATE INDEX holds its table's write lock while it builds
+-- (drizzle runs a migration in a transaction, where CONCURRENTLY cannot run): seconds per
+-- million rows; see the README, "Deploying to Cloudflare", for large tables.
+DROP INDEX "events_unfanned_idx";--> statement-breakpoint
 DROP INDEX "api_keys_workspace_idx";--> statement-breakpoint
 DROP INDEX "domains_workspace_idx";--> statement-breakpoint
 DROP INDEX "form_responses_lead_idx";--> statement-breakpoint
+DROP INDEX "callbacks_due_idx";--> statement-breakpoint
 DROP INDEX "callbacks_lead_idx";--> statement-breakpoint
 DROP INDEX "webhook_endpoints_workspace_idx";--> statement-breakpoint
 DROP INDEX "links_workspace_idx";--> statement-breakpoint
@@ -20,6 +26,7 @@ CREATE INDEX "call_logs_to_digits_idx" ON "call_logs" USING btree ("workspace_id
 CREATE INDEX "call_logs_handled_by_idx" ON "call_logs" USING btree ("workspace_id","mode","handled_by","id");--> statement-breakpoint
 CREATE INDEX "call_logs_attempt_idx" ON "call_logs" USING btree ("call_attempt_id","workspace_id","mode","id") WHERE "call_logs"."call_attempt_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "events_type_idx" ON "events" USING btree ("workspace_id","mode","type","id");--> statement-breakpoint
+CREATE INDEX "events_unsent_idx" ON "events" USING btree ("sends","enqueued_at","created_at") WHERE "events"."fanned_out_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_status_idx" ON "webhook_deliveries" USING btree ("workspace_id","mode","status","id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_by_endpoint_idx" ON "webhook_deliveries" USING btree ("endpoint_id","workspace_id","mode","id") WHERE "webhook_deliveries"."endpoint_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_by_agent_idx" ON "webhook_deliveries" USING btree ("agent_id") WHERE "webhook_deliveries"."agent_id" IS NOT NULL;--> statement-breakpoint
@@ -30,6 +37,7 @@ CREATE INDEX "links_domain_idx" ON "links" USING btree ("domain_id");--> stateme
 CREATE INDEX "api_keys_workspace_idx" ON "api_keys" USING btree ("workspace_id","mode","id");--> statement-breakpoint
 CREATE INDEX "domains_workspace_idx" ON "domains" USING btree ("workspace_id","mode","id");--> statement-breakpoint
 CREATE INDEX "form_responses_lead_idx" ON "form_responses" USING btree ("lead_id","workspace_id","mode","id");--> statement-breakpoint
+CREATE INDEX "callbacks_due_idx" ON "callbacks" USING btree ("next_attempt_at","id") WHERE "callbacks"."status" IN ('scheduled', 'retry_scheduled');--> statement-breakpoint
 CREATE INDEX "callbacks_lead_idx" ON "callbacks" USING btree ("lead_id","workspace_id","mode","id");--> statement-breakpoint
 CREATE INDEX "webhook_endpoints_workspace_idx" ON "webhook_endpoints" USING btree ("workspace_id","mode","id");--> statement-breakpoint
 CREATE INDEX "links_workspace_idx" ON "links" USING btree ("workspace_id","mode","id");
