@@ -1,0 +1,186 @@
+// Webhooks: how long an event takes from its creation to its receiver, and how many deliveries a
+// second the consumer makes under a burst, to one receiver and to ten. The Worker runs under
+// `wrangler dev` with its real local queues and the production consumers; receivers are Node HTTP
+// servers on loopback that verify every request with the `standardwebhooks` package, as the tests'
+// do (test/setup/webhook-receivers.ts). The dialler is off: the events are the requests' own.
+import { addDomain, createWorkspace } from "../../admin/commands.ts";
+import { startReceivers, type ReceivedRequest } from "../../test/setup/webhook-receivers.ts";
+import { startBench, until } from "../harness.ts";
+import { median, ms, percentile, timed, times, type Scenario } from "../scenario.ts";
+
+type Bench = Awaited<ReturnType<typeof startBench>>;
+type Receivers = Awaited<ReturnType<typeof startReceivers>>;
+
+export const scenario: Scenario = {
+  name: "webhooks",
+  title: "Webhooks: created → delivered, and throughput to 1 and 10 receivers",
+  async run({ quick, log }) {
+    const singles = quick ? 40 : 200;
+    const burst = quick ? 80 : 300; // intake requests, three events each
+    const bench = await startBench({ DIALLER_ENABLED: "false", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
+    const receivers = await startReceivers();
+    try {
+      const single = await singleEvents(bench, receivers, singles, log);
+      const one = await throughput(bench, receivers, "one", 1, burst, log);
+      const ten = await throughput(bench, receivers, "ten", 10, burst, log);
+      const verified = [single, one, ten].reduce((n, r) => n + r.verified, 0);
+      const received = [single, one, ten].reduce((n, r) => n + r.received, 0);
+      const duplicates = [single, one, ten].reduce((n, r) => n + r.duplicates, 0);
+      const row = (label: string, r: Burst) =>
+        `| ${label} | ${r.events} | ${r.deliveries} | ${r.perSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.tripsPerDelivery.toFixed(2)} |`;
+      return [
+        "Command: `npm run bench -- --only webhooks` (`bench/scenarios/30-webhooks.ts`). The Worker under `wrangler dev`,",
+        "its local queues and the production consumers; receivers on loopback verify each request with `standardwebhooks`",
+        `(${verified} of ${received} verified, ${duplicates} duplicate \`webhook-id\`s).`,
+        "",
+        `**Single events at a gentle rate:** ${singles} \`PATCH /v1/leads/{id}\` (one \`lead.updated\` each), one at a time,`,
+        "each waited for at its receiver, with a `GET /health` timed after each.",
+        "",
+        "| measure | p50 (ms) | p99 (ms) |",
+        "|---|---|---|",
+        `| event created → delivered (the event's \`created_at\` to the receiver's clock) | ${ms(single.created.p50)} | ${ms(single.created.p99)} |`,
+        `| PATCH sent → delivered | ${ms(single.sent.p50)} | ${ms(single.sent.p99)} |`,
+        `| GET /health, same run | ${ms(single.health)} | |`,
+        `| created → delivered / health | ${times(single.created.p50 / single.health)} | |`,
+        "",
+        `**Throughput under a burst:** ${burst} intake requests (\`POST /api/v1/form_responses\`, three events each), 16 at`,
+        "once, into a workspace whose every event goes to 1 endpoint, then to 10 (each its own receiver). Deliveries a second",
+        "from the burst's first request to the last delivery's arrival; latency is each delivery's created → delivered;",
+        "PostgreSQL round trips counted at the local Neon stand-in from the burst's start until everything arrived (intake's",
+        "own included), per delivery: falling with the number of receivers is batching at work.",
+        "",
+        "| receivers | events | deliveries | deliveries/s | p50 under load (ms) | p99 under load (ms) | PostgreSQL round trips per delivery |",
+        "|---|---|---|---|---|---|---|",
+        row("1", one),
+        row("10", ten),
+      ].join("\n");
+    } finally {
+      await receivers.close();
+      await bench.stop();
+    }
+  },
+};
+
+type Tally = { received: number; verified: number; duplicates: number };
+
+function tally(requests: ReceivedRequest[], secrets: string[]): Tally {
+  return {
+    received: requests.length,
+    verified: requests.filter((r) => secrets.some((s) => r.verdicts.standard[s])).length,
+    duplicates: requests.length - new Set(requests.map((r) => r.headers["webhook-id"])).size,
+  };
+}
+
+const createdAt = (r: ReceivedRequest) => Date.parse((JSON.parse(r.body) as { created_at: string }).created_at);
+
+/** A workspace with `count` endpoints, each its own receiver; its key and domain. */
+async function workspace(bench: Bench, receivers: Receivers, name: string, count: number) {
+  const made = await createWorkspace(bench.db, { name, plan: "enterprise" });
+  const domain = await addDomain(bench.db, { workspaceId: made.workspace.id, mode: "live", name: `${name}.example` });
+  const key = made.keys.live.key;
+  const names: string[] = [];
+  const secrets: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const receiver = `${name}-${i}`;
+    const res = await fetch(`${bench.base}/v1/webhook_endpoints`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ url: `${receivers.url}/r/${receiver}` }),
+    });
+    if (res.status !== 201) throw new Error(`creating an endpoint: ${res.status} ${await res.text()}`);
+    const { secret } = (await res.json()) as { secret: string };
+    receivers.configure(receiver, { secrets: [secret] });
+    names.push(receiver);
+    secrets.push(secret);
+  }
+  let n = 0;
+  const intake = async () => {
+    const res = await fetch(`${bench.base}/api/v1/form_responses`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ form_response: { domain_id: domain.id, form_data: { name: "Bench", phone: `+1415555${String(1000 + (n++ % 9000))}`, message: `m${n}` } } }),
+    });
+    if (res.status !== 201) throw new Error(`intake: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const requests = () => names.flatMap((r) => receivers.requestsOf(r));
+  return { workspaceId: made.workspace.id, key, intake, requests, secrets };
+}
+
+async function singleEvents(bench: Bench, receivers: Receivers, count: number, log: (line: string) => void) {
+  const ws = await workspace(bench, receivers, "single", 1);
+  await ws.intake();
+  const { rows } = await bench.db.$client.query<{ id: string }>("SELECT id FROM leads WHERE workspace_id = $1 LIMIT 1", [ws.workspaceId]);
+  const lead = rows[0]!.id;
+  await until(() => ws.requests().length >= 3, 30_000);
+  const patch = (i: number) =>
+    fetch(`${bench.base}/v1/leads/${lead}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${ws.key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: `Bench ${i}` }),
+    });
+  const created: number[] = [];
+  const sent: number[] = [];
+  const health: number[] = [];
+  const warmup = 5;
+  for (let i = 0; i < warmup + count; i++) {
+    const before = ws.requests().length;
+    const started = Date.now();
+    const res = await patch(i);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`PATCH: ${res.status}`);
+    await until(() => ws.requests().length > before, 30_000);
+    const arrived = ws.requests()[before]!;
+    if (i >= warmup) {
+      created.push(arrived.at - createdAt(arrived));
+      sent.push(arrived.at - started);
+      health.push(await timed(() => fetch(`${bench.base}/health`), 200));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  log(`single events: p50 ${ms(median(created))} ms created → delivered, health ${ms(median(health))} ms`);
+  return {
+    created: { p50: median(created), p99: percentile(created, 99) },
+    sent: { p50: median(sent), p99: percentile(sent, 99) },
+    health: median(health),
+    ...tally(ws.requests(), ws.secrets),
+  };
+}
+
+type Burst = Tally & { events: number; deliveries: number; perSecond: number; p50: number; p99: number; tripsPerDelivery: number };
+
+async function throughput(bench: Bench, receivers: Receivers, name: string, endpoints: number, requests: number, log: (line: string) => void): Promise<Burst> {
+  const ws = await workspace(bench, receivers, name, endpoints);
+  // Warm: the first request's events delivered before the clock starts.
+  await ws.intake();
+  await until(() => ws.requests().length >= 3 * endpoints, 30_000);
+  const before = ws.requests().length;
+  const expected = 3 * requests * endpoints;
+  const trips = bench.stack.roundTrips().sql;
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < requests) {
+        next++;
+        await ws.intake();
+      }
+    }),
+  );
+  await until(() => ws.requests().length >= before + expected, 180_000);
+  const tripsUsed = bench.stack.roundTrips().sql - trips;
+  const got = ws.requests().slice(before);
+  const last = Math.max(...got.map((r) => r.at));
+  const latencies = got.map((r) => r.at - createdAt(r));
+  const perSecond = got.length / ((last - started) / 1000);
+  log(`${endpoints} receiver(s): ${got.length} deliveries, ${perSecond.toFixed(0)}/s, p50 ${median(latencies)} ms`);
+  return {
+    events: 3 * requests,
+    deliveries: got.length,
+    perSecond,
+    p50: median(latencies),
+    p99: percentile(latencies, 99),
+    tripsPerDelivery: tripsUsed / got.length,
+    ...tally(ws.requests(), ws.secrets),
+  };
+}
