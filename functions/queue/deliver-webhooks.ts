@@ -22,10 +22,10 @@ import { buildWebhookRequest } from "./webhook-request.ts";
 //   deliveries are parked as its own backlog. When the pause ends the cron sends one of them as
 //   a probe; its success lets the backlog go, its failure pauses the endpoint again, for longer.
 //
-// Each attempt is made under a lease renewed for it, recorded as it ends (with any that ended
-// while the last write was in flight: attempt-recorder.ts), and each
-// message acknowledged once its deliveries are done or handed on. A pending delivery always has
-// a next_attempt_at or is parked, so whatever a lane or the queue loses, the cron sends again.
+// Each attempt is made under a lease renewed for it and recorded as it ends, together with any
+// that ended while the last write was in flight (attempt-recorder.ts); each message is
+// acknowledged once its deliveries are done or handed on. A pending delivery always has a
+// next_attempt_at or is parked, so whatever a lane or the queue loses, the cron sends again.
 
 export type Lane = "fast" | "slow";
 
