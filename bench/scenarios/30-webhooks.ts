@@ -4,6 +4,7 @@
 // servers on loopback that verify every request with the `standardwebhooks` package, as the tests'
 // do (test/setup/webhook-receivers.ts). The dialler is off: the events are the requests' own.
 import { addDomain, createWorkspace } from "../../admin/commands.ts";
+import { newId } from "../../schemas/ids.ts";
 import { startReceivers, type ReceivedRequest } from "../../test/setup/webhook-receivers.ts";
 import { startBench, until } from "../harness.ts";
 import { median, ms, percentile, timed, times, type Scenario } from "../scenario.ts";
@@ -15,17 +16,23 @@ export const scenario: Scenario = {
   name: "webhooks",
   title: "Webhooks: created → delivered, and throughput to 1 and 10 receivers",
   async run({ quick, log }) {
-    const singles = quick ? 40 : 200;
-    const burst = quick ? 40 : 300; // intake requests, three events each
+    const singles = quick ? 30 : 200;
+    const burst = quick ? 20 : 300; // intake requests, three events each
+    const backlog = { one: quick ? 200 : 2000, ten: quick ? 40 : 400 }; // events
     const bench = await startBench({ DIALLER_ENABLED: "false", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
     const receivers = await startReceivers();
     try {
       const single = await singleEvents(bench, receivers, singles, log);
+      const drainOne = await drain(bench, receivers, "drain-one", 1, backlog.one, log);
+      const drainTen = await drain(bench, receivers, "drain-ten", 10, backlog.ten, log);
       const one = await throughput(bench, receivers, "one", 1, burst, log);
       const ten = await throughput(bench, receivers, "ten", 10, burst, log);
-      const verified = [single, one, ten].reduce((n, r) => n + r.verified, 0);
-      const received = [single, one, ten].reduce((n, r) => n + r.received, 0);
-      const duplicates = [single, one, ten].reduce((n, r) => n + r.duplicates, 0);
+      const all = [single, drainOne, drainTen, one, ten];
+      const verified = all.reduce((n, r) => n + r.verified, 0);
+      const received = all.reduce((n, r) => n + r.received, 0);
+      const duplicates = all.reduce((n, r) => n + r.duplicates, 0);
+      const drained = (label: string, r: Drain) =>
+        `| ${label} | ${r.events} | ${r.deliveries} | ${r.perSecond.toFixed(0)} | ${ms(r.health)} | ${r.tripsPerDelivery.toFixed(2)} |`;
       const row = (label: string, r: Burst) =>
         `| ${label} | ${r.events} | ${r.deliveries} | ${r.perSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.health)} | ${times(r.p50 / r.health)} | ${r.tripsPerDelivery.toFixed(2)} |`;
       return [
@@ -43,7 +50,18 @@ export const scenario: Scenario = {
         `| GET /health, same run | ${ms(single.health)} | |`,
         `| created → delivered / health | ${times(single.created.p50 / single.health)} | |`,
         "",
-        `**Throughput under a burst:** ${burst} intake requests (\`POST /api/v1/form_responses\`, three events each), 16 at`,
+        "**Throughput:** a backlog of events the fast path never sent (written a minute ago, never queued), released at",
+        "once by the cron's sweeper (`/cdn-cgi/handler/scheduled`, or the minute's own tick if it comes first), to 1",
+        "endpoint and then to 10: the consumer alone, in full batches. Deliveries a second from the first arrival to the",
+        "last; `GET /health` timed every 250 ms meanwhile; PostgreSQL round trips counted at the local Neon stand-in from",
+        "the release until the last arrival.",
+        "",
+        "| receivers | events | deliveries | deliveries/s | GET /health meanwhile (ms) | PostgreSQL round trips per delivery |",
+        "|---|---|---|---|---|---|",
+        drained("1", drainOne),
+        drained("10", drainTen),
+        "",
+        `**Latency under a burst:** ${burst} intake requests (\`POST /api/v1/form_responses\`, three events each), 16 at`,
         "once, into a workspace whose every event goes to 1 endpoint, then to 10 (each its own receiver). Deliveries a second",
         "from the burst's first request to the last delivery's arrival; latency is each delivery's created → delivered;",
         "`GET /health` is timed every 250 ms meanwhile, beside the load. PostgreSQL round trips are counted at the local",
@@ -160,15 +178,7 @@ async function throughput(bench: Bench, receivers: Receivers, name: string, endp
   const expected = 3 * requests * endpoints;
   const trips = bench.stack.roundTrips().sql;
   const started = Date.now();
-  // /health beside the load, so the figures can be read against how busy the machine was.
-  const health: number[] = [];
-  let loaded = true;
-  const probe = (async () => {
-    while (loaded) {
-      health.push(await timed(() => fetch(`${bench.base}/health`), 200));
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
+  const stop = healthProbe(bench.base);
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
@@ -179,8 +189,7 @@ async function throughput(bench: Bench, receivers: Receivers, name: string, endp
     }),
   );
   await until(() => ws.requests().length >= before + expected, 180_000);
-  loaded = false;
-  await probe;
+  const health = await stop();
   const tripsUsed = bench.stack.roundTrips().sql - trips;
   const got = ws.requests().slice(before);
   const last = Math.max(...got.map((r) => r.at));
@@ -193,8 +202,59 @@ async function throughput(bench: Bench, receivers: Receivers, name: string, endp
     perSecond,
     p50: median(latencies),
     p99: percentile(latencies, 99),
-    health: median(health),
+    health,
     tripsPerDelivery: tripsUsed / got.length,
     ...tally(ws.requests(), ws.secrets),
   };
+}
+
+type Drain = Tally & { events: number; deliveries: number; perSecond: number; health: number; tripsPerDelivery: number };
+
+/** /health every 250 ms until stop(), for reading a phase's figures against how busy the machine was. */
+function healthProbe(base: string) {
+  const xs: number[] = [];
+  let on = true;
+  const running = (async () => {
+    while (on) {
+      xs.push(await timed(() => fetch(`${base}/health`), 200));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return async () => {
+    on = false;
+    await running;
+    return median(xs);
+  };
+}
+
+async function drain(bench: Bench, receivers: Receivers, name: string, endpoints: number, count: number, log: (line: string) => void): Promise<Drain> {
+  const ws = await workspace(bench, receivers, name, endpoints);
+  await ws.intake();
+  await until(() => ws.requests().length >= 3 * endpoints, 30_000);
+  const before = ws.requests().length;
+  // Past the sweeper's grace for the fast path, never queued: the cron sends them all at once
+  // (wrangler dev also runs the cron on its own each minute, which may come first).
+  const old = new Date(Date.now() - 60_000);
+  const ids = Array.from({ length: count }, () => newId("event", old.getTime()));
+  await bench.db.$client.query(
+    `INSERT INTO events (id, workspace_id, mode, type, data, created_at)
+     SELECT id, $2, 'live', 'lead.updated', jsonb_build_object('id', 'lead_bench', 'phone', '+14155550100', 'updated_at', '2026-11-21T00:00:00Z'), $3
+     FROM unnest($1::text[]) AS id`,
+    [ids, ws.workspaceId, old],
+  );
+  const trips = bench.stack.roundTrips().sql;
+  const stop = healthProbe(bench.base);
+  const cron = await fetch(`${bench.base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
+  await cron.arrayBuffer();
+  const expected = count * endpoints;
+  await until(() => ws.requests().length >= before + expected, 180_000);
+  const health = await stop();
+  const tripsUsed = bench.stack.roundTrips().sql - trips;
+  const got = ws.requests().slice(before);
+  const arrivals = got.map((r) => r.at);
+  const first = Math.min(...arrivals);
+  const last = Math.max(...arrivals);
+  const perSecond = got.length / ((last - first) / 1000);
+  log(`backlog to ${endpoints} receiver(s): ${got.length} deliveries, ${perSecond.toFixed(0)}/s`);
+  return { events: count, deliveries: got.length, perSecond, health, tripsPerDelivery: tripsUsed / got.length, ...tally(ws.requests(), ws.secrets) };
 }
