@@ -2,9 +2,9 @@ import type { Db } from "../../db/client.ts";
 import { recordAttemptStatement, recordResult, type Recorded, type RecordResult } from "../../db/queries/webhook-work.ts";
 
 /**
- * At most `size` operations at once: the consumer's share of the six connections a Worker
- * invocation may hold open. A fetch started beyond them would wait inside the runtime with its
- * timeout already running, and a healthy receiver would be taken for a slow one.
+ * At most `size` operations at once: the six connections a Worker invocation may hold open. A
+ * fetch started beyond them would wait inside the runtime with its timeout already running, and a
+ * healthy receiver would be taken for a slow one. `first` goes ahead of those already waiting.
  */
 export class Slots {
   #free: number;
@@ -14,9 +14,9 @@ export class Slots {
     this.#free = size;
   }
 
-  async use<T>(work: () => Promise<T>): Promise<T> {
+  async use<T>(work: () => Promise<T>, { first = false } = {}): Promise<T> {
     if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else await new Promise<void>((resolve) => (first ? this.#waiting.unshift(resolve) : this.#waiting.push(resolve)));
     try {
       return await work();
     } finally {
@@ -38,7 +38,8 @@ const byEndpoint = (a: Waiting, b: Waiting) => {
 const maxGroup = 50;
 
 /**
- * Writes attempts as they end, over one connection of its own. An attempt that ends while none
+ * Writes attempts as they end, one write at a time, taking the next free connection ahead of the
+ * senders (whose runners are waiting for their writes to go on). An attempt that ends while none
  * is being written is written at once, alone, as before; those that end while a write is in
  * flight go together in the next one (one db.batch, one round trip), so under load the lane
  * makes one round trip for several attempts instead of one each, and a sender does not hold a
@@ -55,7 +56,10 @@ export class AttemptRecorder {
   readonly #waiting: Waiting[] = [];
   #writing = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly slots: Slots,
+  ) {}
 
   record(recorded: Recorded, endpointId: string | null): Promise<RecordResult> {
     return new Promise((resolve, reject) => {
@@ -85,15 +89,20 @@ export class AttemptRecorder {
     this.#writing = false;
   }
 
-  async #together(recorded: Recorded[]): Promise<RecordResult[]> {
-    const [first, ...rest] = recorded.map((r) => recordAttemptStatement(this.db, r));
-    if (!first) return [];
-    if (rest.length === 0) return [recordResult((await first).rows)];
-    const results = await this.db.batch([first, ...rest]);
-    return results.map((result) => recordResult(result.rows));
+  #together(recorded: Recorded[]): Promise<RecordResult[]> {
+    return this.slots.use(
+      async () => {
+        const [first, ...rest] = recorded.map((r) => recordAttemptStatement(this.db, r));
+        if (!first) return [];
+        if (rest.length === 0) return [recordResult((await first).rows)];
+        const results = await this.db.batch([first, ...rest]);
+        return results.map((result) => recordResult(result.rows));
+      },
+      { first: true },
+    );
   }
 
-  async #alone(recorded: Recorded): Promise<RecordResult> {
-    return recordResult((await recordAttemptStatement(this.db, recorded)).rows);
+  #alone(recorded: Recorded): Promise<RecordResult> {
+    return this.slots.use(async () => recordResult((await recordAttemptStatement(this.db, recorded)).rows), { first: true });
   }
 }

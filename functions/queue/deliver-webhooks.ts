@@ -32,13 +32,12 @@ export type Lane = "fast" | "slow";
 const slowTimeoutMs = 15_000;
 
 // Workers allow six connections open at once; more would queue inside fetch, where a fast-lane
-// attempt's second would run out waiting. One is the recorder's; the others send (and make the
-// odd per-delivery statement: a park, a lease). A sender lets go of its connection while its
-// attempt is written, so the fast lane runs twice as many deliveries as it has connections: while
-// some wait for their write, the others send. The slow lane takes one receiver per sender.
+// attempt's second would run out waiting. Sends, the odd per-delivery statement (a park, a lease)
+// and the recorder's writes share them (Slots). A sender lets go of its connection while its
+// attempt is written, so the fast lane runs twice as many deliveries as there are connections:
+// while some wait for their write, the others send. The slow lane takes one receiver per connection.
 const connections = 6;
-const senders = connections - 1;
-const runners: Record<Lane, number> = { fast: 2 * senders, slow: senders };
+const runners: Record<Lane, number> = { fast: 2 * connections, slow: connections };
 const graceSeconds = watchdogMinutes * 60;
 /** Failures running that pause an endpoint, and the first pause (doubling up to an hour). */
 const pauseAfterFailures = 3;
@@ -77,6 +76,7 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
     ...agentPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, agentId: r.agentId })),
   ]);
   const named: Named[] = parsed.flatMap((p) => (p.body.delivery_id ? [{ id: p.body.delivery_id, attempt: p.body.attempt }] : []));
+  const slots = new Slots(connections);
   const run: Run = {
     env,
     lane,
@@ -84,8 +84,8 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
     claimedAt: Date.now(),
     learned: { slow: new Set(), paused: new Map() },
     released: [],
-    slots: new Slots(senders),
-    recorder: new AttemptRecorder(db),
+    slots,
+    recorder: new AttemptRecorder(db, slots),
   };
   const work = await claimWork(db, fannedOut, named, run.token);
 

@@ -64,7 +64,7 @@ describe("the attempt recorder", () => {
     const token = crypto.randomUUID();
     const { rows, endpoint } = await leasedDeliveries(5, token);
     const { client, trips } = countingDb();
-    const recorder = new AttemptRecorder(client);
+    const recorder = new AttemptRecorder(client, new Slots(6));
     const results = await Promise.all(rows.map((d) => recorder.record(succeeded(d.id, token), endpoint.id)));
     expect(results).toEqual(rows.map(() => ({ recorded: true, pausedUntil: null })));
     expect(trips()).toEqual({ alone: 1, batches: [4] });
@@ -74,7 +74,7 @@ describe("the attempt recorder", () => {
   it("writes nothing for a lease another consumer holds, in a group as alone", async () => {
     const token = crypto.randomUUID();
     const { rows, endpoint } = await leasedDeliveries(3, token);
-    const recorder = new AttemptRecorder(db());
+    const recorder = new AttemptRecorder(db(), new Slots(6));
     const results = await Promise.all(rows.map((d, i) => recorder.record(succeeded(d.id, i === 1 ? "someone-else" : token), endpoint.id)));
     expect(results.map((r) => r.recorded)).toEqual([true, false, true]);
     expect((await deliveriesOf(rows[1]!.eventId))[0]).toMatchObject({ status: "pending", attemptCount: 0, leaseToken: token });
@@ -87,7 +87,7 @@ describe("the attempt recorder", () => {
     // Recording this delivery's attempt raises (test/setup/faults.ts).
     await db().execute(sql`INSERT INTO test_crash_events VALUES (${doomed.eventId})`);
     try {
-      const recorder = new AttemptRecorder(db());
+      const recorder = new AttemptRecorder(db(), new Slots(6));
       const results = await Promise.allSettled(rows.map((d) => recorder.record(succeeded(d.id, token), endpoint.id)));
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
       for (const d of rows) {
@@ -118,6 +118,21 @@ describe("the consumer's connection slots", () => {
     );
     expect(most).toBe(2);
     expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("let a `first` caller ahead of those already waiting", async () => {
+    const slots = new Slots(1);
+    const order: string[] = [];
+    let release = () => {};
+    const held = slots.use(() => new Promise<void>((r) => (release = r)));
+    const waiting = [
+      slots.use(async () => void order.push("sender 1")),
+      slots.use(async () => void order.push("sender 2")),
+      slots.use(async () => void order.push("recorder"), { first: true }),
+    ];
+    release();
+    await Promise.all([held, ...waiting]);
+    expect(order).toEqual(["recorder", "sender 1", "sender 2"]);
   });
 
   it("free a slot when the work throws", async () => {
