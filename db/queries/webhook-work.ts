@@ -176,7 +176,19 @@ export type Recorded = {
  * endpoint is paused (by this failure or another) is parked with the endpoint's backlog, and
  * the endpoint marked as having one.
  */
-export async function recordAttempt(db: Db, r: Recorded): Promise<{ recorded: boolean; pausedUntil: Date | null }> {
+export async function recordAttempt(db: Db, r: Recorded): Promise<RecordResult> {
+  const { rows } = await recordAttemptStatement(db, r);
+  return recordResult(rows);
+}
+
+export type RecordResult = { recorded: boolean; pausedUntil: Date | null };
+type RecordRow = { recorded: number; paused_until: string | null };
+
+/**
+ * recordAttempt's statement, not yet run, so that attempts ending together can be written in one
+ * round trip (db.batch); recordResult reads what it returned.
+ */
+export function recordAttemptStatement(db: Db, r: Recorded) {
   const pending = sql`${r.status} = 'pending'`;
   const health = r.health ? endpointHealth(r.health, r.deliveryId) : null;
   // With news of its health the endpoint is updated (unless nothing changes); without, only to
@@ -187,7 +199,7 @@ export async function recordAttempt(db: Db, r: Recorded): Promise<{ recorded: bo
     : sql`UPDATE webhook_endpoints e SET has_parked = true
           FROM held WHERE e.id = held.endpoint_id AND ${pending} AND e.paused_until > now() RETURNING e.paused_until`;
   const cron = sql`CASE WHEN ${r.cronAfterSeconds}::double precision IS NULL THEN NULL ELSE now() + make_interval(secs => ${r.cronAfterSeconds}::double precision) END`;
-  const { rows } = await db.execute<{ recorded: number; paused_until: string | null }>(sql`
+  return db.execute<RecordRow>(sql`
     WITH held AS (
       SELECT id, endpoint_id FROM webhook_deliveries
       WHERE id = ${r.deliveryId} AND lease_token = ${r.token} AND status = 'pending'
@@ -203,6 +215,9 @@ export async function recordAttempt(db: Db, r: Recorded): Promise<{ recorded: bo
       RETURNING d.id
     )
     SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT paused_until FROM e WHERE paused_until > now()) AS paused_until`);
+}
+
+export function recordResult(rows: RecordRow[]): RecordResult {
   const row = onlyRow(rows, "recordAttempt");
   return { recorded: row.recorded > 0, pausedUntil: row.paused_until === null ? null : new Date(row.paused_until) };
 }

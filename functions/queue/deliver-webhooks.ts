@@ -1,10 +1,11 @@
 import { recordDeadLetters, type DeadLetter } from "../../db/queries/dead-letters.ts";
-import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, recordAttempt, releaseLeases, releaseParked, releasedPerSuccess, watchdogMinutes } from "../../db/queries/webhook-work.ts";
+import { claimSeconds, claimWork, fanOut, leaseFor, loadFanout, park, releaseLeases, releaseParked, releasedPerSuccess, watchdogMinutes } from "../../db/queries/webhook-work.ts";
 import type { Health, Named, Recorded, WorkItem } from "../../db/queries/webhook-work.ts";
 import type { Env } from "../env.ts";
 import { httpDb } from "../../db/client.ts";
 import { WebhookMessage } from "../lib/outbox.ts";
 import { checkWebhookUrl } from "../lib/ssrf.ts";
+import { AttemptRecorder, Slots } from "./attempt-recorder.ts";
 import { deadLetterOf } from "./dead-letters.ts";
 import { decideOutcome, queueDelay, type SendResult } from "./delivery-outcome.ts";
 import { sendWebhook } from "./send-webhook.ts";
@@ -21,16 +22,22 @@ import { buildWebhookRequest } from "./webhook-request.ts";
 //   deliveries are parked as its own backlog. When the pause ends the cron sends one of them as
 //   a probe; its success lets the backlog go, its failure pauses the endpoint again, for longer.
 //
-// Each attempt is made under a lease renewed for it, recorded the moment it ends, and each
-// message acknowledged once its deliveries are done or handed on. A pending delivery always has
-// a next_attempt_at or is parked, so whatever a lane or the queue loses, the cron sends again.
+// Each attempt is made under a lease renewed for it and recorded as it ends, together with any
+// that ended while the last write was in flight (attempt-recorder.ts); each message is
+// acknowledged once its deliveries are done or handed on. A pending delivery always has a
+// next_attempt_at or is parked, so whatever a lane or the queue loses, the cron sends again.
 
 export type Lane = "fast" | "slow";
 
 const slowTimeoutMs = 15_000;
 
-// Workers allow six connections open at once; more would queue inside fetch.
-const concurrency = 6;
+// Workers allow six connections open at once; more would queue inside fetch, where a fast-lane
+// attempt's second would run out waiting. Sends, the odd per-delivery statement (a park, a lease)
+// and the recorder's writes share them (Slots). A sender lets go of its connection while its
+// attempt is written, so the fast lane runs twice as many deliveries as there are connections:
+// while some wait for their write, the others send. The slow lane takes one receiver per connection.
+const connections = 6;
+const runners: Record<Lane, number> = { fast: 2 * connections, slow: connections };
 const graceSeconds = watchdogMinutes * 60;
 /** Failures running that pause an endpoint, and the first pause (doubling up to an hour). */
 const pauseAfterFailures = 3;
@@ -69,7 +76,17 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
     ...agentPairs.filter((r) => fannedOut.includes(r.eventId)).map((r) => ({ ...owner(r.eventId), eventId: r.eventId, agentId: r.agentId })),
   ]);
   const named: Named[] = parsed.flatMap((p) => (p.body.delivery_id ? [{ id: p.body.delivery_id, attempt: p.body.attempt }] : []));
-  const run: Run = { env, lane, token: crypto.randomUUID(), claimedAt: Date.now(), learned: { slow: new Set(), paused: new Map() }, released: [] };
+  const slots = new Slots(connections);
+  const run: Run = {
+    env,
+    lane,
+    token: crypto.randomUUID(),
+    claimedAt: Date.now(),
+    learned: { slow: new Set(), paused: new Map() },
+    released: [],
+    slots,
+    recorder: new AttemptRecorder(db, slots),
+  };
   const work = await claimWork(db, fannedOut, named, run.token);
 
   const handOff: Record<Lane, MessageSendRequest<WebhookMessage>[]> = { fast: [], slow: [] };
@@ -77,7 +94,7 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
   // On the slow lane an endpoint's deliveries go one at a time: a hanging one holds one of the
   // lane's connections for 15 s, is paused, and its others are parked instead of hanging alongside.
   const queues = lane === "slow" ? byReceiver(work) : work.map((item) => [item]);
-  await pool(queues, concurrency, async (items) => {
+  await pool(queues, runners[lane], async (items) => {
     for (const item of items) {
       const next = await handle(item, run);
       if (!next) continue;
@@ -92,8 +109,20 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env, la
   for (const message of batch.messages) message.ack();
 }
 
-/** One consumer invocation: its lane, its lease token, and what it has learnt of endpoints. */
-type Run = { env: Env; lane: Lane; token: string; claimedAt: number; learned: Learned; released: MessageSendRequest<WebhookMessage>[] };
+/**
+ * One consumer invocation: its lane, its lease token, what it has learnt of endpoints, and the
+ * connections its senders share and the recorder that writes their attempts.
+ */
+type Run = {
+  env: Env;
+  lane: Lane;
+  token: string;
+  claimedAt: number;
+  learned: Learned;
+  released: MessageSendRequest<WebhookMessage>[];
+  slots: Slots;
+  recorder: AttemptRecorder;
+};
 
 /**
  * What this batch has learnt of its endpoints since they were loaded, so an endpoint's later
@@ -106,12 +135,12 @@ type Next = { lane: Lane; delaySeconds: number; attempt: number; unattempted?: b
 
 /** Attempts one delivery, records it, and says where its next attempt goes, if it is the queue's. */
 async function handle(item: WorkItem, run: Run): Promise<Next | null> {
-  const { env, lane, token, learned } = run;
+  const { env, lane, token, learned, slots } = run;
   const db = httpDb(env);
   const { endpoint, delivery } = item;
   const now = Date.now();
   const key = receiverKey(item);
-  const record = (r: Omit<Recorded, "deliveryId" | "token">) => recordAttempt(db, { ...r, deliveryId: delivery.id, token });
+  const record = (r: Omit<Recorded, "deliveryId" | "token">) => run.recorder.record({ ...r, deliveryId: delivery.id, token }, endpoint?.id ?? null);
   const refused = await refusal(item, env);
   if (refused) {
     await record({ attempt: refused, counts: true, status: "failed", cronAfterSeconds: null, health: null });
@@ -119,7 +148,7 @@ async function handle(item: WorkItem, run: Run): Promise<Next | null> {
   }
   const pausedUntil = learned.paused.get(key) ?? (endpoint?.pausedUntil && endpoint.pausedUntil.getTime() > now ? endpoint.pausedUntil : null);
   // Parked unless it is the probe, or the pause has ended since the endpoint was read.
-  if (pausedUntil && endpoint?.probeDeliveryId !== delivery.id && (await park(db, delivery.id, token))) return null;
+  if (pausedUntil && endpoint?.probeDeliveryId !== delivery.id && (await slots.use(() => park(db, delivery.id, token)))) return null;
   const slow = learned.slow.has(key) || (endpoint?.slowUntil != null && endpoint.slowUntil.getTime() > now);
   if (lane === "fast" && slow) return { lane: "slow", delaySeconds: 0, attempt: delivery.attemptCount, unattempted: true };
 
@@ -127,11 +156,11 @@ async function handle(item: WorkItem, run: Run): Promise<Next | null> {
   const timeoutMs = lane === "fast" ? env.WEBHOOKS_FAST_TIMEOUT_MS : slowTimeoutMs;
   // A lease as long as this attempt, unless the claim's is still good for it.
   const leaseLeft = run.claimedAt + claimSecondsMs - Date.now();
-  if (leaseLeft < timeoutMs + 5_000 && !(await leaseFor(db, delivery.id, token, Math.ceil(timeoutMs / 1000) + 30))) return null;
+  if (leaseLeft < timeoutMs + 5_000 && !(await slots.use(() => leaseFor(db, delivery.id, token, Math.ceil(timeoutMs / 1000) + 30)))) return null;
   const sent: SendResult =
     "error" in request
       ? { attempt: { at: new Date().toISOString(), status_code: null, latency_ms: 0, response_body: null, error: request.error }, retryAfterSeconds: null, abort: !request.retryable, timedOut: false }
-      : await sendWebhook(request, timeoutMs);
+      : await slots.use(() => sendWebhook(request, timeoutMs));
 
   if (sent.timedOut && lane === "fast") {
     // No answer within the fast lane's deadline: tried again at once on the slow lane with the
@@ -154,7 +183,7 @@ async function handle(item: WorkItem, run: Run): Promise<Next | null> {
   if (!recorded) return null;
   if (health?.kind === "up" && endpoint?.hasParked) {
     // Its backlog, parked while it was paused, follows this success onto the fast lane.
-    for (const d of await releaseParked(db, endpoint.id, releasedPerSuccess)) run.released.push({ body: { event_id: d.event_id, delivery_id: d.id, attempt: d.attempt_count }, contentType: "json" });
+    for (const d of await slots.use(() => releaseParked(db, endpoint.id, releasedPerSuccess))) run.released.push({ body: { event_id: d.event_id, delivery_id: d.id, attempt: d.attempt_count }, contentType: "json" });
   }
   if (paused) {
     // Paused, by this failure or another: the retry, and the endpoint's other deliveries in this
