@@ -51,7 +51,12 @@ export type Intake = {
 
 export type Accepted = IntakeResult & { callbackScheduled: boolean; phone: string };
 
-export async function acceptIntake(c: Context<AppEnv>, intake: Intake, attempt = 1): Promise<Accepted> {
+/**
+ * `counted` is set when the request starts over (the domain's country changed under a national
+ * number): its limits were counted on the first pass, whose verdict on the callback `intake`
+ * now carries, so it is not counted twice.
+ */
+export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted = false): Promise<Accepted> {
   const { caller } = c.var;
   const owner = { workspaceId: caller.workspace.id, mode: caller.mode };
   // Without a domain, or with one this isolate has seen lately, nothing is read before the write:
@@ -64,7 +69,7 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, attempt =
   let callback = intake.callback;
   try {
     const perHour = caller.agent?.callbacksPerPhonePerHour ?? caller.workspace.callbacksPerPhonePerHour ?? defaultCallbacksPerPhonePerHour;
-    await enforceLimits(c, callback ? { phone, perHour } : undefined);
+    if (!counted) await enforceLimits(c, callback ? { phone, perHour } : undefined);
   } catch (err) {
     const phoneBlocked = err instanceof ApiError && err.facts.policy === "phone";
     if (!phoneBlocked || intake.phoneLimit === "reject") throw err;
@@ -127,8 +132,8 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, attempt =
       // workspace's settings): nothing was written. Decide again on what the write saw.
       if (country !== null && !intake.phone.country && result.context.domain?.default_country !== country) {
         // The number itself reads differently in the domain's new country: from the top.
-        if (attempt >= 2) throw new ApiError("unavailable", "The domain changed while this request was taken; try again");
-        return acceptIntake(c, intake, attempt + 1);
+        if (counted) throw new ApiError("unavailable", "The domain changed while this request was taken; try again");
+        return acceptIntake(c, { ...intake, callback }, true);
       }
       if (tries >= 3) throw new ApiError("unavailable", "The lead or its domain kept changing while this request was taken; try again");
       context = result.context;
@@ -221,8 +226,9 @@ async function phonesOf(c: Context<AppEnv>, intake: Intake, remembered: DomainCo
   if (national && remembered?.default_country) {
     try {
       return inCountry(remembered.default_country);
-    } catch {
-      // read below
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      // not a number there: read the domain's country as it is now, below
     }
   }
   return inCountry(intake.phone.country ?? (await domainCountry(c, intake)));

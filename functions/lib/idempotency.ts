@@ -9,8 +9,9 @@ import { loggable } from "./log-error.ts";
 // byte; the same key with another body is refused (422), and a repeat while the first is still
 // running gets 409. Keys are scoped to the workspace and mode (and a publishable key's, to that key).
 //
-// The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429) are
-// not remembered. If the process dies between the write and storing its response, or storing it
+// The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429, and a
+// 401 for a key revoked since it was cached) are not remembered. If the process dies between the
+// write and storing its response, or storing it
 // fails, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the write
 // it repeats is idempotent for leads and de-duplicated for callbacks, but a call log would be
 // stored twice.
@@ -51,7 +52,10 @@ export function idempotent(operation: string): MiddlewareHandler<AppEnv> {
     }
 
     await next();
-    if (c.res.status >= 500 || c.res.status === 429 || c.res.status === 409) {
+    // A 401 too: a key revoked since this isolate cached it is refused in the handler's rate-limit
+    // round trip (lib/ratelimit.ts), after the claim, and the answer is about the key, not the
+    // request; the same request sent with a valid key must run.
+    if (c.res.status >= 500 || c.res.status === 429 || c.res.status === 409 || c.res.status === 401) {
       await releaseKey(c.var.db, scope);
       return;
     }

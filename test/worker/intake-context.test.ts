@@ -39,6 +39,19 @@ describe("intake on a remembered domain", () => {
     expect(second.hold).not.toEqual(first.hold);
   });
 
+  it("counts a request once when it starts over because the domain's country changed under a national number", async () => {
+    const { live, domain } = await shop();
+    await db().update(domains).set({ defaultCountry: "US" }).where(eq(domains.id, domain.id));
+    const first = await call("/api/v1/form_responses", json(live.key, form(domain.id, "(415) 555-0105")));
+    expect(first.status).toBe(201);
+    // The number reads the same in Canada, but the country it was read in is not the domain's now.
+    await db().update(domains).set({ defaultCountry: "CA" }).where(eq(domains.id, domain.id));
+    const second = await call("/api/v1/form_responses", json(live.key, form(domain.id, "(415) 555-0106")));
+    expect(second.status).toBe(201);
+    const remaining = (res: Response) => Number(res.headers.get("x-ratelimit-remaining"));
+    expect(remaining(first) - remaining(second)).toBe(1);
+  });
+
   it("refuses a request without consent once the domain has started to require it", async () => {
     const { live, domain, workspace } = await shop();
     expect((await call("/api/v1/form_responses", json(live.key, form(domain.id, "+14155550101")))).status).toBe(201);

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../../functions/index.ts";
 import type { Bindings } from "../../functions/env.ts";
 import { apiKeys } from "../../db/schema/index.ts";
-import { bearer, db, incoming, json, makeDomain, makeKey, tenant } from "./fixtures.ts";
+import { markRevoked } from "../../functions/lib/redis.ts";
+import { bearer, db, incoming, json, makeDomain, makeKey, tenant, testEnv } from "./fixtures.ts";
 import { countWritten } from "./rows.ts";
 
 // A key's lookup is cached per isolate (functions/lib/key-cache.ts); revocation is not: a cached
@@ -46,6 +47,32 @@ describe("the key cache", () => {
     const intake = await send("/api/v1/form_responses", json(victim.key, { form_response: { domain_id: domain.id, form_data: { phone: "+14155550100" } } }));
     expect(intake.status).toBe(401);
     expect(await countWritten(workspace.id)).toBe(before);
+  });
+
+  it("refuses a cached key on its marker alone, as an isolate that did not revoke it must, and remembers no answer for its Idempotency-Key", async () => {
+    const { workspace, live } = await tenant();
+    const victim = await makeKey(workspace.id);
+    const domain = await makeDomain(workspace.id);
+    expect((await send("/v1/me", { headers: bearer(victim.key) })).status).toBe(200);
+    // Another isolate revoked it: here only the marker says so (the row is left as it was, so
+    // only the marker can refuse it).
+    await markRevoked(testEnv(), victim.id);
+    const body = { form_response: { domain_id: domain.id, form_data: { phone: "+14155550100" } } };
+    const again = (key: string) => send("/api/v1/form_responses", json(key, body, { "Idempotency-Key": "same-request" }));
+    expect((await again(victim.key)).status).toBe(401);
+    expect(await countWritten(workspace.id)).toBe(0);
+    // The same request with a valid key runs: the 401 was about the key, not the request.
+    const valid = await again(live.key);
+    expect(valid.status).toBe(201);
+    expect(valid.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("without a marker, a revocation made behind the API's back is seen when the cache entry expires, not at once", async () => {
+    const { live } = await tenant();
+    expect((await send("/v1/me", { headers: bearer(live.key) })).status).toBe(200);
+    await revokedInDatabaseOnly(live.id);
+    // The window the README states (at most 60 s): only a revocation that could not write its marker has it.
+    expect((await send("/v1/me", { headers: bearer(live.key) })).status).toBe(200);
   });
 
   it("a key revoked by its own request is refused on the next one", async () => {

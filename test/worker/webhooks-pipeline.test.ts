@@ -436,3 +436,81 @@ describe("under chaos: messages dropped, dead-lettered, consumers killed mid-bat
     expect(await flaky.requests().then((q) => q.length)).toBeGreaterThan(expected.get(b.id)!.length);
   });
 });
+
+// The sweeper in bounded steps (functions/cron/budget.ts). Here, not in cron-sweeps.test.ts: a sweep
+// takes every due event in the shared database, so it must not run beside this file's own sweeps.
+/** `count` events of a fresh workspace, written a minute ago, never sent. */
+async function unsentEvents(count: number, fields: Partial<typeof events.$inferInsert> = {}) {
+  const { id: workspaceId } = await makeWorkspace();
+  const ids = Array.from({ length: count }, () => newId("event", Date.now() - 60_000));
+  await db().execute(sql`
+    INSERT INTO events (id, workspace_id, mode, type, data, created_at)
+    SELECT id, ${workspaceId}, 'live', 'lead.updated', '{}'::jsonb, now() - interval '1 minute'
+    FROM unnest(${`{${ids.join(",")}}`}::text[]) AS id`);
+  if (Object.keys(fields).length > 0) await db().update(events).set(fields).where(inArray(events.id, ids));
+  return ids;
+}
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+
+describe("the outbox sweeper", () => {
+  it("drains more than one step's thousand events in one run, each sent once and marked sent", async () => {
+    const ids = await unsentEvents(2_500);
+    const queue = recordingQueue();
+    await sweepOutbox({ ...testEnv(), WEBHOOKS: queue.queue });
+    const mine = queue.sent.map((m) => m.body.event_id).filter((id) => ids.includes(id));
+    expect(mine.length).toBe(2_500);
+    expect(new Set(mine).size).toBe(2_500);
+    const rows = await db().select({ sends: events.sends, claimedAt: events.claimedAt }).from(events).where(inArray(events.id, ids));
+    expect(rows.every((r) => r.sends === 1 && r.claimedAt === null)).toBe(true);
+
+    // The next run finds them all in their lease: nothing is sent twice.
+    const again = recordingQueue();
+    await sweepOutbox({ ...testEnv(), WEBHOOKS: again.queue });
+    expect(again.sent.map((m) => m.body.event_id).filter((id) => ids.includes(id))).toEqual([]);
+  });
+
+  it("stops at its budget: one step sends a thousand at most", async () => {
+    const ids = await unsentEvents(1_500);
+    const queue = recordingQueue();
+    await sweepOutbox({ ...testEnv(), WEBHOOKS: queue.queue }, { steps: 1, seconds: 20 });
+    expect(queue.sent.length).toBeLessThanOrEqual(1_000);
+    const unsent = await db().select({ id: events.id }).from(events).where(sql`${inArray(events.id, ids)} AND ${events.sends} = 0`);
+    expect(unsent.length).toBeGreaterThanOrEqual(500);
+  });
+
+  it("sends an event again only once the lease of its send count is over, whatever the count", async () => {
+    // [sends, minutes since it was sent, due]: the lease is 2 min, doubling per send, up to an hour.
+    const cases: [number, number, boolean][] = [
+      [0, 1, false],
+      [0, 3, true], // marked sent without a count: the first lease
+      [1, 1.5, false],
+      [1, 2.5, true],
+      [3, 7, false],
+      [3, 9, true],
+      [5, 31, false],
+      [5, 33, true],
+      [6, 59, false],
+      [6, 61, true],
+      [9, 59, false],
+      [9, 61, true],
+    ];
+    const ids: string[] = [];
+    for (const [sends, ago] of cases) ids.push(...(await unsentEvents(1, { sends, enqueuedAt: minutesAgo(ago) })));
+    const claimed = await claimUnfannedEvents(db(), 100_000);
+    const got = cases.map(([sends, ago], i) => [sends, ago, claimed.includes(ids[i]!)]);
+    expect(got).toEqual(cases);
+  });
+
+  it("leaves alone an event fanned out, claimed by another sweeper, or younger than 30 s", async () => {
+    const [fanned] = await unsentEvents(1, { fannedOutAt: new Date() });
+    const [claimed] = await unsentEvents(1, { claimedAt: new Date() });
+    const [young] = await unsentEvents(1, { createdAt: new Date() });
+    const [due] = await unsentEvents(1);
+    const got = await claimUnfannedEvents(db(), 100_000);
+    expect(got).toContain(due);
+    expect(got).not.toContain(fanned);
+    expect(got).not.toContain(claimed);
+    expect(got).not.toContain(young);
+  });
+});
