@@ -1,7 +1,7 @@
 -- Issue 14: indexes for every list filter and every foreign key a delete walks, and partial
--- indexes for the cron's sweeps. Each CREATE INDEX holds its table's write lock while it builds
--- (drizzle runs a migration in a transaction, where CONCURRENTLY cannot run): seconds per
--- million rows; see the README, "Deploying to Cloudflare", for large tables.
+-- indexes for the cron's sweeps. drizzle runs a migration in one transaction, where CONCURRENTLY
+-- cannot run, so each table is locked (reads too, from its DROP INDEX) until the whole migration
+-- commits: about 1.5 minutes per million leads; see the README, "Large tables and migration 0011".
 DROP INDEX "events_unfanned_idx";--> statement-breakpoint
 DROP INDEX "api_keys_workspace_idx";--> statement-breakpoint
 DROP INDEX "domains_workspace_idx";--> statement-breakpoint

@@ -6,6 +6,8 @@ import { events } from "./events.ts";
 import { ownedTable } from "./owned.ts";
 import { webhookEndpoints } from "./webhook-endpoints.ts";
 
+// The consumer's claim says "not finished" as NOT IN ('succeeded', 'failed') (db/queries/webhook-work.ts,
+// why there): a status added here must be added there too, or it will be claimed and sent.
 export const deliveryStatus = pgEnum("delivery_status", ["pending", "succeeded", "failed"]);
 
 export type DeliveryAttempt = {
