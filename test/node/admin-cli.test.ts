@@ -5,12 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { applyMigrations } from "../../db/migrate.ts";
 import { Keyring } from "../../functions/lib/secrets.ts";
 import { verifyPassword } from "../../functions/console/password.ts";
 
 // The admin CLI, run as a user runs it, against this test run's database, with the run's keyring.
+// Every call starts a Node process that compiles the CLI with tsx: about a second on an idle
+// machine, three or more on a busy one, and a test makes up to ten of them. Two minutes each,
+// not the suite's thirty seconds, which a test of nine calls ran past on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 const run = promisify(execFile);
 const { databaseUrl, bindings } = inject("stack");
 
