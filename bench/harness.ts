@@ -57,3 +57,14 @@ export async function until(done: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A webhook endpoint for `url`, made through the API as a customer makes one: its id and secret. */
+export async function createEndpoint(base: string, key: string, url: string): Promise<{ id: string; secret: string }> {
+  const res = await fetch(`${base}/v1/webhook_endpoints`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ url }),
+  });
+  if (res.status !== 201) throw new Error(`creating an endpoint: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; secret: string };
+}

@@ -5,7 +5,7 @@
 // Run: npm run bench:isolation [-- <intake requests per workspace and phase>]
 import { addDomain, createWorkspace } from "../admin/commands.ts";
 import { startReceivers } from "../test/setup/webhook-receivers.ts";
-import { percentile, startBench, until } from "./harness.ts";
+import { createEndpoint, percentile, startBench, until } from "./harness.ts";
 
 const requests = Number(process.argv[2] ?? 150);
 // The dialler is off: the events are intake's (three per request), nothing else.
@@ -18,13 +18,8 @@ try {
     const made = await createWorkspace(db, { name, plan: "enterprise" });
     const domain = await addDomain(db, { workspaceId: made.workspace.id, mode: "live", name: `${name}.example` });
     const key = made.keys.live.key;
-    const res = await fetch(`${base}/v1/webhook_endpoints`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ url: `${receivers.url}/r/${receiver}` }),
-    });
-    if (res.status !== 201) throw new Error(`creating the endpoint: ${res.status} ${await res.text()}`);
-    receivers.configure(receiver, { secrets: [((await res.json()) as { secret: string }).secret], responses });
+    const { secret } = await createEndpoint(base, key, `${receivers.url}/r/${receiver}`);
+    receivers.configure(receiver, { secrets: [secret], responses });
     let n = 0;
     return () =>
       fetch(`${base}/api/v1/form_responses`, {

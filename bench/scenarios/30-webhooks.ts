@@ -6,7 +6,7 @@
 import { addDomain, createWorkspace } from "../../admin/commands.ts";
 import { newId } from "../../schemas/ids.ts";
 import { startReceivers, type ReceivedRequest } from "../../test/setup/webhook-receivers.ts";
-import { startBench, until } from "../harness.ts";
+import { createEndpoint, startBench, until } from "../harness.ts";
 import { median, ms, percentile, timed, times, type Scenario } from "../scenario.ts";
 
 type Bench = Awaited<ReturnType<typeof startBench>>;
@@ -103,13 +103,7 @@ async function workspace(bench: Bench, receivers: Receivers, name: string, count
   const secrets: string[] = [];
   for (let i = 0; i < count; i++) {
     const receiver = `${name}-${i}`;
-    const res = await fetch(`${bench.base}/v1/webhook_endpoints`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ url: `${receivers.url}/r/${receiver}` }),
-    });
-    if (res.status !== 201) throw new Error(`creating an endpoint: ${res.status} ${await res.text()}`);
-    const { secret } = (await res.json()) as { secret: string };
+    const { secret } = await createEndpoint(bench.base, key, `${receivers.url}/r/${receiver}`);
     receivers.configure(receiver, { secrets: [secret] });
     names.push(receiver);
     secrets.push(secret);

@@ -4,7 +4,7 @@
 import type pg from "pg";
 import { createWorkspace } from "../../admin/commands.ts";
 import { startCountingReceiver } from "../counting-receiver.ts";
-import { startBench } from "../harness.ts";
+import { createEndpoint, startBench } from "../harness.ts";
 import { median, ms, type Scenario, timed } from "../scenario.ts";
 import { unsentEvents } from "../sweeps-seed.ts";
 
@@ -19,13 +19,7 @@ export const scenario: Scenario = {
     try {
       const pool = bench.db.$client as pg.Pool;
       const made = await createWorkspace(bench.db, { name: "Drain", plan: "enterprise" });
-      const res = await fetch(`${bench.base}/v1/webhook_endpoints`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${made.keys.live.key}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ url: receiver.url }),
-      });
-      if (res.status !== 201) throw new Error(`creating the endpoint: ${res.status} ${await res.text()}`);
-      const { id: endpointId } = (await res.json()) as { id: string };
+      const { id: endpointId } = await createEndpoint(bench.base, made.keys.live.key, receiver.url);
       log(`seeding ${count} unsent events`);
       await unsentEvents(pool, { workspaceId: made.workspace.id, endpointId }, 0, count);
       await pool.query("ANALYZE events");

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import { createWorkspace } from "../../admin/commands.ts";
 import { startCountingReceiver } from "../counting-receiver.ts";
-import { startBench } from "../harness.ts";
+import { createEndpoint, startBench } from "../harness.ts";
 import { median, ms, type Scenario, timed, times } from "../scenario.ts";
 import { deliveryHistory, unsentEvents, type Seeded } from "../sweeps-seed.ts";
 
@@ -15,13 +15,7 @@ async function open(name: string) {
   const bench = await startBench({ WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
   const receiver = await startCountingReceiver();
   const made = await createWorkspace(bench.db, { name, plan: "enterprise" });
-  const res = await fetch(`${bench.base}/v1/webhook_endpoints`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${made.keys.live.key}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ url: receiver.url }),
-  });
-  if (res.status !== 201) throw new Error(`creating the endpoint: ${res.status} ${await res.text()}`);
-  const { id: endpointId } = (await res.json()) as { id: string };
+  const { id: endpointId } = await createEndpoint(bench.base, made.keys.live.key, receiver.url);
   const seeded: Seeded = { workspaceId: made.workspace.id, endpointId };
   return { name, bench, receiver, seeded, pool: bench.db.$client as pg.Pool, next: 0, rates: [] as number[], health: [] as number[] };
 }
