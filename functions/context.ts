@@ -3,6 +3,7 @@ import type { Env } from "./env.ts";
 import type { ErrorRenderer } from "./lib/errors.ts";
 import type { Db } from "../db/client.ts";
 import type { findKey } from "../db/queries/api-keys.ts";
+import type { HeldKey, IdempotencyScope } from "../db/queries/idempotency.ts";
 import type { Mode, Owner } from "../schemas/scopes.ts";
 import type { SignedParams } from "../schemas/twilio.ts";
 
@@ -22,12 +23,21 @@ export type AppEnv = {
     // so it is not yet known to be unrevoked: the rate limit's round trip to Redis checks that
     // before the request is answered.
     keyCheck?: { id: string; hash: string; agentId: string | null; cached: boolean };
+    // An Idempotency-Key that intake's write is to claim (lib/idempotency.ts, "in-write").
+    idempotency?: IdempotencyClaim;
     // A Twilio callback's signed parameters, once its signature is verified.
     twilio?: SignedParams;
   };
 };
 
 export type App = OpenAPIHono<AppEnv>;
+
+/**
+ * A key for the write to claim, and what became of it: `claimed` once the write took it; `held`
+ * when another request holds it (null: one whose claim has not committed yet), and this request
+ * is to be answered from that one's response.
+ */
+export type IdempotencyClaim = { scope: IdempotencyScope; requestHash: string; claimed: boolean; held?: HeldKey | null };
 
 type Found = NonNullable<Awaited<ReturnType<typeof findKey>>>;
 

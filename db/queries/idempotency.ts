@@ -1,63 +1,99 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { idempotencyKeys } from "../schema/index.ts";
 
-type Scope = { workspaceId: string; mode: "live" | "test"; key: string };
+export type IdempotencyScope = { workspaceId: string; mode: "live" | "test"; key: string };
+/** A response as stored for replay. */
+export type Answer = { status: number; headers: Record<string, string>; body: string };
+/** A key's row as a request that did not claim it sees it. */
+export type HeldKey = { requestHash: string; responseStatus: number | null; responseHeaders: Record<string, string> | null; responseBody: string | null };
 
-const at = (s: Scope) =>
+const at = (s: IdempotencyScope) =>
   and(eq(idempotencyKeys.workspaceId, s.workspaceId), eq(idempotencyKeys.mode, s.mode), eq(idempotencyKeys.key, s.key));
 
-type Row = typeof idempotencyKeys.$inferSelect;
+const where = (s: IdempotencyScope) => sql`workspace_id = ${s.workspaceId} AND mode = ${s.mode}::mode AND key = ${s.key}`;
+
+// A key may be claimed again once its 24 hours are up, or when its request died without an
+// answer (in flight for over a minute).
+const reclaimable = (row: SQL) => sql`(${row}.expires_at < now() OR (${row}.response_status IS NULL AND ${row}.created_at < now() - interval '1 minute'))`;
 
 /**
- * Claims a key for a request, or takes over one whose 24 hours are up or whose request died
- * without an answer (in flight for over a minute). Returns the row: ours if `claimed`, otherwise
- * the one already there (still in flight if it has no response; none if a request still in
- * flight has not committed its claim yet). One statement, so a replay is one round trip too: the
+ * An INSERT that claims the key for a request (with its answer, when one is already known), or
+ * takes over a reclaimable one; it returns the row only if it did. `when` lets a larger statement
+ * claim only if it goes on to write (db/queries/intake.ts).
+ */
+export function claimStatement(scope: IdempotencyScope, requestHash: string, answer: Answer | null, when: SQL = sql`true`): SQL {
+  return sql`
+    INSERT INTO idempotency_keys (workspace_id, mode, key, request_hash, response_status, response_headers, response_body, expires_at)
+    SELECT ${scope.workspaceId}, ${scope.mode}::mode, ${scope.key}, ${requestHash}, ${answer?.status ?? null}::int,
+           ${answer ? JSON.stringify(answer.headers) : null}::jsonb, ${answer?.body ?? null}::text, now() + interval '24 hours'
+    WHERE ${when}
+    ON CONFLICT (workspace_id, mode, key) DO UPDATE SET
+      request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+      response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body,
+      created_at = now(), expires_at = EXCLUDED.expires_at
+    WHERE ${reclaimable(sql`idempotency_keys`)}
+    RETURNING 1`;
+}
+
+/**
+ * The row a claim named `claim` (a CTE of the same statement) did not take, as it was when the
+ * statement began, as JSON, with `live`: false if it may be claimed again.
+ */
+export function heldStatement(scope: IdempotencyScope, claim: SQL): SQL {
+  return sql`
+    SELECT jsonb_build_object('requestHash', k.request_hash, 'responseStatus', k.response_status,
+             'responseHeaders', k.response_headers, 'responseBody', k.response_body) AS row,
+           NOT ${reclaimable(sql`k`)} AS live
+    FROM idempotency_keys k WHERE ${where(scope)} AND NOT EXISTS (SELECT 1 FROM ${claim})`;
+}
+
+/**
+ * Claims a key before a request runs (every POST but intake, which claims in its write), or finds
+ * the live row already there: still in flight if it has no response; none if a request still in
+ * flight has not committed its claim yet. One statement, so a replay is one round trip too: the
  * row already there is read in the same snapshot the claim was refused in.
  */
-export async function claimKey(db: Db, scope: Scope, requestHash: string): Promise<{ claimed: true; row: Row } | { claimed: false; row: Row | undefined }> {
-  const { rows } = await db.execute<{ claimed: boolean; workspace_id: string; mode: "live" | "test"; key: string; request_hash: string; response_status: number | null; response_headers: Record<string, string> | null; response_body: string | null; created_at: string; expires_at: string }>(sql`
-    WITH claim AS (
-      INSERT INTO idempotency_keys (workspace_id, mode, key, request_hash, expires_at)
-      VALUES (${scope.workspaceId}, ${scope.mode}::mode, ${scope.key}, ${requestHash}, now() + interval '24 hours')
-      ON CONFLICT (workspace_id, mode, key) DO UPDATE SET
-        request_hash = EXCLUDED.request_hash, response_status = NULL, response_headers = NULL, response_body = NULL,
-        created_at = now(), expires_at = now() + interval '24 hours'
-      WHERE idempotency_keys.expires_at < now()
-         OR (idempotency_keys.response_status IS NULL AND idempotency_keys.created_at < now() - interval '1 minute')
-      RETURNING *
-    )
-    SELECT true AS claimed, * FROM claim
-    UNION ALL
-    SELECT false AS claimed, * FROM idempotency_keys
-    WHERE workspace_id = ${scope.workspaceId} AND mode = ${scope.mode}::mode AND key = ${scope.key} AND NOT EXISTS (SELECT 1 FROM claim)`);
-  const [found] = rows;
-  if (!found) return { claimed: false, row: undefined };
-  const row: Row = {
-    workspaceId: found.workspace_id,
-    mode: found.mode,
-    key: found.key,
-    requestHash: found.request_hash,
-    responseStatus: found.response_status,
-    responseHeaders: found.response_headers,
-    responseBody: found.response_body,
-    createdAt: new Date(found.created_at),
-    expiresAt: new Date(found.expires_at),
-  };
-  return found.claimed ? { claimed: true, row } : { claimed: false, row };
+export function claimKey(db: Db, scope: IdempotencyScope, requestHash: string): Promise<{ claimed: true } | { claimed: false; row: HeldKey | undefined }> {
+  return claimOrRead(db, scope, requestHash, null);
+}
+
+/**
+ * For a request answered before it reached its write: stores that answer as the key's first
+ * (`answer` null: stores nothing), unless a live row is already there, which is returned for the
+ * request to be answered from.
+ */
+export function recordAnswer(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer | null): Promise<HeldKey | undefined> {
+  return claimOrRead(db, scope, requestHash, answer, answer !== null).then((r) => (r.claimed ? undefined : r.row));
+}
+
+async function claimOrRead(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer | null, claim = true) {
+  const { rows } = await db.execute<{ claimed: boolean; row: HeldKey | null; live: boolean | null }>(sql`
+    WITH claim AS (${claimStatement(scope, requestHash, answer, claim ? sql`true` : sql`false`)}),
+         held AS (${heldStatement(scope, sql`claim`)})
+    SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT row FROM held WHERE live) AS row`);
+  const found = rows[0];
+  if (found?.claimed) return { claimed: true as const };
+  return { claimed: false as const, row: found?.row ?? undefined };
+}
+
+/** The key's row, if it is live: what a request told to wait polls for. */
+export async function readKey(db: Db, scope: IdempotencyScope): Promise<HeldKey | undefined> {
+  const { rows } = await db.execute<{ row: HeldKey }>(sql`
+    SELECT row FROM (${heldStatement(scope, sql`(SELECT 1 WHERE false) AS nothing`)}) AS held WHERE live`);
+  return rows[0]?.row;
 }
 
 /** Stores the response a request got, for replay. */
-export function storeResponse(db: Db, scope: Scope, status: number, headers: Record<string, string>, body: string) {
+export function storeResponse(db: Db, scope: IdempotencyScope, answer: Answer) {
   return db
     .update(idempotencyKeys)
-    .set({ responseStatus: status, responseHeaders: headers, responseBody: body })
+    .set({ responseStatus: answer.status, responseHeaders: answer.headers, responseBody: answer.body })
     .where(at(scope));
 }
 
 /** Forgets a claim whose request failed on our side, so the client's retry can run. */
-export function releaseKey(db: Db, scope: Scope) {
+export function releaseKey(db: Db, scope: IdempotencyScope) {
   return db.delete(idempotencyKeys).where(and(at(scope), sql`${idempotencyKeys.responseStatus} IS NULL`));
 }
 

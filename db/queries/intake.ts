@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { AgentOverride, CallbackHold } from "../schema/callbacks.ts";
 import { eventType } from "./events.ts";
+import { claimStatement, type HeldKey, heldStatement, type IdempotencyScope } from "./idempotency.ts";
 import { domainContextOf, type IntakeContext, leadContextOf, workspaceContextOf } from "./intake-context.ts";
 import { callbackJson, formResponseJson, leadJson } from "./resources.ts";
 import { onlyRow } from "./rows.ts";
@@ -11,7 +12,8 @@ import { lockRelease, releaseSlot } from "./release.ts";
 // the domain and agent belong to the caller, creates or updates the lead (one per workspace,
 // mode and E.164 phone), stores the form response, schedules the callback unless an identical
 // request did so in the last ten minutes, and writes the outbox events with the data they
-// describe. One statement (behind a lock, in the same batch) is one round trip and one
+// describe. With an Idempotency-Key it claims the key too, and writes nothing if another
+// request holds it. One statement (behind a lock, in the same batch) is one round trip and one
 // transaction: all of it, or none of it.
 //
 // The callback's first lawful moment is decided before the statement, in TypeScript, on an
@@ -75,6 +77,8 @@ export type IntakeInput = {
   eventIds: { formResponse: string; lead: string; callback: string };
   /** The context the callback's first lawful moment was decided on; nothing is written unless it still holds. */
   expected: IntakeContext;
+  /** An Idempotency-Key to claim: nothing is written unless the claim is taken. */
+  claim: { scope: IdempotencyScope; requestHash: string } | null;
 };
 
 export type IntakeResult = {
@@ -89,6 +93,10 @@ export type IntakeResult = {
   duplicate: boolean; // an identical request scheduled a callback in the last ten minutes
   earlierCallback: Record<string, unknown> | null; // that request's callback, as the API shows it
   eventIds: string[];
+  /** The Idempotency-Key was claimed (always, when there is one and the context held). */
+  keyClaimed: boolean;
+  /** Not claimed: the key's row as another request left it, unless it may be claimed again. */
+  keyHeld: HeldKey | null;
 };
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
@@ -105,6 +113,13 @@ export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeRes
     ? releaseSlot(held.at, held.until, { domain: sql`${input.domainId}::text`, workspace: sql`${ws}`, mode, self: sql`${cb?.id ?? null}::text` })
     : sql`COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now())`;
   const noLead = sql`'{"timezone": null, "recent_attempts": []}'::jsonb`;
+  // The key is claimed where the write would go ahead but for it (the context held), and the
+  // write goes ahead only where it was.
+  const { claim } = input;
+  const keyClaim = claim
+    ? claimStatement(claim.scope, claim.requestHash, null, sql`(SELECT context_ok FROM checked)`)
+    : sql`SELECT 1 WHERE false`;
+  const keyHeld = claim ? heldStatement(claim.scope, sql`key_claim`) : sql`SELECT NULL::jsonb AS row, false AS live WHERE false`;
   const statement = sql`
 WITH ctx AS (
   SELECT ${domainContextOf(owner, input.domainId)} AS domain, ${leadContextOf(owner, lead.phone)} AS lead, ${workspaceContextOf(owner)} AS workspace
@@ -120,11 +135,14 @@ WITH ctx AS (
           AND COALESCE(ctx.lead, ${noLead}) = COALESCE(${jsonOrNull(input.expected.lead)}, ${noLead})
           AND ctx.workspace IS NOT DISTINCT FROM ${jsonOrNull(input.expected.workspace)}) AS context_ok
   FROM ctx
+), key_claim AS (${keyClaim}
+), key_held AS (${keyHeld}
 ), lead AS (
   INSERT INTO leads (id, workspace_id, mode, phone, phone_raw, phone_2, name, email, country, timezone, domain_id, custom_fields)
   SELECT ${lead.id}, ${ws}, ${mode}, ${lead.phone}, ${lead.phoneRaw}, ${lead.phone2}, ${lead.name}, ${lead.email},
          ${lead.country}, ${lead.timezone}, ${input.domainId}::text, ${json(lead.customFields)}
   FROM checked WHERE checked.domain_found AND checked.agent_found AND checked.context_ok
+    AND (${claim === null} OR EXISTS (SELECT 1 FROM key_claim))
   ON CONFLICT (workspace_id, mode, phone) DO UPDATE SET
     phone_raw = EXCLUDED.phone_raw,
     phone_2 = COALESCE(EXCLUDED.phone_2, leads.phone_2),
@@ -190,7 +208,9 @@ SELECT checked.domain_found, checked.agent_found, checked.context_ok,
        (SELECT found FROM recent) AS duplicate,
        (SELECT ${callbackJson("e", "el")} FROM callbacks e JOIN leads el ON el.id = e.lead_id
         WHERE e.id = (SELECT id FROM earlier)) AS earlier_callback,
-       (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ev) AS event_ids
+       (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ev) AS event_ids,
+       EXISTS (SELECT 1 FROM key_claim) AS key_claimed,
+       (SELECT row FROM key_held WHERE live) AS key_held
 FROM checked`;
   // Identical requests at the same moment would each miss the other's callback (a statement sees
   // the data as it was when it began). A transaction-scoped lock on the fingerprint, taken by a
@@ -211,6 +231,8 @@ FROM checked`;
       duplicate: boolean;
       earlier_callback: Record<string, unknown> | null;
       event_ids: string[];
+      key_claimed: boolean;
+      key_held: HeldKey | null;
     }>(statement),
   ]);
   const row = onlyRow(rows, "writeIntake");
@@ -225,5 +247,7 @@ FROM checked`;
     duplicate: row.duplicate,
     earlierCallback: row.earlier_callback,
     eventIds: row.event_ids,
+    keyClaimed: row.key_claimed,
+    keyHeld: row.key_held,
   };
 }

@@ -23,6 +23,7 @@ export const createCallback = defineRoute(native, {
   },
   // acceptIntake counts the request with the phone's limit, in one round trip to Redis.
   rateLimit: "deferred",
+  idempotencyClaim: "in-write",
   // A web page's callback request; a publishable key has intake:write only.
   keyKinds: ["secret", "publishable"],
   publishableScope: "intake:write",

@@ -41,6 +41,7 @@ const options = (errors: RouteOptions["errors"]): RouteOptions => ({
   scope: "intake:write",
   validation: "handler",
   rateLimit: "deferred",
+  idempotencyClaim: "in-write",
   aliases: [path.slice(0, -1)],
   errors: {
     404: "Unknown widget_key (including another workspace's or mode's)",

@@ -17,7 +17,8 @@ export const formResponses = defineRoute(callmeback, {
   tags: ["intake"],
   request: { body: jsonBody(FormResponseRequest) },
   responses: { 201: jsonResponse("Created", FormResponseCreated) },
-  scope: "intake:write", guards: [sandboxTestKeysOnly()], rateLimit: "deferred", errors: { 404: "Unknown domain" },
+  scope: "intake:write", guards: [sandboxTestKeysOnly()], rateLimit: "deferred", idempotencyClaim: "in-write",
+  errors: { 404: "Unknown domain" },
 }, async (c) => {
   const { form_response: fr } = c.req.valid("json");
   const { name, email, phone, message: _message, ...extra } = fr.form_data;

@@ -28,7 +28,7 @@ export const makeCall = defineRoute(calldock, {
     headers: z.object({ "x-agent-id": z.string().describe("The agent the call goes through (agt_…): required; missing is 401 MISSING_AGENT_ID") }),
   },
   responses: { 200: jsonResponse("Call initiated", MakeCallStarted) },
-  scope: "callbacks:write", guards: [requireAgent()], rateLimit: "deferred",
+  scope: "callbacks:write", guards: [requireAgent()], rateLimit: "deferred", idempotencyClaim: "in-write",
 }, async (c) => {
   const { phone, name, email, metadata } = c.req.valid("json");
   const agent = activeAgent(c.var.caller.agent);

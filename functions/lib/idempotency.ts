@@ -1,6 +1,6 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context.ts";
-import { claimKey, releaseKey, storeResponse } from "../../db/queries/idempotency.ts";
+import type { Context, MiddlewareHandler, Next } from "hono";
+import type { AppEnv, IdempotencyClaim } from "../context.ts";
+import { type Answer, claimKey, type HeldKey, type IdempotencyScope, readKey, recordAnswer, releaseKey, storeResponse } from "../../db/queries/idempotency.ts";
 import { ApiError } from "./errors.ts";
 import { hashKey } from "./keys.ts";
 import { loggable } from "./log-error.ts";
@@ -9,19 +9,31 @@ import { loggable } from "./log-error.ts";
 // byte; the same key with another body is refused (422), and a repeat while the first is still
 // running gets 409. Keys are scoped to the workspace and mode (and a publishable key's, to that key).
 //
-// The response is stored once it is known. Refusals a retry could get past (5xx, 409, 429, and a
-// 401 for a key revoked since it was cached) are not remembered. If the process dies between the
-// write and storing its response, or storing it
-// fails, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the write
-// it repeats is idempotent for leads and de-duplicated for callbacks, but a call log would be
-// stored twice.
+// Where the key is claimed:
+// - "before": in a statement of its own before the handler runs, the response stored before it
+//   is sent (every POST but intake).
+// - "in-write": intake claims it inside its one write statement (functions/intake/accept.ts), so
+//   a new key costs no round trip on the request path; the response is stored after it is sent,
+//   and a retry that finds the key written but not yet answered waits for the answer (up to
+//   1.6 s) rather than being told to come back. A request answered before its write (a schema or
+//   consent refusal) records that answer in one statement, which also finds any answer stored
+//   first: a replay whose request would now be refused is still answered as the first was.
+//
+// Refusals a retry could get past (5xx, 409, 429, and a 401 for a key revoked since it was
+// cached) are not remembered. If the process dies between the write and storing its response,
+// or storing it fails, the claim is taken over by a retry after a minute (db/queries/
+// idempotency.ts); the write it repeats is idempotent for leads and de-duplicated for callbacks,
+// but a call log would be stored twice.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 // What a route says in its headers is part of its answer; the rate limit's are about the retry.
 const replayedHeaders = ["content-type", "location", "retry-after", "ringback-duplicate"];
+const rateLimitHeader = /^(x-)?ratelimit/i;
+// How long a retry waits for an answer that is being stored: 1.575 s in all.
+const waits = [25, 50, 100, 200, 400, 800];
 
 /** `operation` is the route's declared path: one operation reached through an alias is one request. */
-export function idempotent(operation: string): MiddlewareHandler<AppEnv> {
+export function idempotent(operation: string, claim: "before" | "in-write" = "before"): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined || c.req.method !== "POST") return next();
@@ -39,39 +51,95 @@ export function idempotent(operation: string): MiddlewareHandler<AppEnv> {
     const query = new URL(c.req.url).search;
     // And who asks: the same key sent for another agent is another request.
     const requestHash = await hashKey(`${c.req.method} ${operation}${query}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
-    const { claimed, row } = await claimKey(c.var.db, scope, requestHash);
+    return claim === "in-write" ? claimedInWrite(c, next, { scope, requestHash, claimed: false }) : claimedBefore(c, next, scope, requestHash);
+  };
+}
 
-    if (!claimed) {
-      if (row && row.requestHash !== requestHash) {
-        throw new ApiError("validation_failed", "This Idempotency-Key was used with a different request", { facts: { reason: "idempotency_mismatch" } });
-      }
-      if (!row || row.responseStatus === null) {
-        throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
-      }
-      return c.body(row.responseBody ?? "", row.responseStatus as 200, { ...row.responseHeaders, "Idempotent-Replayed": "true" });
-    }
+async function claimedBefore(c: Context<AppEnv>, next: Next, scope: IdempotencyScope, requestHash: string) {
+  const found = await claimKey(c.var.db, scope, requestHash);
+  if (!found.claimed) return answerFrom(c, scope, requestHash, found.row);
+  await next();
+  if (!remembered(c.res.status)) {
+    await releaseKey(c.var.db, scope);
+    return;
+  }
+  const answer = await answerOf(c);
+  try {
+    await storeResponse(c.var.db, scope, answer);
+  } catch (err) {
+    // The handler's write has committed: a 503 now would ask for a retry of what already
+    // happened. The client gets its answer; the claim stays as a crash would leave it.
+    logUnstored(c, err);
+  }
+}
 
-    await next();
-    // A 401 too: a key revoked since this isolate cached it is refused in the handler's rate-limit
-    // round trip (lib/ratelimit.ts), after the claim, and the answer is about the key, not the
-    // request; the same request sent with a valid key must run.
-    if (c.res.status >= 500 || c.res.status === 429 || c.res.status === 409 || c.res.status === 401) {
+async function claimedInWrite(c: Context<AppEnv>, next: Next, claim: IdempotencyClaim) {
+  c.set("idempotency", claim);
+  await next();
+  const { scope, requestHash } = claim;
+  if (claim.held !== undefined) return answerFrom(c, scope, requestHash, claim.held ?? undefined);
+  if (claim.claimed) {
+    if (!remembered(c.res.status)) {
       await releaseKey(c.var.db, scope);
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const name of replayedHeaders) {
-      const value = c.res.headers.get(name);
-      if (value !== null) headers[name] = value;
-    }
-    try {
-      await storeResponse(c.var.db, scope, c.res.status, headers, await c.res.clone().text());
-    } catch (err) {
-      // The handler's write has committed: a 503 now would ask for a retry of what already
-      // happened. The client gets its answer; the claim stays as a crash would leave it.
-      console.error(`idempotency: the response to ${c.req.method} ${operation} (${c.res.status}) was sent but not stored`, loggable(err));
-    }
-  };
+    const answer = await answerOf(c);
+    c.executionCtx.waitUntil(storeResponse(c.var.db, scope, answer).then(() => undefined, (err) => logUnstored(c, err)));
+    return;
+  }
+  // Answered before the write: our failure, or a key that is no longer valid, says nothing.
+  if (c.res.status >= 500 || c.res.status === 401) return;
+  const held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);
+  if (held) return answerFrom(c, scope, requestHash, held);
+}
+
+/**
+ * Answers a request whose key another request holds: that request's response, replayed; 422 if
+ * it was another request; 409 if its answer is not there yet, once it has been waited for.
+ */
+async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHash: string, found: HeldKey | undefined): Promise<Response | undefined> {
+  let row = found;
+  for (const ms of waits) {
+    if (row && (row.responseStatus != null || row.requestHash !== requestHash)) break;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    row = await readKey(c.var.db, scope);
+  }
+  if (row && row.requestHash !== requestHash) {
+    throw new ApiError("validation_failed", "This Idempotency-Key was used with a different request", { facts: { reason: "idempotency_mismatch" } });
+  }
+  if (!row || row.responseStatus == null) {
+    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
+  }
+  const replay = new Response(row.responseBody ?? "", {
+    status: row.responseStatus,
+    headers: { ...row.responseHeaders, "Idempotent-Replayed": "true" },
+  });
+  // This request's own rate-limit headers, where it has been counted; nothing else of the
+  // response it would have had.
+  if (c.finalized) {
+    for (const [name, value] of c.res.headers) if (rateLimitHeader.test(name)) replay.headers.set(name, value);
+    c.res = undefined;
+  }
+  c.res = replay;
+  return replay;
+}
+
+/** 5xx, 409, 429 and a 401 for a key revoked since it was cached: a retry can get past them. */
+function remembered(status: number): boolean {
+  return status < 500 && status !== 429 && status !== 409 && status !== 401;
+}
+
+async function answerOf(c: Context<AppEnv>): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  for (const name of replayedHeaders) {
+    const value = c.res.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { status: c.res.status, headers, body: await c.res.clone().text() };
+}
+
+function logUnstored(c: Context<AppEnv>, err: unknown) {
+  console.error(`idempotency: the response to ${c.req.method} ${new URL(c.req.url).pathname} (${c.res.status}) was sent but not stored`, loggable(err));
 }
 
 /**

@@ -6,6 +6,7 @@ import { ApiError } from "./errors.ts";
 import { forgetKey, rememberKey } from "./key-cache.ts";
 import { constantTimeEqual } from "./keys.ts";
 import { memberOf } from "./members.ts";
+import type { Redis } from "@upstash/redis/cloudflare";
 import { redisClient, redisKey, revokedMarker } from "./redis.ts";
 import { errorResponse } from "./respond-error.ts";
 
@@ -33,9 +34,10 @@ export type PhoneLimit = { phone: string; perHour: number };
 
 /**
  * Counts this request against the workspace's limit (and a callback against the phone's),
- * sets the rate-limit headers, and throws 429 when a limit is exceeded.
+ * sets the rate-limit headers, and throws 429 when a limit is exceeded. Returns whether the
+ * callback was counted against the phone's limit.
  */
-export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Promise<void> {
+export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Promise<boolean> {
   c.set("rateLimited", true);
   const { workspace } = c.var.caller;
   const checks: Check[] = [];
@@ -43,15 +45,15 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Pro
   // several, and the member signed in past a limit of its own, functions/console/login.tsx);
   // a callback they schedule still counts against its phone's.
   if (!memberOf(c.req.raw)) checks.push({ policy: "workspace", id: workspace.id, limit: workspace.requestsPerHour ?? planRequestsPerHour[workspace.plan] });
-  if (phone) checks.push({ policy: "phone", id: `${workspace.id}:${c.var.caller.mode}:${phone.phone}`, limit: phone.perHour });
+  if (phone) checks.push(phoneCheck(c, phone));
   const keyCheck = memberOf(c.req.raw) ? undefined : c.var.keyCheck;
-  if (checks.length === 0) return;
+  if (checks.length === 0) return false;
   const answer = await check(c, checks, keyCheck?.cached ? keyCheck.id : null);
   if (answer === "revoked") return refuse(keyCheck?.id);
   if (!answer) {
     if (keyCheck?.cached) await confirmKey(c, keyCheck);
     c.header("X-RateLimit-Degraded", "1");
-    return;
+    return false;
   }
   const outcomes = answer;
   const headers = limitHeaders(outcomes);
@@ -62,6 +64,38 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Pro
     const detail = blocked.policy === "phone" ? `Too many callbacks to this phone number; try again in ${retryAfter} s` : `Rate limit exceeded; try again in ${retryAfter} s`;
     throw new ApiError("rate_limited", detail, { headers: { ...headers, "Retry-After": String(retryAfter) }, facts: { retryAfter, policy: blocked.policy } });
   }
+  return outcomes.some((o) => o.policy === "phone");
+}
+
+/**
+ * Gives back a callback counted against the phone's limit that turned out not to be one (a
+ * replayed Idempotency-Key): a negative count, which the sliding window's script applies
+ * without checking the limit. Best effort; a failure only leaves the count as it was.
+ */
+export async function refundPhone(c: Context<AppEnv>, phone: PhoneLimit): Promise<void> {
+  try {
+    const check = phoneCheck(c, phone);
+    const result = await limiter(c, redisClient(c.env), check, false).limit(check.id, { rate: -1 });
+    await result.pending;
+  } catch (err) {
+    console.error(`ratelimit: a phone's count could not be given back (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+function phoneCheck(c: Context<AppEnv>, phone: PhoneLimit): Check {
+  return { policy: "phone", id: `${c.var.caller.workspace.id}:${c.var.caller.mode}:${phone.phone}`, limit: phone.perHour };
+}
+
+// One client for all of a request's checks: its commands sent in one tick go out as one request.
+function limiter(c: Context<AppEnv>, redis: Redis, item: Check, cache = true): Ratelimit {
+  return new Ratelimit({
+    redis,
+    limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
+    prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
+    ephemeralCache: cache ? ephemeralCache : false,
+    timeout: 1000,
+    analytics: false,
+  });
 }
 
 /**
@@ -96,16 +130,7 @@ const markerScript = "return redis.call('EXISTS', KEYS[1])";
 async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | null): Promise<Outcome[] | "revoked" | null> {
   const redis = redisClient(c.env);
   try {
-    const limits = checks.map((item) =>
-      new Ratelimit({
-        redis,
-        limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
-        prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
-        ephemeralCache,
-        timeout: 1000,
-        analytics: false,
-      }).limit(item.id),
-    );
+    const limits = checks.map((item) => limiter(c, redis, item).limit(item.id));
     const marker = cachedKeyId ? redis.eval<[], number>(markerScript, [revokedMarker(c.env, cachedKeyId)], []) : Promise.resolve(0);
     const [answers, revoked] = await Promise.all([Promise.all(limits), marker]);
     for (const result of answers) c.executionCtx.waitUntil(result.pending);

@@ -41,6 +41,11 @@ export type RouteOptions = {
    * once it has been answered. Every request is still counted, and answered with the headers.
    */
   rateLimit?: "deferred";
+  /**
+   * "in-write" when the handler's write claims the Idempotency-Key in its own statement
+   * (acceptIntake), so a new key costs no round trip of its own; otherwise it is claimed first.
+   */
+  idempotencyClaim?: "in-write";
 };
 
 /** A family of routes that share one pipeline (kinds.ts). */
@@ -79,8 +84,8 @@ export type Route = {
  * object. The handler is typed by the contract.
  */
 export function defineRoute<R extends RouteConfig>(kind: RouteKind, spec: R & RouteOptions, handler: RouteHandler<R, AppEnv>): Route {
-  const { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit, ...config } = spec;
-  const options: RouteOptions = { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit };
+  const { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit, idempotencyClaim, ...config } = spec;
+  const options: RouteOptions = { scope, keyKinds, publishableScope, errors, aliases, guards, validation, rateLimit, idempotencyClaim };
   if (kind.keys && scope === undefined) throw new Error(`${config.method.toUpperCase()} ${config.path}: a ${kind.name} route must name its scope`);
   return { kind, config: createRoute(config), options, handler: handler as unknown as RouteHandler<RouteConfig, AppEnv> };
 }

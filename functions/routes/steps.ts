@@ -113,7 +113,7 @@ export function keyedPipeline(route: RouteConfig, options: RouteOptions, steps: 
     rateLimit({ deferred: options.rateLimit === "deferred" }),
     ...(own ? [] : [checkText()]),
     ...bodyCheck,
-    ...(route.method === "post" ? [idempotent(route.path)] : []),
+    ...(route.method === "post" ? [idempotent(route.path, options.idempotencyClaim ?? "before")] : []),
   ];
 }
 
