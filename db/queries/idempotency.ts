@@ -6,7 +6,14 @@ export type IdempotencyScope = { workspaceId: string; mode: "live" | "test"; key
 /** A response as stored for replay. */
 export type Answer = { status: number; headers: Record<string, string>; body: string };
 /** A key's row as a request that did not claim it sees it. */
-export type HeldKey = { requestHash: string; responseStatus: number | null; responseHeaders: Record<string, string> | null; responseBody: string | null };
+export type HeldKey = {
+  requestHash: string;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  /** Claimed by the request's own write: carried out, whether or not its response arrives. */
+  written: boolean;
+};
 
 const at = (s: IdempotencyScope) =>
   and(eq(idempotencyKeys.workspaceId, s.workspaceId), eq(idempotencyKeys.mode, s.mode), eq(idempotencyKeys.key, s.key));
@@ -14,24 +21,34 @@ const at = (s: IdempotencyScope) =>
 const where = (s: IdempotencyScope) => sql`workspace_id = ${s.workspaceId} AND mode = ${s.mode}::mode AND key = ${s.key}`;
 
 // A key may be claimed again once its 24 hours are up, or when its request died without an
-// answer (in flight for over a minute).
-const reclaimable = (row: SQL) => sql`(${row}.expires_at < now() OR (${row}.response_status IS NULL AND ${row}.created_at < now() - interval '1 minute'))`;
+// answer before its write (a claim taken before the write, in flight for over a minute). A
+// claim taken by the write itself is never taken over: the request was carried out.
+const reclaimable = (row: SQL) =>
+  sql`(${row}.expires_at < now() OR (${row}.response_status IS NULL AND NOT ${row}.written AND ${row}.created_at < now() - interval '1 minute'))`;
+
+type Claim = {
+  /** The answer, when it is already known (a refusal given before the write). */
+  answer?: Answer;
+  /** Claimed by the request's own write, in its transaction. */
+  written?: boolean;
+  /** Claim only where this holds: a larger statement claims only if it goes on to write. */
+  when?: SQL;
+};
 
 /**
- * An INSERT that claims the key for a request (with its answer, when one is already known), or
- * takes over a reclaimable one; it returns the row only if it did. `when` lets a larger statement
- * claim only if it goes on to write (db/queries/intake.ts).
+ * An INSERT that claims the key for a request, or takes over a reclaimable one; it returns a
+ * row (1) only if it did.
  */
-export function claimStatement(scope: IdempotencyScope, requestHash: string, answer: Answer | null, when: SQL = sql`true`): SQL {
+export function claimStatement(scope: IdempotencyScope, requestHash: string, { answer, written = false, when = sql`true` }: Claim): SQL {
   return sql`
-    INSERT INTO idempotency_keys (workspace_id, mode, key, request_hash, response_status, response_headers, response_body, expires_at)
+    INSERT INTO idempotency_keys (workspace_id, mode, key, request_hash, response_status, response_headers, response_body, written, expires_at)
     SELECT ${scope.workspaceId}, ${scope.mode}::mode, ${scope.key}, ${requestHash}, ${answer?.status ?? null}::int,
-           ${answer ? JSON.stringify(answer.headers) : null}::jsonb, ${answer?.body ?? null}::text, now() + interval '24 hours'
+           ${answer ? JSON.stringify(answer.headers) : null}::jsonb, ${answer?.body ?? null}::text, ${written}, now() + interval '24 hours'
     WHERE ${when}
     ON CONFLICT (workspace_id, mode, key) DO UPDATE SET
       request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
       response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body,
-      created_at = now(), expires_at = EXCLUDED.expires_at
+      written = EXCLUDED.written, created_at = now(), expires_at = EXCLUDED.expires_at
     WHERE ${reclaimable(sql`idempotency_keys`)}
     RETURNING 1`;
 }
@@ -43,7 +60,7 @@ export function claimStatement(scope: IdempotencyScope, requestHash: string, ans
 export function heldStatement(scope: IdempotencyScope, claim: SQL): SQL {
   return sql`
     SELECT jsonb_build_object('requestHash', k.request_hash, 'responseStatus', k.response_status,
-             'responseHeaders', k.response_headers, 'responseBody', k.response_body) AS row,
+             'responseHeaders', k.response_headers, 'responseBody', k.response_body, 'written', k.written) AS row,
            NOT ${reclaimable(sql`k`)} AS live
     FROM idempotency_keys k WHERE ${where(scope)} AND NOT EXISTS (SELECT 1 FROM ${claim})`;
 }
@@ -69,7 +86,7 @@ export function recordAnswer(db: Db, scope: IdempotencyScope, requestHash: strin
 
 async function claimOrRead(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer | null, claim = true) {
   const { rows } = await db.execute<{ claimed: boolean; row: HeldKey | null; live: boolean | null }>(sql`
-    WITH claim AS (${claimStatement(scope, requestHash, answer, claim ? sql`true` : sql`false`)}),
+    WITH claim AS (${claimStatement(scope, requestHash, { answer: answer ?? undefined, when: claim ? sql`true` : sql`false` })}),
          held AS (${heldStatement(scope, sql`claim`)})
     SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT row FROM held WHERE live) AS row`);
   const found = rows[0];
@@ -84,17 +101,21 @@ export async function readKey(db: Db, scope: IdempotencyScope): Promise<HeldKey 
   return rows[0]?.row;
 }
 
+// A late store or release must not touch a claim another request has taken over since.
+const ours = (s: IdempotencyScope, requestHash: string) =>
+  and(at(s), eq(idempotencyKeys.requestHash, requestHash), sql`${idempotencyKeys.responseStatus} IS NULL`);
+
 /** Stores the response a request got, for replay. */
-export function storeResponse(db: Db, scope: IdempotencyScope, answer: Answer) {
+export function storeResponse(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer) {
   return db
     .update(idempotencyKeys)
     .set({ responseStatus: answer.status, responseHeaders: answer.headers, responseBody: answer.body })
-    .where(at(scope));
+    .where(ours(scope, requestHash));
 }
 
-/** Forgets a claim whose request failed on our side, so the client's retry can run. */
-export function releaseKey(db: Db, scope: IdempotencyScope) {
-  return db.delete(idempotencyKeys).where(and(at(scope), sql`${idempotencyKeys.responseStatus} IS NULL`));
+/** Forgets a claim whose request failed on our side before writing, so the client's retry can run. */
+export function releaseKey(db: Db, scope: IdempotencyScope, requestHash: string) {
+  return db.delete(idempotencyKeys).where(and(ours(scope, requestHash), eq(idempotencyKeys.written, false)));
 }
 
 /**

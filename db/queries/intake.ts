@@ -93,7 +93,7 @@ export type IntakeResult = {
   duplicate: boolean; // an identical request scheduled a callback in the last ten minutes
   earlierCallback: Record<string, unknown> | null; // that request's callback, as the API shows it
   eventIds: string[];
-  /** The Idempotency-Key was claimed (always, when there is one and the context held). */
+  /** The Idempotency-Key was claimed (when there is one, the context held, and no other request holds it). */
   keyClaimed: boolean;
   /** Not claimed: the key's row as another request left it, unless it may be claimed again. */
   keyHeld: HeldKey | null;
@@ -113,11 +113,11 @@ export async function writeIntake(db: Db, input: IntakeInput): Promise<IntakeRes
     ? releaseSlot(held.at, held.until, { domain: sql`${input.domainId}::text`, workspace: sql`${ws}`, mode, self: sql`${cb?.id ?? null}::text` })
     : sql`COALESCE(${cb?.nextAttemptAt ?? null}::timestamptz, now())`;
   const noLead = sql`'{"timezone": null, "recent_attempts": []}'::jsonb`;
-  // The key is claimed where the write would go ahead but for it (the context held), and the
-  // write goes ahead only where it was.
+  // The key is claimed wherever the statement gives an answer (the context held; an unknown
+  // domain or agent is an answer too), and nothing is written unless it was.
   const { claim } = input;
   const keyClaim = claim
-    ? claimStatement(claim.scope, claim.requestHash, null, sql`(SELECT context_ok FROM checked)`)
+    ? claimStatement(claim.scope, claim.requestHash, { written: true, when: sql`(SELECT context_ok FROM checked)` })
     : sql`SELECT 1 WHERE false`;
   const keyHeld = claim ? heldStatement(claim.scope, sql`key_claim`) : sql`SELECT NULL::jsonb AS row, false AS live WHERE false`;
   const statement = sql`

@@ -1,9 +1,10 @@
-import { index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { at, createdAt } from "./columns.ts";
 import { owned } from "./owned.ts";
 
 // A POST's first response, replayed byte for byte for 24 h to a retry with the same
-// Idempotency-Key. A row without a response is a request still in flight.
+// Idempotency-Key. A row without a response is a request still in flight, or (written) one
+// carried out whose response is on its way or was lost.
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
@@ -13,6 +14,9 @@ export const idempotencyKeys = pgTable(
     responseStatus: integer("response_status"),
     responseHeaders: jsonb("response_headers").$type<Record<string, string>>(),
     responseBody: text("response_body"),
+    // Claimed by the write it guards, in its own transaction (intake): the request has been
+    // carried out, whether or not its response was kept, so the claim is never taken over.
+    written: boolean("written").notNull().default(false),
     createdAt: createdAt(),
     expiresAt: at("expires_at").notNull(),
   },

@@ -14,7 +14,7 @@ import { publishAfterCommit } from "../lib/outbox.ts";
 import { toE164 } from "../../schemas/phone.ts";
 import { dialCallback } from "../calls/dial.ts";
 import { queueDial } from "../calls/queue-dial.ts";
-import { defaultCallbacksPerPhonePerHour, enforceLimits, refundPhone } from "../lib/ratelimit.ts";
+import { countPhone, defaultCallbacksPerPhonePerHour, enforceLimits } from "../lib/ratelimit.ts";
 import { rememberDomain, rememberedDomain } from "./domain-cache.ts";
 
 // The path every intake request takes, whichever seed API it came through: normalise the phone,
@@ -68,9 +68,12 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
   reading?.catch(() => undefined); // awaited below; a limit refusal must not leave it unhandled
   let callback = intake.callback;
   const perHour = caller.agent?.callbacksPerPhonePerHour ?? caller.workspace.callbacksPerPhonePerHour ?? defaultCallbacksPerPhonePerHour;
-  let phoneCounted = false;
+  // With an Idempotency-Key, whether this request is a replay is only known from the write, which
+  // claims the key: the phone's limit is checked here, and the callback counted once written. A
+  // replay, or a duplicate in flight beside the first, must not spend the first one's room.
+  const countPhoneLater = c.var.idempotency !== undefined;
   try {
-    if (!counted) phoneCounted = await enforceLimits(c, callback ? { phone, perHour } : undefined);
+    if (!counted) await enforceLimits(c, callback ? { phone, perHour } : undefined, { countPhoneLater });
   } catch (err) {
     const phoneBlocked = err instanceof ApiError && err.facts.policy === "phone";
     if (!phoneBlocked || intake.phoneLimit === "reject") throw err;
@@ -126,18 +129,17 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
       expected: context,
       claim: c.var.idempotency ?? null,
     });
+    rememberDomain(owner, intake.domainId, result.context.domain);
     if (c.var.idempotency && !result.keyClaimed && (result.contextOk || result.keyHeld)) {
       // Another request holds the Idempotency-Key: nothing was written, and this one is answered
-      // as that one was (lib/idempotency.ts). It was not a callback after all: its count is given
-      // back before the answer, so a client that goes on to its next callback finds it there.
-      if (phoneCounted) await refundPhone(c, { phone, perHour });
+      // as that one was (lib/idempotency.ts).
       c.var.idempotency.held = result.keyHeld;
       throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
     }
     if (c.var.idempotency && result.keyClaimed) c.var.idempotency.claimed = true;
+    if (countPhoneLater && result.callback) c.executionCtx.waitUntil(countPhone(c, { phone, perHour }));
     if (!result.domainFound) throw new ApiError("not_found", `No domain ${intake.domainId}`, { facts: { field: "domain_id" } });
     if (!result.agentFound) throw new ApiError("not_found", `No agent ${intake.agentId}`, { facts: { field: "agent_id" } });
-    rememberDomain(owner, intake.domainId, result.context.domain);
     if (!result.contextOk) {
       // The facts changed under the decision (a lead with calls or a zone, a domain's or the
       // workspace's settings): nothing was written. Decide again on what the write saw.

@@ -11,25 +11,32 @@ import { loggable } from "./log-error.ts";
 //
 // Where the key is claimed:
 // - "before": in a statement of its own before the handler runs, the response stored before it
-//   is sent (every POST but intake).
+//   is sent (every POST but intake). If the process dies between the write and storing its
+//   response, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the
+//   write it repeats is idempotent for a lead, and the rest of such routes' writes are
+//   management (keys, agents, endpoints), but a call log would be stored twice.
 // - "in-write": intake claims it inside its one write statement (functions/intake/accept.ts), so
-//   a new key costs no round trip on the request path; the response is stored after it is sent,
-//   and a retry that finds the key written but not yet answered waits for the answer (up to
-//   1.6 s) rather than being told to come back. A request answered before its write (a schema or
-//   consent refusal) records that answer in one statement, which also finds any answer stored
-//   first: a replay whose request would now be refused is still answered as the first was.
+//   a new key costs no round trip on the request path, and the response is stored after it is
+//   sent. Such a claim is never taken over: the request was carried out. If its response is
+//   lost (the store failed three times, or the process died), a retry is told so (409) until the
+//   key's 24 hours are up, rather than carried out twice.
+//
+// A retry that finds the key claimed but not yet answered waits for the answer, up to 1.6 s,
+// reading the key again up to six times, before it is told to come back (409). An intake request
+// answered before its write (a schema or consent refusal) records that answer in one statement,
+// which also finds any answer stored first: a replay whose request would now be refused is still
+// answered as the first was. A replay is not counted against the phone's callback limit: a keyed
+// intake only checks that limit, and counts its callback once written (accept.ts).
 //
 // Refusals a retry could get past (5xx, 409, 429, and a 401 for a key revoked since it was
-// cached) are not remembered. If the process dies between the write and storing its response,
-// or storing it fails, the claim is taken over by a retry after a minute (db/queries/
-// idempotency.ts); the write it repeats is idempotent for leads and de-duplicated for callbacks,
-// but a call log would be stored twice.
+// cached) are not remembered, except a 409 given after an intake's write: it is that request's
+// answer.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 // What a route says in its headers is part of its answer; the rate limit's are about the retry.
 const replayedHeaders = ["content-type", "location", "retry-after", "ringback-duplicate"];
 const rateLimitHeader = /^(x-)?ratelimit/i;
-// How long a retry waits for an answer that is being stored: 1.575 s in all.
+// How long a retry waits for an answer that is being stored: 1.575 s of pauses in all.
 const waits = [25, 50, 100, 200, 400, 800];
 
 /** `operation` is the route's declared path: one operation reached through an alias is one request. */
@@ -60,12 +67,11 @@ async function claimedBefore(c: Context<AppEnv>, next: Next, scope: IdempotencyS
   if (!found.claimed) return answerFrom(c, scope, requestHash, found.row);
   await next();
   if (!remembered(c.res.status)) {
-    await releaseKey(c.var.db, scope);
+    await releaseKey(c.var.db, scope, requestHash);
     return;
   }
-  const answer = await answerOf(c);
   try {
-    await storeResponse(c.var.db, scope, answer);
+    await storeResponse(c.var.db, scope, requestHash, await answerOf(c));
   } catch (err) {
     // The handler's write has committed: a 503 now would ask for a retry of what already
     // happened. The client gets its answer; the claim stays as a crash would leave it.
@@ -77,20 +83,34 @@ async function claimedInWrite(c: Context<AppEnv>, next: Next, claim: Idempotency
   c.set("idempotency", claim);
   await next();
   const { scope, requestHash } = claim;
-  if (claim.held !== undefined) return answerFrom(c, scope, requestHash, claim.held ?? undefined);
   if (claim.claimed) {
-    if (!remembered(c.res.status)) {
-      await releaseKey(c.var.db, scope);
-      return;
-    }
+    // The write committed with the claim. A 409 after it (a duplicate of a canceled callback) is
+    // this request's answer; a 5xx leaves the claim unanswered, and never carried out again.
+    if (c.res.status >= 500) return;
     const answer = await answerOf(c);
-    c.executionCtx.waitUntil(storeResponse(c.var.db, scope, answer).then(() => undefined, (err) => logUnstored(c, err)));
+    c.executionCtx.waitUntil(storeWithRetries(c, scope, requestHash, answer));
     return;
   }
-  // Answered before the write: our failure, or a key that is no longer valid, says nothing.
-  if (c.res.status >= 500 || c.res.status === 401) return;
-  const held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);
-  if (held) return answerFrom(c, scope, requestHash, held);
+  let held = claim.held;
+  if (held === undefined) {
+    // Answered before the write: our failure, or a key that is no longer valid, says nothing.
+    if (c.res.status >= 500 || c.res.status === 401) return;
+    held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);
+    if (!held) return;
+  }
+  return answerFrom(c, scope, requestHash, held ?? undefined);
+}
+
+async function storeWithRetries(c: Context<AppEnv>, scope: IdempotencyScope, requestHash: string, answer: Answer): Promise<void> {
+  for (const pause of [0, 100, 400]) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    try {
+      await storeResponse(c.var.db, scope, requestHash, answer);
+      return;
+    } catch (err) {
+      if (pause === 400) logUnstored(c, err);
+    }
+  }
 }
 
 /**
@@ -107,6 +127,11 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
   if (row && row.requestHash !== requestHash) {
     throw new ApiError("validation_failed", "This Idempotency-Key was used with a different request", { facts: { reason: "idempotency_mismatch" } });
   }
+  if (row?.written && row.responseStatus == null) {
+    throw new ApiError("conflict", "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again", {
+      facts: { reason: "answer_unavailable" },
+    });
+  }
   if (!row || row.responseStatus == null) {
     throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
   }
@@ -114,12 +139,10 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
     status: row.responseStatus,
     headers: { ...row.responseHeaders, "Idempotent-Replayed": "true" },
   });
-  // This request's own rate-limit headers, where it has been counted; nothing else of the
-  // response it would have had.
-  if (c.finalized) {
-    for (const [name, value] of c.res.headers) if (rateLimitHeader.test(name)) replay.headers.set(name, value);
-    c.res = undefined;
-  }
+  // This request's own rate-limit headers, where it has been counted (set on the response it
+  // would have had, or still only prepared); nothing else of that response.
+  for (const [name, value] of c.res.headers) if (rateLimitHeader.test(name)) replay.headers.set(name, value);
+  c.res = undefined;
   c.res = replay;
   return replay;
 }

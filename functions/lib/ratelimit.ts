@@ -27,17 +27,18 @@ const ephemeralCache = new Map<string, number>();
 export const planRequestsPerHour = { free: 100, pro: 1_000, enterprise: 10_000 } as const;
 export const defaultCallbacksPerPhonePerHour = 3;
 
-type Check = { policy: "workspace" | "phone"; id: string; limit: number };
+// `peek`: whether one more would fit, without counting it (a phone's callback, counted once written).
+type Check = { policy: "workspace" | "phone"; id: string; limit: number; peek?: boolean };
 type Outcome = Check & { success: boolean; remaining: number; reset: number };
 
 export type PhoneLimit = { phone: string; perHour: number };
 
 /**
  * Counts this request against the workspace's limit (and a callback against the phone's),
- * sets the rate-limit headers, and throws 429 when a limit is exceeded. Returns whether the
- * callback was counted against the phone's limit.
+ * sets the rate-limit headers, and throws 429 when a limit is exceeded. `countPhoneLater`: the
+ * phone's limit is only checked, and the callback counted by countPhone once it is written.
  */
-export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Promise<boolean> {
+export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, { countPhoneLater = false } = {}): Promise<void> {
   c.set("rateLimited", true);
   const { workspace } = c.var.caller;
   const checks: Check[] = [];
@@ -45,15 +46,15 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Pro
   // several, and the member signed in past a limit of its own, functions/console/login.tsx);
   // a callback they schedule still counts against its phone's.
   if (!memberOf(c.req.raw)) checks.push({ policy: "workspace", id: workspace.id, limit: workspace.requestsPerHour ?? planRequestsPerHour[workspace.plan] });
-  if (phone) checks.push(phoneCheck(c, phone));
+  if (phone) checks.push({ ...phoneCheck(c, phone), peek: countPhoneLater });
   const keyCheck = memberOf(c.req.raw) ? undefined : c.var.keyCheck;
-  if (checks.length === 0) return false;
+  if (checks.length === 0) return;
   const answer = await check(c, checks, keyCheck?.cached ? keyCheck.id : null);
   if (answer === "revoked") return refuse(keyCheck?.id);
   if (!answer) {
     if (keyCheck?.cached) await confirmKey(c, keyCheck);
     c.header("X-RateLimit-Degraded", "1");
-    return false;
+    return;
   }
   const outcomes = answer;
   const headers = limitHeaders(outcomes);
@@ -64,21 +65,21 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit): Pro
     const detail = blocked.policy === "phone" ? `Too many callbacks to this phone number; try again in ${retryAfter} s` : `Rate limit exceeded; try again in ${retryAfter} s`;
     throw new ApiError("rate_limited", detail, { headers: { ...headers, "Retry-After": String(retryAfter) }, facts: { retryAfter, policy: blocked.policy } });
   }
-  return outcomes.some((o) => o.policy === "phone");
 }
 
 /**
- * Gives back a callback counted against the phone's limit that turned out not to be one (a
- * replayed Idempotency-Key): a negative count, which the sliding window's script applies
- * without checking the limit. Best effort; a failure only leaves the count as it was.
+ * Counts a written callback against its phone's limit, where enforceLimits only checked it
+ * (countPhoneLater). Requests in flight at once may each find room for the last callback, so
+ * the limit can be passed by as many; the count still holds every later request to it. A
+ * failure is logged and otherwise ignored, as every limit fails open.
  */
-export async function refundPhone(c: Context<AppEnv>, phone: PhoneLimit): Promise<void> {
+export async function countPhone(c: Context<AppEnv>, phone: PhoneLimit): Promise<void> {
   try {
     const check = phoneCheck(c, phone);
-    const result = await limiter(c, redisClient(c.env), check, false).limit(check.id, { rate: -1 });
+    const result = await limiter(c, redisClient(c.env), check).limit(check.id);
     await result.pending;
   } catch (err) {
-    console.error(`ratelimit: a phone's count could not be given back (${err instanceof Error ? err.message : String(err)})`);
+    console.error(`ratelimit: a callback could not be counted against its phone (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 
@@ -87,12 +88,12 @@ function phoneCheck(c: Context<AppEnv>, phone: PhoneLimit): Check {
 }
 
 // One client for all of a request's checks: its commands sent in one tick go out as one request.
-function limiter(c: Context<AppEnv>, redis: Redis, item: Check, cache = true): Ratelimit {
+function limiter(c: Context<AppEnv>, redis: Redis, item: Check): Ratelimit {
   return new Ratelimit({
     redis,
     limiter: Ratelimit.slidingWindow(item.limit, "1 h"),
     prefix: redisKey(c.env, "ratelimit", item.policy, String(item.limit)),
-    ephemeralCache: cache ? ephemeralCache : false,
+    ephemeralCache,
     timeout: 1000,
     analytics: false,
   });
@@ -112,6 +113,9 @@ export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandl
       await enforceLimits(c);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
+      // The 429 replaces the answer whole: none of its headers (a replay's, a Location, a
+      // Retry-After of its own) may carry over, as hono's setter would carry them.
+      c.res = undefined;
       c.res = errorResponse(c, err);
     }
   };
@@ -130,7 +134,7 @@ const markerScript = "return redis.call('EXISTS', KEYS[1])";
 async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | null): Promise<Outcome[] | "revoked" | null> {
   const redis = redisClient(c.env);
   try {
-    const limits = checks.map((item) => limiter(c, redis, item).limit(item.id));
+    const limits = checks.map((item) => (item.peek ? room(limiter(c, redis, item), item.id) : limiter(c, redis, item).limit(item.id)));
     const marker = cachedKeyId ? redis.eval<[], number>(markerScript, [revokedMarker(c.env, cachedKeyId)], []) : Promise.resolve(0);
     const [answers, revoked] = await Promise.all([Promise.all(limits), marker]);
     for (const result of answers) c.executionCtx.waitUntil(result.pending);
@@ -145,6 +149,12 @@ async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | 
     console.error(`ratelimit: Redis unavailable (${err instanceof Error ? err.message : String(err)}); failing open`);
     return null;
   }
+}
+
+/** Whether one more would fit, as limit() would answer if it counted it. */
+async function room(limit: Ratelimit, id: string) {
+  const { remaining, reset } = await limit.getRemaining(id);
+  return { success: remaining > 0, remaining: remaining - 1, reset, pending: Promise.resolve(), reason: undefined };
 }
 
 function refuse(keyId: string | undefined): never {

@@ -1,9 +1,17 @@
-import { eq } from "drizzle-orm";
+import { Ratelimit } from "@upstash/ratelimit";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { domains } from "../../db/schema/index.ts";
+import { domains, idempotencyKeys } from "../../db/schema/index.ts";
 import { Callback } from "../../schemas/callbacks.ts";
-import { call, db, json, makeDomain, makeKey, tenant } from "./fixtures.ts";
+import { redisClient, redisKey } from "../../functions/lib/redis.ts";
+import { call, db, json, makeDomain, makeKey, tenant, testEnv } from "./fixtures.ts";
 import { countWritten, rowsOf } from "./rows.ts";
+
+/** Callbacks counted against a phone's limit of `limit` an hour, as the limiter itself reads them. */
+async function phoneCount(workspaceId: string, phone: string, limit: number): Promise<number> {
+  const limiter = new Ratelimit({ redis: redisClient(testEnv()), limiter: Ratelimit.slidingWindow(limit, "1 h"), prefix: redisKey(testEnv(), "ratelimit", "phone", String(limit)) });
+  return limit - (await limiter.getRemaining(`${workspaceId}:live:${phone}`)).remaining;
+}
 
 const path = "/api/v1/form_responses";
 const body = (domainId: string, phone = "+14155550100") => ({
@@ -123,17 +131,21 @@ describe("Idempotency-Key", () => {
     const { live, workspace } = await tenant("Replayed phone", { requestsPerHour: 1000, callbacksPerPhonePerHour: 2 });
     const at = new Date(Date.now() + 48 * 3_600_000).toISOString();
     const lead = (name: string) => ({ phone: "+14155550163", name, scheduled_at: at });
-    const first = await call("/v1/callbacks", json(live.key, lead("Ada"), { "Idempotency-Key": "phone-1" }));
-    expect(first.status).toBe(201);
+    const send = (name: string, key: string) => call("/v1/callbacks", json(live.key, lead(name), { "Idempotency-Key": key }));
+    // A keyed callback is counted once written, after its answer: wait for the count to land.
+    const counted = (n: number) => vi.waitFor(async () => expect(await phoneCount(workspace.id, "+14155550163", 2)).toBe(n), { timeout: 10_000 });
+    expect((await send("Ada", "phone-1")).status).toBe(201);
+    await counted(1);
     for (let i = 0; i < 3; i++) {
-      const replay = await call("/v1/callbacks", json(live.key, lead("Ada"), { "Idempotency-Key": "phone-1" }));
+      const replay = await send("Ada", "phone-1");
       expect([replay.status, replay.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
     }
-    // Three replays counted and kept would have spent the limit of two.
-    const second = await call("/v1/callbacks", json(live.key, lead("Bea"), { "Idempotency-Key": "phone-2" }));
+    // Three replays counted would have spent the limit of two.
+    expect(await phoneCount(workspace.id, "+14155550163", 2)).toBe(1);
+    const second = await send("Bea", "phone-2");
     expect([second.status, second.headers.get("idempotent-replayed")]).toEqual([201, null]);
-    const third = await call("/v1/callbacks", json(live.key, lead("Cy"), { "Idempotency-Key": "phone-3" }));
-    expect(third.status).toBe(429);
+    await counted(2);
+    expect((await send("Cy", "phone-3")).status).toBe(429);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(2);
   });
 
@@ -179,10 +191,26 @@ describe("Idempotency-Key", () => {
     } finally {
       errors.mockRestore();
     }
-    // The claim stays as a crash would leave it: a retry within the minute waits for an answer
-    // (lib/idempotency.ts), finds none, and is told to come back, not run twice.
+    // The claim was taken by the write itself: a retry waits for an answer (lib/idempotency.ts),
+    // finds none, and is told so; the request is not carried out twice, then or a minute later,
+    // when a claim taken before its write could be taken over.
+    const refusal = "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again";
     const again = await call("/v1/callbacks", init());
-    expect(again.status).toBe(409);
+    expect([again.status, (await again.json()).detail]).toEqual([409, refusal]);
+    await db().update(idempotencyKeys).set({ createdAt: sql`now() - interval '2 minutes'` }).where(eq(idempotencyKeys.key, "fail-store-callback"));
+    const later = await call("/v1/callbacks", init());
+    expect([later.status, (await later.json()).detail]).toEqual([409, refusal]);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(1);
+  });
+
+  it("replays an answer with the retry's own rate-limit headers, on a route that claims before it runs", async () => {
+    const { live } = await setup();
+    const init = () => json(live.key, { name: "Replayed agent", phone: "+14155550181" }, { "Idempotency-Key": "agent-1" });
+    const first = await call("/v1/agents", init());
+    const again = await call("/v1/agents", init());
+    expect([first.status, again.status, again.headers.get("idempotent-replayed")]).toEqual([201, 201, "true"]);
+    expect(await again.text()).toBe(await first.text());
+    const remaining = (res: Response) => Number(res.headers.get("x-ratelimit-remaining"));
+    expect(remaining(again)).toBe(remaining(first) - 1);
   });
 });
