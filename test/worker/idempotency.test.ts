@@ -195,11 +195,12 @@ describe("Idempotency-Key", () => {
     // finds none, and is told so; the request is not carried out twice, then or a minute later,
     // when a claim taken before its write could be taken over.
     const refusal = "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again";
+    const detail = async (res: Response) => ((await res.json()) as { detail: string }).detail;
     const again = await call("/v1/callbacks", init());
-    expect([again.status, (await again.json()).detail]).toEqual([409, refusal]);
+    expect([again.status, await detail(again)]).toEqual([409, refusal]);
     await db().update(idempotencyKeys).set({ createdAt: sql`now() - interval '2 minutes'` }).where(eq(idempotencyKeys.key, "fail-store-callback"));
     const later = await call("/v1/callbacks", init());
-    expect([later.status, (await later.json()).detail]).toEqual([409, refusal]);
+    expect([later.status, await detail(later)]).toEqual([409, refusal]);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(1);
   });
 
