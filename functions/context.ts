@@ -4,6 +4,7 @@ import type { ErrorRenderer } from "./lib/errors.ts";
 import type { Db } from "../db/client.ts";
 import type { findKey } from "../db/queries/api-keys.ts";
 import type { HeldKey, IdempotencyScope } from "../db/queries/idempotency.ts";
+import type { InFlightMarker, PhoneLimit } from "./lib/ratelimit.ts";
 import type { Mode, Owner } from "../schemas/scopes.ts";
 import type { SignedParams } from "../schemas/twilio.ts";
 
@@ -33,11 +34,19 @@ export type AppEnv = {
 export type App = OpenAPIHono<AppEnv>;
 
 /**
- * A key for the write to claim, and what became of it: `claimed` once the write took it; `held`
- * when another request holds it (null: one whose claim has not committed yet), and this request
- * is to be answered from that one's response.
+ * A key for the write to claim, and what became of it: `marker`, its in-flight marker in Redis;
+ * `claimed` once the write took it; `held` when another request holds it (null: one whose answer
+ * is not known yet), and this request is to be answered from that one's response; `phone`, the
+ * callback counted against a phone's limit, to be given back if so.
  */
-export type IdempotencyClaim = { scope: IdempotencyScope; requestHash: string; claimed: boolean; held?: HeldKey | null };
+export type IdempotencyClaim = {
+  scope: IdempotencyScope;
+  requestHash: string;
+  marker: InFlightMarker;
+  claimed: boolean;
+  held?: HeldKey | null;
+  phone?: PhoneLimit;
+};
 
 type Found = NonNullable<Awaited<ReturnType<typeof findKey>>>;
 

@@ -6,7 +6,7 @@
 //
 //   npm run bench:cpu                      the table
 //   npm run bench:cpu -- --profile NAME    where the time goes for one request (a V8 CPU profile)
-//   … --root DIR                           the Worker of another checkout (bench/cpu/compare.ts)
+//   … --root DIR                           the Worker of another checkout (bench/scenarios/12-cpu.ts)
 //   … --json                               the medians as JSON, for compare.ts and the bench scenario
 import { spawn } from "node:child_process";
 import { Session } from "node:inspector/promises";
@@ -27,8 +27,9 @@ const root = option("--root") ?? new URL("../..", import.meta.url).pathname;
 const asJson = process.argv.includes("--json");
 
 const child = spawn(process.execPath, ["--import", "tsx", new URL("./stack.ts", import.meta.url).pathname], { stdio: ["pipe", "pipe", "inherit"] });
-const [line] = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
-const bindings = JSON.parse(line!) as Record<string, string>;
+const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+if (first.done) throw new Error(`bench/cpu/stack.ts ended before it was ready (exit ${child.exitCode})`);
+const bindings = JSON.parse(first.value as string) as Record<string, string>;
 const pool = new pg.Pool({ connectionString: bindings.DATABASE_URL });
 try {
   const db = drizzle(pool, { schema });

@@ -16,7 +16,10 @@ const stack = await startLocalStack(postgres, await resolveRedis(), throwawayNam
 process.stdout.write(`${JSON.stringify(stack.bindings)}\n`);
 process.stdin.resume();
 process.stdin.on("end", async () => {
-  await stack.close();
-  await postgres.stop();
-  process.exit(0);
+  try {
+    await stack.close();
+  } finally {
+    await postgres.stop();
+    process.exit(0);
+  }
 });

@@ -2,11 +2,12 @@
 // the Worker's module run in Node with the servers in another process, so nothing else (workerd,
 // the queue consumer, the local servers) is in the figure. With `--baseline REV`, the Worker of
 // that commit is measured too, in rounds alternating with this one, so a change's effect is read
-// side by side from one run.
+// side by side from one run. The baseline runs against this checkout's migrations, seed code and
+// node_modules: a revision whose schema or lockfile differs is not a fair baseline.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, type Scenario } from "../scenario.ts";
 
@@ -21,6 +22,7 @@ export const scenario: Scenario = {
     const samples = quick ? 60 : 300;
     const at = process.argv.indexOf("--baseline");
     const baseline = at >= 0 ? process.argv[at + 1] : undefined;
+    if (at >= 0 && (!baseline || baseline.startsWith("-"))) throw new Error("--baseline needs a revision");
     const rounds = baseline ? 3 : 1;
     const before: Medians[] = [];
     const now: Medians[] = [];
@@ -35,10 +37,7 @@ export const scenario: Scenario = {
         now.push(await measure(root, samples));
       }
     } finally {
-      if (old) {
-        execFileSync("git", ["worktree", "remove", "--force", old], { cwd: root });
-        rmSync(old, { recursive: true, force: true });
-      }
+      if (old) removeCheckout(old);
     }
     const of = (runs: Medians[], name: string, field: "answer" | "all") => median(runs.map((m) => m[name]![field]));
     const names = Object.keys(now[0]!);
@@ -68,6 +67,16 @@ function checkout(rev: string): string {
   execFileSync("git", ["worktree", "add", "--detach", dir, rev], { cwd: root, stdio: "ignore" });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
   return dir;
+}
+
+function removeCheckout(dir: string): void {
+  try {
+    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: root, stdio: "ignore" });
+  } catch {
+    // removed below, and `git worktree prune` forgets it
+  }
+  rmSync(dirname(dir), { recursive: true, force: true });
+  execFileSync("git", ["worktree", "prune"], { cwd: root, stdio: "ignore" });
 }
 
 /** bench/cpu/profile.ts on the Worker of the checkout at `tree`, in a process of its own. */

@@ -13,6 +13,8 @@ export type HeldKey = {
   responseBody: string | null;
   /** Claimed by the request's own write: carried out, whether or not its response arrives. */
   written: boolean;
+  /** Seconds since the claim was taken. */
+  ageSeconds: number;
 };
 
 const at = (s: IdempotencyScope) =>
@@ -60,7 +62,8 @@ export function claimStatement(scope: IdempotencyScope, requestHash: string, { a
 export function heldStatement(scope: IdempotencyScope, claim: SQL): SQL {
   return sql`
     SELECT jsonb_build_object('requestHash', k.request_hash, 'responseStatus', k.response_status,
-             'responseHeaders', k.response_headers, 'responseBody', k.response_body, 'written', k.written) AS row,
+             'responseHeaders', k.response_headers, 'responseBody', k.response_body, 'written', k.written,
+             'ageSeconds', extract(epoch FROM now() - k.created_at)) AS row,
            NOT ${reclaimable(sql`k`)} AS live
     FROM idempotency_keys k WHERE ${where(scope)} AND NOT EXISTS (SELECT 1 FROM ${claim})`;
 }

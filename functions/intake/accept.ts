@@ -14,7 +14,7 @@ import { publishAfterCommit } from "../lib/outbox.ts";
 import { toE164 } from "../../schemas/phone.ts";
 import { dialCallback } from "../calls/dial.ts";
 import { queueDial } from "../calls/queue-dial.ts";
-import { countPhone, defaultCallbacksPerPhonePerHour, enforceLimits } from "../lib/ratelimit.ts";
+import { defaultCallbacksPerPhonePerHour, enforceLimits } from "../lib/ratelimit.ts";
 import { rememberDomain, rememberedDomain } from "./domain-cache.ts";
 
 // The path every intake request takes, whichever seed API it came through: normalise the phone,
@@ -68,16 +68,21 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
   reading?.catch(() => undefined); // awaited below; a limit refusal must not leave it unhandled
   let callback = intake.callback;
   const perHour = caller.agent?.callbacksPerPhonePerHour ?? caller.workspace.callbacksPerPhonePerHour ?? defaultCallbacksPerPhonePerHour;
-  // With an Idempotency-Key, whether this request is a replay is only known from the write, which
-  // claims the key: the phone's limit is checked here, and the callback counted once written. A
-  // replay, or a duplicate in flight beside the first, must not spend the first one's room.
-  const countPhoneLater = c.var.idempotency !== undefined;
+  const claim = c.var.idempotency;
   try {
-    if (!counted) await enforceLimits(c, callback ? { phone, perHour } : undefined, { countPhoneLater });
+    const counts = callback ? { phone, perHour } : undefined;
+    // With an Idempotency-Key, its in-flight marker rides along (lib/idempotency.ts).
+    if (!counted && (await enforceLimits(c, counts, claim?.marker)) && claim) claim.phone = counts;
   } catch (err) {
     const phoneBlocked = err instanceof ApiError && err.facts.policy === "phone";
     if (!phoneBlocked || intake.phoneLimit === "reject") throw err;
     callback = null;
+  }
+  if (claim?.marker.won === false) {
+    // Another request with this key came first, within the minute: it writes, and this one is
+    // answered as it is answered (lib/idempotency.ts).
+    claim.held = null;
+    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
   }
   // Read in this request, or assumed: the remembered domain, no lead history, the caller's workspace.
   let context: IntakeContext = reading ? await reading : { domain: remembered ?? null, lead: null, workspace: workspaceOf(caller) };
@@ -127,17 +132,16 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
       consent: consentRow,
       eventIds: ids.events,
       expected: context,
-      claim: c.var.idempotency ?? null,
+      claim: claim ?? null,
     });
     rememberDomain(owner, intake.domainId, result.context.domain);
-    if (c.var.idempotency && !result.keyClaimed && (result.contextOk || result.keyHeld)) {
+    if (claim && !result.keyClaimed && (result.contextOk || result.keyHeld)) {
       // Another request holds the Idempotency-Key: nothing was written, and this one is answered
       // as that one was (lib/idempotency.ts).
-      c.var.idempotency.held = result.keyHeld;
+      claim.held = result.keyHeld;
       throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
     }
-    if (c.var.idempotency && result.keyClaimed) c.var.idempotency.claimed = true;
-    if (countPhoneLater && result.callback) c.executionCtx.waitUntil(countPhone(c, { phone, perHour }));
+    if (claim && result.keyClaimed) claim.claimed = true;
     if (!result.domainFound) throw new ApiError("not_found", `No domain ${intake.domainId}`, { facts: { field: "domain_id" } });
     if (!result.agentFound) throw new ApiError("not_found", `No agent ${intake.agentId}`, { facts: { field: "agent_id" } });
     if (!result.contextOk) {

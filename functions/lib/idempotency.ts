@@ -4,6 +4,8 @@ import { type Answer, claimKey, type HeldKey, type IdempotencyScope, readKey, re
 import { ApiError } from "./errors.ts";
 import { hashKey } from "./keys.ts";
 import { loggable } from "./log-error.ts";
+import { refundPhone } from "./ratelimit.ts";
+import { clearInFlight, inFlightKey } from "./redis.ts";
 
 // Idempotency-Key on any POST. The first response is stored for 24 hours and replayed byte for
 // byte; the same key with another body is refused (422), and a repeat while the first is still
@@ -15,18 +17,21 @@ import { loggable } from "./log-error.ts";
 //   response, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the
 //   write it repeats is idempotent for a lead, and the rest of such routes' writes are
 //   management (keys, agents, endpoints), but a call log would be stored twice.
-// - "in-write": intake claims it inside its one write statement (functions/intake/accept.ts), so
-//   a new key costs no round trip on the request path, and the response is stored after it is
-//   sent. Such a claim is never taken over: the request was carried out. If its response is
-//   lost (the store failed three times, or the process died), a retry is told so (409) until the
-//   key's 24 hours are up, rather than carried out twice.
+// - "in-write": intake, with no round trip of its own. A marker in Redis, set if absent in the
+//   rate limit's round trip (lib/ratelimit.ts), lets one request with the key in a minute go on
+//   to the write: the others are answered as it is, and their count against the phone's callback
+//   limit is given back, so none of them spends the first one's room. The write claims the key
+//   in its own statement (functions/intake/accept.ts), which decides if Redis did not answer or
+//   the marker has run out, and the response is stored after it is sent (three tries). Such a
+//   claim is never taken over: the request was carried out. If its response is lost, a retry is
+//   told so (409) until the key's 24 hours are up, rather than carried out twice. A refusal a
+//   retry could get past clears the marker at once.
 //
 // A retry that finds the key claimed but not yet answered waits for the answer, up to 1.6 s,
 // reading the key again up to six times, before it is told to come back (409). An intake request
 // answered before its write (a schema or consent refusal) records that answer in one statement,
 // which also finds any answer stored first: a replay whose request would now be refused is still
-// answered as the first was. A replay is not counted against the phone's callback limit: a keyed
-// intake only checks that limit, and counts its callback once written (accept.ts).
+// answered as the first was.
 //
 // Refusals a retry could get past (5xx, 409, 429, and a 401 for a key revoked since it was
 // cached) are not remembered, except a 409 given after an intake's write: it is that request's
@@ -35,9 +40,15 @@ import { loggable } from "./log-error.ts";
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 // What a route says in its headers is part of its answer; the rate limit's are about the retry.
 const replayedHeaders = ["content-type", "location", "retry-after", "ringback-duplicate"];
-const rateLimitHeader = /^(x-)?ratelimit/i;
-// How long a retry waits for an answer that is being stored: 1.575 s of pauses in all.
+// A response's own headers, which a replay takes from the stored answer and never from the
+// response the retry would have had.
+const answerHeaders = new Set([...replayedHeaders, "content-length", "idempotent-replayed"]);
+// How long a retry waits for an answer that is being stored: 1.575 s of pauses in all, and up to
+// six reads of the key.
 const waits = [25, 50, 100, 200, 400, 800];
+// A written claim still without an answer this long after it was taken has lost it: its store
+// (three tries, within a second or two) is over.
+const answerLostAfterSeconds = 30;
 
 /** `operation` is the route's declared path: one operation reached through an alias is one request. */
 export function idempotent(operation: string, claim: "before" | "in-write" = "before"): MiddlewareHandler<AppEnv> {
@@ -58,7 +69,8 @@ export function idempotent(operation: string, claim: "before" | "in-write" = "be
     const query = new URL(c.req.url).search;
     // And who asks: the same key sent for another agent is another request.
     const requestHash = await hashKey(`${c.req.method} ${operation}${query}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
-    return claim === "in-write" ? claimedInWrite(c, next, { scope, requestHash, claimed: false }) : claimedBefore(c, next, scope, requestHash);
+    if (claim === "before") return claimedBefore(c, next, scope, requestHash);
+    return claimedInWrite(c, next, { scope, requestHash, marker: { key: inFlightKey(c.env, scope), hash: requestHash }, claimed: false });
   };
 }
 
@@ -93,11 +105,16 @@ async function claimedInWrite(c: Context<AppEnv>, next: Next, claim: Idempotency
   }
   let held = claim.held;
   if (held === undefined) {
-    // Answered before the write: our failure, or a key that is no longer valid, says nothing.
+    // Answered before the write. A refusal a retry could get past frees the key for it now,
+    // rather than when the marker this request set runs out.
+    if (claim.marker.won && !remembered(c.res.status)) await clearInFlight(c.env, claim.marker.key).catch((err) => console.error("idempotency: an in-flight marker could not be cleared", loggable(err)));
+    // Our failure, or a key that is no longer valid, says nothing about the request.
     if (c.res.status >= 500 || c.res.status === 401) return;
     held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);
     if (!held) return;
   }
+  // Answered as another request was: what was counted as a callback was not one.
+  if (claim.phone) await refundPhone(c, claim.phone);
   return answerFrom(c, scope, requestHash, held ?? undefined);
 }
 
@@ -118,7 +135,8 @@ async function storeWithRetries(c: Context<AppEnv>, scope: IdempotencyScope, req
  * it was another request; 409 if its answer is not there yet, once it has been waited for.
  */
 async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHash: string, found: HeldKey | undefined): Promise<Response | undefined> {
-  let row = found;
+  // Nothing seen yet (the key's marker said another request has it): look before waiting.
+  let row = found ?? (await readKey(c.var.db, scope));
   for (const ms of waits) {
     if (row && (row.responseStatus != null || row.requestHash !== requestHash)) break;
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,7 +145,7 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
   if (row && row.requestHash !== requestHash) {
     throw new ApiError("validation_failed", "This Idempotency-Key was used with a different request", { facts: { reason: "idempotency_mismatch" } });
   }
-  if (row?.written && row.responseStatus == null) {
+  if (row?.written && row.responseStatus == null && row.ageSeconds > answerLostAfterSeconds) {
     throw new ApiError("conflict", "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again", {
       facts: { reason: "answer_unavailable" },
     });
@@ -139,9 +157,9 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
     status: row.responseStatus,
     headers: { ...row.responseHeaders, "Idempotent-Replayed": "true" },
   });
-  // This request's own rate-limit headers, where it has been counted (set on the response it
-  // would have had, or still only prepared); nothing else of that response.
-  for (const [name, value] of c.res.headers) if (rateLimitHeader.test(name)) replay.headers.set(name, value);
+  // What the middleware around the route set (CORS, this request's rate-limit headers), whether
+  // on the response this request would have had or still only prepared; not that response's own.
+  for (const [name, value] of c.res.headers) if (!answerHeaders.has(name) && !replay.headers.has(name)) replay.headers.set(name, value);
   c.res = undefined;
   c.res = replay;
   return replay;

@@ -27,18 +27,23 @@ const ephemeralCache = new Map<string, number>();
 export const planRequestsPerHour = { free: 100, pro: 1_000, enterprise: 10_000 } as const;
 export const defaultCallbacksPerPhonePerHour = 3;
 
-// `peek`: whether one more would fit, without counting it (a phone's callback, counted once written).
-type Check = { policy: "workspace" | "phone"; id: string; limit: number; peek?: boolean };
+type Check = { policy: "workspace" | "phone"; id: string; limit: number };
 type Outcome = Check & { success: boolean; remaining: number; reset: number };
 
 export type PhoneLimit = { phone: string; perHour: number };
 
 /**
- * Counts this request against the workspace's limit (and a callback against the phone's),
- * sets the rate-limit headers, and throws 429 when a limit is exceeded. `countPhoneLater`: the
- * phone's limit is only checked, and the callback counted by countPhone once it is written.
+ * An Idempotency-Key's in-flight marker (lib/idempotency.ts), set if absent in the same round
+ * trip as the limits. `won` says whether this request set it; unset if Redis did not answer.
  */
-export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, { countPhoneLater = false } = {}): Promise<void> {
+export type InFlightMarker = { key: string; hash: string; won?: boolean };
+
+/**
+ * Counts this request against the workspace's limit (and a callback against the phone's),
+ * sets the rate-limit headers, and throws 429 when a limit is exceeded. Returns whether the
+ * callback was counted against the phone's limit. A `marker` goes out in the same round trip.
+ */
+export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, marker?: InFlightMarker): Promise<boolean> {
   c.set("rateLimited", true);
   const { workspace } = c.var.caller;
   const checks: Check[] = [];
@@ -46,15 +51,15 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, { co
   // several, and the member signed in past a limit of its own, functions/console/login.tsx);
   // a callback they schedule still counts against its phone's.
   if (!memberOf(c.req.raw)) checks.push({ policy: "workspace", id: workspace.id, limit: workspace.requestsPerHour ?? planRequestsPerHour[workspace.plan] });
-  if (phone) checks.push({ ...phoneCheck(c, phone), peek: countPhoneLater });
+  if (phone) checks.push(phoneCheck(c, phone));
   const keyCheck = memberOf(c.req.raw) ? undefined : c.var.keyCheck;
-  if (checks.length === 0) return;
-  const answer = await check(c, checks, keyCheck?.cached ? keyCheck.id : null);
+  if (checks.length === 0) return false;
+  const answer = await check(c, checks, keyCheck?.cached ? keyCheck.id : null, marker);
   if (answer === "revoked") return refuse(keyCheck?.id);
   if (!answer) {
     if (keyCheck?.cached) await confirmKey(c, keyCheck);
     c.header("X-RateLimit-Degraded", "1");
-    return;
+    return false;
   }
   const outcomes = answer;
   const headers = limitHeaders(outcomes);
@@ -65,21 +70,22 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, { co
     const detail = blocked.policy === "phone" ? `Too many callbacks to this phone number; try again in ${retryAfter} s` : `Rate limit exceeded; try again in ${retryAfter} s`;
     throw new ApiError("rate_limited", detail, { headers: { ...headers, "Retry-After": String(retryAfter) }, facts: { retryAfter, policy: blocked.policy } });
   }
+  return outcomes.some((o) => o.policy === "phone");
 }
 
 /**
- * Counts a written callback against its phone's limit, where enforceLimits only checked it
- * (countPhoneLater). Requests in flight at once may each find room for the last callback, so
- * the limit can be passed by as many; the count still holds every later request to it. A
- * failure is logged and otherwise ignored, as every limit fails open.
+ * Gives back a callback counted against the phone's limit that turned out not to be one (a
+ * replayed Idempotency-Key): a negative count, which the sliding window's script applies
+ * without checking the limit, and which clears this isolate's memory of a block on the phone.
+ * A failure is logged and otherwise ignored: the count stays as it was.
  */
-export async function countPhone(c: Context<AppEnv>, phone: PhoneLimit): Promise<void> {
+export async function refundPhone(c: Context<AppEnv>, phone: PhoneLimit): Promise<void> {
   try {
     const check = phoneCheck(c, phone);
-    const result = await limiter(c, redisClient(c.env), check).limit(check.id);
+    const result = await limiter(c, redisClient(c.env), check).limit(check.id, { rate: -1 });
     await result.pending;
   } catch (err) {
-    console.error(`ratelimit: a callback could not be counted against its phone (${err instanceof Error ? err.message : String(err)})`);
+    console.error(`ratelimit: a phone's count could not be given back (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 
@@ -125,18 +131,24 @@ export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandl
 // tick into one request (auto-pipelining), but keeps read commands (EXISTS) and writes (the
 // limits' EVALSHA) in two separate requests; as EVAL, the check rides with the limits.
 const markerScript = "return redis.call('EXISTS', KEYS[1])";
+// An Idempotency-Key's in-flight marker: set unless there is one, for a minute (a request that
+// dies leaves it that long, as a claim before the write was left before it could be taken over).
+const inFlightScript = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
+const inFlightMs = 60_000;
 
 /**
  * The outcomes, "revoked" when the cached key's marker is set, or null when Redis did not answer.
  * One round trip: each limit's script and the marker's check are all sent in the same tick,
  * before any answer is awaited, and go out as one Upstash pipeline.
  */
-async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | null): Promise<Outcome[] | "revoked" | null> {
+async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | null, inFlight?: InFlightMarker): Promise<Outcome[] | "revoked" | null> {
   const redis = redisClient(c.env);
   try {
-    const limits = checks.map((item) => (item.peek ? room(limiter(c, redis, item), item.id) : limiter(c, redis, item).limit(item.id)));
+    const limits = checks.map((item) => limiter(c, redis, item).limit(item.id));
     const marker = cachedKeyId ? redis.eval<[], number>(markerScript, [revokedMarker(c.env, cachedKeyId)], []) : Promise.resolve(0);
-    const [answers, revoked] = await Promise.all([Promise.all(limits), marker]);
+    const setIfAbsent = inFlight ? redis.eval<[string, string], number>(inFlightScript, [inFlight.key], [inFlight.hash, String(inFlightMs)]) : Promise.resolve(null);
+    const [answers, revoked, set] = await Promise.all([Promise.all(limits), marker, setIfAbsent]);
+    if (inFlight && set !== null) inFlight.won = set === 1;
     for (const result of answers) c.executionCtx.waitUntil(result.pending);
     if (answers.some((result) => result.reason === "timeout")) throw new Error("no answer within 1 s");
     if (revoked === 1) return "revoked";
@@ -149,12 +161,6 @@ async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | 
     console.error(`ratelimit: Redis unavailable (${err instanceof Error ? err.message : String(err)}); failing open`);
     return null;
   }
-}
-
-/** Whether one more would fit, as limit() would answer if it counted it. */
-async function room(limit: Ratelimit, id: string) {
-  const { remaining, reset } = await limit.getRemaining(id);
-  return { success: remaining > 0, remaining: remaining - 1, reset, pending: Promise.resolve(), reason: undefined };
 }
 
 function refuse(keyId: string | undefined): never {

@@ -28,3 +28,13 @@ export function revokedMarker(env: Env, keyId: string): string {
 export async function markRevoked(env: Env, keyId: string): Promise<void> {
   await redisClient(env).set(revokedMarker(env, keyId), "1", { ex: revokedMarkerSeconds });
 }
+
+/** Where an Idempotency-Key's in-flight marker is kept (lib/ratelimit.ts sets it, lib/idempotency.ts). */
+export function inFlightKey(env: Env, scope: { workspaceId: string; mode: string; key: string }): string {
+  return redisKey(env, "idempotency", scope.workspaceId, scope.mode, scope.key);
+}
+
+/** Removes an in-flight marker this request set, so a retry need not wait out its minute. */
+export async function clearInFlight(env: Env, key: string): Promise<void> {
+  await redisClient(env).del(key);
+}

@@ -76,7 +76,8 @@ function offsetMs(epochMs: number, timeZone: string): number {
   const key = `${timeZone} ${wholeSecond}`;
   let offset = offsets.get(key);
   if (offset === undefined) {
-    const wall = wallTime(new Date(wholeSecond), timeZone);
+    // Not through wallTime's cache: a walk over many days would only churn it.
+    const wall = readWallTime(new Date(wholeSecond), timeZone);
     offset = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - wholeSecond;
     if (offsets.size >= maxCachedOffsets) offsets.clear();
     offsets.set(key, offset);

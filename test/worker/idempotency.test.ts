@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { domains, idempotencyKeys } from "../../db/schema/index.ts";
 import { Callback } from "../../schemas/callbacks.ts";
-import { redisClient, redisKey } from "../../functions/lib/redis.ts";
+import { inFlightKey, redisClient, redisKey } from "../../functions/lib/redis.ts";
 import { call, db, json, makeDomain, makeKey, tenant, testEnv } from "./fixtures.ts";
 import { countWritten, rowsOf } from "./rows.ts";
 
@@ -132,8 +132,7 @@ describe("Idempotency-Key", () => {
     const at = new Date(Date.now() + 48 * 3_600_000).toISOString();
     const lead = (name: string) => ({ phone: "+14155550163", name, scheduled_at: at });
     const send = (name: string, key: string) => call("/v1/callbacks", json(live.key, lead(name), { "Idempotency-Key": key }));
-    // A keyed callback is counted once written, after its answer: wait for the count to land.
-    const counted = (n: number) => vi.waitFor(async () => expect(await phoneCount(workspace.id, "+14155550163", 2)).toBe(n), { timeout: 10_000 });
+    const counted = async (n: number) => expect(await phoneCount(workspace.id, "+14155550163", 2)).toBe(n);
     expect((await send("Ada", "phone-1")).status).toBe(201);
     await counted(1);
     for (let i = 0; i < 3; i++) {
@@ -141,12 +140,15 @@ describe("Idempotency-Key", () => {
       expect([replay.status, replay.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
     }
     // Three replays counted would have spent the limit of two.
-    expect(await phoneCount(workspace.id, "+14155550163", 2)).toBe(1);
+    await counted(1);
     const second = await send("Bea", "phone-2");
     expect([second.status, second.headers.get("idempotent-replayed")]).toEqual([201, null]);
     await counted(2);
     expect((await send("Cy", "phone-3")).status).toBe(429);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(2);
+    // A 429 is not remembered, and its key's in-flight marker is cleared for the retry at once.
+    const marked = (key: string) => redisClient(testEnv()).exists(inFlightKey(testEnv(), { workspaceId: workspace.id, mode: "live", key }));
+    expect([await marked("phone-2"), await marked("phone-3")]).toEqual([1, 0]);
   });
 
   it("lets one of two different requests sent at once under one key write, and refuses the other", async () => {
@@ -159,6 +161,17 @@ describe("Idempotency-Key", () => {
     expect(statuses).toContain(422);
     const rows = await rowsOf(workspace.id);
     expect([rows.leads.length, rows.formResponses.length, rows.callbacks.length]).toEqual([1, 1, 1]);
+  });
+
+  it("replays with the headers the middleware around the route sets, such as CORS", async () => {
+    const { live } = await setup();
+    const log = { from_phone: "9087270291", to_phone: "8006000009", handled_by: "Agent Smith", start_time: "2024-01-15 09:00:00", end_time: "2024-01-15 09:15:00", recording_url: "https://example.com/recordings/call123.wav" };
+    const init = () => json(live.key, log, { "Idempotency-Key": "call-log-1", Origin: "https://crm.example" });
+    const first = await call("/webhook.php", init());
+    const again = await call("/webhook.php", init());
+    expect([first.status, again.status, again.headers.get("idempotent-replayed")]).toEqual([201, 201, "true"]);
+    expect(again.headers.get("access-control-allow-origin")).toBe(first.headers.get("access-control-allow-origin"));
+    expect(again.headers.get("access-control-allow-origin")).not.toBeNull();
   });
 
   it.each([["a key that is too long", "k".repeat(256)], ["a key with a space", "two words"]])("refuses %s", async (_name, key) => {
@@ -192,15 +205,16 @@ describe("Idempotency-Key", () => {
       errors.mockRestore();
     }
     // The claim was taken by the write itself: a retry waits for an answer (lib/idempotency.ts),
-    // finds none, and is told so; the request is not carried out twice, then or a minute later,
-    // when a claim taken before its write could be taken over.
-    const refusal = "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again";
+    // finds none, and is told to come back; the request is not carried out twice, then or a
+    // minute later, when a claim taken before its write could be taken over. By then the answer
+    // is known to be lost, and the retry is told so.
     const detail = async (res: Response) => ((await res.json()) as { detail: string }).detail;
     const again = await call("/v1/callbacks", init());
-    expect([again.status, await detail(again)]).toEqual([409, refusal]);
+    expect([again.status, await detail(again)]).toEqual([409, "A request with this Idempotency-Key is still being processed"]);
     await db().update(idempotencyKeys).set({ createdAt: sql`now() - interval '2 minutes'` }).where(eq(idempotencyKeys.key, "fail-store-callback"));
     const later = await call("/v1/callbacks", init());
-    expect([later.status, await detail(later)]).toEqual([409, refusal]);
+    const lost = "The request with this Idempotency-Key was carried out, and its response is not available; it will not be carried out again";
+    expect([later.status, await detail(later)]).toEqual([409, lost]);
     expect((await rowsOf(workspace.id)).callbacks).toHaveLength(1);
   });
 
