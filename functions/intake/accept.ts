@@ -75,12 +75,13 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
     if (!counted && (await enforceLimits(c, counts, claim?.marker)) && claim) claim.phone = counts;
   } catch (err) {
     const phoneBlocked = err instanceof ApiError && err.facts.policy === "phone";
-    if (!phoneBlocked || intake.phoneLimit === "reject") throw err;
+    // A repeat that the first request's own callback left no room for is still a repeat.
+    if (!phoneBlocked || (intake.phoneLimit === "reject" && claim?.marker.won !== false)) throw err;
     callback = null;
   }
   if (claim?.marker.won === false) {
-    // Another request with this key came first, within the minute: it writes, and this one is
-    // answered as it is answered (lib/idempotency.ts).
+    // Another request with this key came first, moments ago: this one does not write, and is
+    // answered as that one is (lib/idempotency.ts), whatever became of it.
     claim.held = null;
     throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
   }

@@ -17,18 +17,18 @@ import { clearInFlight, inFlightKey } from "./redis.ts";
 //   response, the claim is taken over by a retry after a minute (db/queries/idempotency.ts); the
 //   write it repeats is idempotent for a lead, and the rest of such routes' writes are
 //   management (keys, agents, endpoints), but a call log would be stored twice.
-// - "in-write": intake, with no round trip of its own. A marker in Redis, set if absent in the
-//   rate limit's round trip (lib/ratelimit.ts), lets one request with the key in a minute go on
-//   to the write: the others are answered as it is, and their count against the phone's callback
-//   limit is given back, so none of them spends the first one's room. The write claims the key
-//   in its own statement (functions/intake/accept.ts), which decides if Redis did not answer or
-//   the marker has run out, and the response is stored after it is sent (three tries). Such a
-//   claim is never taken over: the request was carried out. If its response is lost, a retry is
-//   told so (409) until the key's 24 hours are up, rather than carried out twice. A refusal a
-//   retry could get past clears the marker at once.
+// - "in-write": intake, with no round trip of its own. A marker in Redis, set if absent for ten
+//   seconds in the rate limit's round trip (lib/ratelimit.ts), lets the first request with the
+//   key go on to the write. A repeat in those seconds does not write: it is answered as the first
+//   one is, and its count against the phone's callback limit, taken after the first one's, is
+//   given back. The write claims the key in its own statement (functions/intake/accept.ts); that
+//   claim decides where Redis did not answer or the marker has run out. The response is stored
+//   after it is sent (three tries). A claim taken by the write is never taken over: the request
+//   was carried out. If its response is lost, a retry is told so (409) until the key's 24 hours
+//   are up, rather than carried out twice. A refusal a retry could get past clears the marker.
 //
 // A retry that finds the key claimed but not yet answered waits for the answer, up to 1.6 s,
-// reading the key again up to six times, before it is told to come back (409). An intake request
+// reading the key up to seven times, before it is told to come back (409). An intake request
 // answered before its write (a schema or consent refusal) records that answer in one statement,
 // which also finds any answer stored first: a replay whose request would now be refused is still
 // answered as the first was.
@@ -44,11 +44,11 @@ const replayedHeaders = ["content-type", "location", "retry-after", "ringback-du
 // response the retry would have had.
 const answerHeaders = new Set([...replayedHeaders, "content-length", "idempotent-replayed"]);
 // How long a retry waits for an answer that is being stored: 1.575 s of pauses in all, and up to
-// six reads of the key.
+// seven reads of the key.
 const waits = [25, 50, 100, 200, 400, 800];
-// A written claim still without an answer this long after it was taken has lost it: its store
-// (three tries, within a second or two) is over.
-const answerLostAfterSeconds = 30;
+// A written claim still without an answer this long after it was taken has lost it: its store,
+// three tries after the response in waitUntil (which a Worker gets 30 s for), is over.
+const answerLostAfterSeconds = 60;
 
 /** `operation` is the route's declared path: one operation reached through an alias is one request. */
 export function idempotent(operation: string, claim: "before" | "in-write" = "before"): MiddlewareHandler<AppEnv> {
@@ -70,7 +70,7 @@ export function idempotent(operation: string, claim: "before" | "in-write" = "be
     // And who asks: the same key sent for another agent is another request.
     const requestHash = await hashKey(`${c.req.method} ${operation}${query}\n${apiKey.kind} ${agent?.id ?? ""}\n${body}`);
     if (claim === "before") return claimedBefore(c, next, scope, requestHash);
-    return claimedInWrite(c, next, { scope, requestHash, marker: { key: inFlightKey(c.env, scope), hash: requestHash }, claimed: false });
+    return claimedInWrite(c, next, { scope, requestHash, marker: { key: inFlightKey(c.env, scope), token: crypto.randomUUID() }, claimed: false });
   };
 }
 
@@ -106,8 +106,8 @@ async function claimedInWrite(c: Context<AppEnv>, next: Next, claim: Idempotency
   let held = claim.held;
   if (held === undefined) {
     // Answered before the write. A refusal a retry could get past frees the key for it now,
-    // rather than when the marker this request set runs out.
-    if (claim.marker.won && !remembered(c.res.status)) await clearInFlight(c.env, claim.marker.key).catch((err) => console.error("idempotency: an in-flight marker could not be cleared", loggable(err)));
+    // rather than when the marker this request set runs out (ten seconds).
+    if (claim.marker.won && !remembered(c.res.status)) await clearInFlight(c.env, claim.marker).catch((err) => console.error("idempotency: an in-flight marker could not be cleared", loggable(err)));
     // Our failure, or a key that is no longer valid, says nothing about the request.
     if (c.res.status >= 500 || c.res.status === 401) return;
     held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);

@@ -34,9 +34,10 @@ export type PhoneLimit = { phone: string; perHour: number };
 
 /**
  * An Idempotency-Key's in-flight marker (lib/idempotency.ts), set if absent in the same round
- * trip as the limits. `won` says whether this request set it; unset if Redis did not answer.
+ * trip as the limits, to `token` (this request's own). `won` says whether this request set it;
+ * unset if Redis did not answer it.
  */
-export type InFlightMarker = { key: string; hash: string; won?: boolean };
+export type InFlightMarker = { key: string; token: string; won?: boolean };
 
 /**
  * Counts this request against the workspace's limit (and a callback against the phone's),
@@ -66,6 +67,9 @@ export async function enforceLimits(c: Context<AppEnv>, phone?: PhoneLimit, mark
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   const blocked = outcomes.find((o) => !o.success);
   if (blocked) {
+    // Refused for the workspace, the request schedules no callback: a count its phone took (the
+    // scripts run side by side) is given back.
+    if (phone && outcomes.some((o) => o.policy === "phone" && o.success)) c.executionCtx.waitUntil(refundPhone(c, phone));
     const retryAfter = Math.max(1, Math.ceil((blocked.reset - Date.now()) / 1000));
     const detail = blocked.policy === "phone" ? `Too many callbacks to this phone number; try again in ${retryAfter} s` : `Rate limit exceeded; try again in ${retryAfter} s`;
     throw new ApiError("rate_limited", detail, { headers: { ...headers, "Retry-After": String(retryAfter) }, facts: { retryAfter, policy: blocked.policy } });
@@ -131,10 +135,11 @@ export function rateLimit(options: { deferred?: boolean } = {}): MiddlewareHandl
 // tick into one request (auto-pipelining), but keeps read commands (EXISTS) and writes (the
 // limits' EVALSHA) in two separate requests; as EVAL, the check rides with the limits.
 const markerScript = "return redis.call('EXISTS', KEYS[1])";
-// An Idempotency-Key's in-flight marker: set unless there is one, for a minute (a request that
-// dies leaves it that long, as a claim before the write was left before it could be taken over).
+// An Idempotency-Key's in-flight marker: set unless there is one, for ten seconds. It only has to
+// last until the first request's claim commits in PostgreSQL, which answers from then on, and a
+// request that dies before that leaves it this long.
 const inFlightScript = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
-const inFlightMs = 60_000;
+const inFlightMs = 10_000;
 
 /**
  * The outcomes, "revoked" when the cached key's marker is set, or null when Redis did not answer.
@@ -146,7 +151,7 @@ async function check(c: Context<AppEnv>, checks: Check[], cachedKeyId: string | 
   try {
     const limits = checks.map((item) => limiter(c, redis, item).limit(item.id));
     const marker = cachedKeyId ? redis.eval<[], number>(markerScript, [revokedMarker(c.env, cachedKeyId)], []) : Promise.resolve(0);
-    const setIfAbsent = inFlight ? redis.eval<[string, string], number>(inFlightScript, [inFlight.key], [inFlight.hash, String(inFlightMs)]) : Promise.resolve(null);
+    const setIfAbsent = inFlight ? redis.eval<[string, string], number>(inFlightScript, [inFlight.key], [inFlight.token, String(inFlightMs)]) : Promise.resolve(null);
     const [answers, revoked, set] = await Promise.all([Promise.all(limits), marker, setIfAbsent]);
     if (inFlight && set !== null) inFlight.won = set === 1;
     for (const result of answers) c.executionCtx.waitUntil(result.pending);

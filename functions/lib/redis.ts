@@ -34,7 +34,11 @@ export function inFlightKey(env: Env, scope: { workspaceId: string; mode: string
   return redisKey(env, "idempotency", scope.workspaceId, scope.mode, scope.key);
 }
 
-/** Removes an in-flight marker this request set, so a retry need not wait out its minute. */
-export async function clearInFlight(env: Env, key: string): Promise<void> {
-  await redisClient(env).del(key);
+// Deletes the marker only if it is still this request's: one that ran out may have been set again
+// by another request since.
+const clearScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/** Removes an in-flight marker this request set, so a retry need not wait out its time. */
+export async function clearInFlight(env: Env, marker: { key: string; token: string }): Promise<void> {
+  await redisClient(env).eval(clearScript, [marker.key], [marker.token]);
 }

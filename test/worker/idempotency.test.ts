@@ -151,6 +151,16 @@ describe("Idempotency-Key", () => {
     expect([await marked("phone-2"), await marked("phone-3")]).toEqual([1, 0]);
   });
 
+  it("answers a repeat as the first even when the first one's callback filled the phone's limit", async () => {
+    const { live } = await tenant("Full phone", { requestsPerHour: 1000, callbacksPerPhonePerHour: 1 });
+    const at = new Date(Date.now() + 48 * 3_600_000).toISOString();
+    const init = () => json(live.key, { phone: "+14155550164", name: "Ada", scheduled_at: at }, { "Idempotency-Key": "full-1" });
+    const first = await call("/v1/callbacks", init());
+    const again = await call("/v1/callbacks", init());
+    expect([first.status, again.status, again.headers.get("idempotent-replayed")]).toEqual([201, 201, "true"]);
+    expect(await again.text()).toBe(await first.text());
+  });
+
   it("lets one of two different requests sent at once under one key write, and refuses the other", async () => {
     const { live, domain, workspace } = await setup();
     const send = (phone: string) => call(path, json(live.key, body(domain.id, phone), { "Idempotency-Key": "race" }));
