@@ -28,8 +28,8 @@ export const scenario: Scenario = {
   async run({ quick, log }) {
     // Quick mode stays within about a minute on a quiet machine (the whole quick run has 5).
     const samples = quick ? 30 : 300;
-    const tripsOf = quick ? 10 : 50;
-    const cpuOf = quick ? 40 : 300;
+    const tripsOf = quick ? 5 : 50;
+    const cpuOf = quick ? 20 : 300;
     // The dialler is off: this measures intake alone (bench/trigger.ts measures dialling).
     const bench = await startBench({ DIALLER_ENABLED: "false" });
     try {

@@ -19,7 +19,7 @@ export const scenario: Scenario = {
   name: "cpu",
   title: "Worker CPU per request, the request's own code alone",
   async run({ quick, log }) {
-    const samples = quick ? 60 : 300;
+    const samples = quick ? 30 : 300;
     const at = process.argv.indexOf("--baseline");
     const baseline = at >= 0 ? process.argv[at + 1] : undefined;
     if (at >= 0 && (!baseline || baseline.startsWith("-"))) throw new Error("--baseline needs a revision");

@@ -15,7 +15,7 @@ export const scenario: Scenario = {
   name: "trigger",
   title: "Trigger time: intake accepted → Twilio's create-call",
   async run({ quick, log }) {
-    const count = quick ? 100 : 500;
+    const count = quick ? 50 : 500;
     const warmup = 20;
     // The fake Twilio: notes when each create-call request arrives, keyed by the call attempt it is for.
     const arrivals = new Map<string, number>();

@@ -12,7 +12,7 @@ export const scenario: Scenario = {
   name: "drain",
   title: "Draining a backlog of unsent events",
   async run({ quick, log }) {
-    const count = quick ? 10_000 : 100_000;
+    const count = quick ? 5_000 : 100_000;
     const timeoutMs = (quick ? 4 : 25) * 60_000;
     const bench = await startBench({ WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true" });
     const receiver = await startCountingReceiver();

@@ -48,7 +48,7 @@ export const scenario: Scenario = {
     const [history, perEvent] = quick ? [25_000, 4] : [1_000_000, 4];
     const stored = history * perEvent;
     const burst = quick ? 1_000 : 2_000;
-    const rounds = quick ? 3 : 5;
+    const rounds = quick ? 2 : 5;
     // One after the other: two `wrangler dev` starting at once can race for a port.
     const fresh = await open("Fresh");
     const old = await open("History").catch(async (err) => {
