@@ -7,7 +7,7 @@ export function summarise(profile: Profile, requests: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   const deltas = profile.timeDeltas ?? [];
-  (profile.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (deltas[i + 1] ?? 0)));
+  for (const [i, id] of (profile.samples ?? []).entries()) self.set(id, (self.get(id) ?? 0) + (deltas[i + 1] ?? 0));
   const places = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;
