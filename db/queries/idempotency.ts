@@ -56,16 +56,16 @@ export function claimStatement(scope: IdempotencyScope, requestHash: string, { a
 }
 
 /**
- * The row a claim named `claim` (a CTE of the same statement) did not take, as it was when the
- * statement began, as JSON, with `live`: false if it may be claimed again.
+ * The key's row as it was when the statement began, as JSON, with `live`: false if it may be
+ * claimed again. With `claim` (a CTE of the same statement), only if that claim did not take it.
  */
-export function heldStatement(scope: IdempotencyScope, claim: SQL): SQL {
+export function heldStatement(scope: IdempotencyScope, claim?: SQL): SQL {
   return sql`
     SELECT jsonb_build_object('requestHash', k.request_hash, 'responseStatus', k.response_status,
              'responseHeaders', k.response_headers, 'responseBody', k.response_body, 'written', k.written,
              'ageSeconds', extract(epoch FROM now() - k.created_at)) AS row,
            NOT ${reclaimable(sql`k`)} AS live
-    FROM idempotency_keys k WHERE ${where(scope)} AND NOT EXISTS (SELECT 1 FROM ${claim})`;
+    FROM idempotency_keys k WHERE ${where(scope)}${claim ? sql` AND NOT EXISTS (SELECT 1 FROM ${claim})` : sql``}`;
 }
 
 /**
@@ -75,21 +75,21 @@ export function heldStatement(scope: IdempotencyScope, claim: SQL): SQL {
  * row already there is read in the same snapshot the claim was refused in.
  */
 export function claimKey(db: Db, scope: IdempotencyScope, requestHash: string): Promise<{ claimed: true } | { claimed: false; row: HeldKey | undefined }> {
-  return claimOrRead(db, scope, requestHash, null);
+  return claimOrHeld(db, scope, requestHash);
 }
 
 /**
- * For a request answered before it reached its write: stores that answer as the key's first
- * (`answer` null: stores nothing), unless a live row is already there, which is returned for the
- * request to be answered from.
+ * For a request answered before it reached its write: stores that answer as the key's first,
+ * unless a live row is already there, which is returned for the request to be answered from.
  */
-export function recordAnswer(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer | null): Promise<HeldKey | undefined> {
-  return claimOrRead(db, scope, requestHash, answer, answer !== null).then((r) => (r.claimed ? undefined : r.row));
+export async function recordAnswer(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer): Promise<HeldKey | undefined> {
+  const found = await claimOrHeld(db, scope, requestHash, answer);
+  return found.claimed ? undefined : found.row;
 }
 
-async function claimOrRead(db: Db, scope: IdempotencyScope, requestHash: string, answer: Answer | null, claim = true) {
-  const { rows } = await db.execute<{ claimed: boolean; row: HeldKey | null; live: boolean | null }>(sql`
-    WITH claim AS (${claimStatement(scope, requestHash, { answer: answer ?? undefined, when: claim ? sql`true` : sql`false` })}),
+async function claimOrHeld(db: Db, scope: IdempotencyScope, requestHash: string, answer?: Answer) {
+  const { rows } = await db.execute<{ claimed: boolean; row: HeldKey | null }>(sql`
+    WITH claim AS (${claimStatement(scope, requestHash, { answer })}),
          held AS (${heldStatement(scope, sql`claim`)})
     SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT row FROM held WHERE live) AS row`);
   const found = rows[0];
@@ -97,10 +97,9 @@ async function claimOrRead(db: Db, scope: IdempotencyScope, requestHash: string,
   return { claimed: false as const, row: found?.row ?? undefined };
 }
 
-/** The key's row, if it is live: what a request told to wait polls for. */
+/** The key's row, if it is live: what a request answered from another one reads. */
 export async function readKey(db: Db, scope: IdempotencyScope): Promise<HeldKey | undefined> {
-  const { rows } = await db.execute<{ row: HeldKey }>(sql`
-    SELECT row FROM (${heldStatement(scope, sql`(SELECT 1 WHERE false) AS nothing`)}) AS held WHERE live`);
+  const { rows } = await db.execute<{ row: HeldKey }>(sql`SELECT row FROM (${heldStatement(scope)}) AS held WHERE live`);
   return rows[0]?.row;
 }
 

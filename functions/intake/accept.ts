@@ -7,6 +7,7 @@ import type { ConsentInput } from "../../schemas/compliance.ts";
 import { recheckAt, schedule } from "../compliance/decide.ts";
 import { factsFrom } from "../compliance/facts.ts";
 import { ApiError } from "../lib/errors.ts";
+import { answeredElsewhere } from "../lib/idempotency.ts";
 import { loggable } from "../lib/log-error.ts";
 import { newId } from "../../schemas/ids.ts";
 import { hashKey } from "../lib/keys.ts";
@@ -79,12 +80,9 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
     if (!phoneBlocked || (intake.phoneLimit === "reject" && claim?.marker.won !== false)) throw err;
     callback = null;
   }
-  if (claim?.marker.won === false) {
-    // Another request with this key came first, moments ago: this one does not write, and is
-    // answered as that one is (lib/idempotency.ts), whatever became of it.
-    claim.held = null;
-    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
-  }
+  // Another request with this key came first, moments ago: this one does not write, and is
+  // answered as that one is, whatever became of it.
+  if (claim?.marker.won === false) throw answeredElsewhere(c, null);
   // Read in this request, or assumed: the remembered domain, no lead history, the caller's workspace.
   let context: IntakeContext = reading ? await reading : { domain: remembered ?? null, lead: null, workspace: workspaceOf(caller) };
   let confirmed = reading !== null;
@@ -136,12 +134,9 @@ export async function acceptIntake(c: Context<AppEnv>, intake: Intake, counted =
       claim: claim ?? null,
     });
     rememberDomain(owner, intake.domainId, result.context.domain);
-    if (claim && !result.keyClaimed && (result.contextOk || result.keyHeld)) {
-      // Another request holds the Idempotency-Key: nothing was written, and this one is answered
-      // as that one was (lib/idempotency.ts).
-      claim.held = result.keyHeld;
-      throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
-    }
+    // Another request holds the Idempotency-Key: nothing was written, and this one is answered
+    // as that one was.
+    if (claim && !result.keyClaimed && (result.contextOk || result.keyHeld)) throw answeredElsewhere(c, result.keyHeld);
     if (claim && result.keyClaimed) claim.claimed = true;
     if (!result.domainFound) throw new ApiError("not_found", `No domain ${intake.domainId}`, { facts: { field: "domain_id" } });
     if (!result.agentFound) throw new ApiError("not_found", `No agent ${intake.agentId}`, { facts: { field: "agent_id" } });

@@ -110,7 +110,7 @@ async function claimedInWrite(c: Context<AppEnv>, next: Next, claim: Idempotency
     if (claim.marker.won && !remembered(c.res.status)) await clearInFlight(c.env, claim.marker).catch((err) => console.error("idempotency: an in-flight marker could not be cleared", loggable(err)));
     // Our failure, or a key that is no longer valid, says nothing about the request.
     if (c.res.status >= 500 || c.res.status === 401) return;
-    held = await recordAnswer(c.var.db, scope, requestHash, remembered(c.res.status) ? await answerOf(c) : null);
+    held = remembered(c.res.status) ? await recordAnswer(c.var.db, scope, requestHash, await answerOf(c)) : await readKey(c.var.db, scope);
     if (!held) return;
   }
   // Answered as another request was: what was counted as a callback was not one.
@@ -150,9 +150,7 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
       facts: { reason: "answer_unavailable" },
     });
   }
-  if (!row || row.responseStatus == null) {
-    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
-  }
+  if (!row || row.responseStatus == null) throw stillInFlight();
   const replay = new Response(row.responseBody ?? "", {
     status: row.responseStatus,
     headers: { ...row.responseHeaders, "Idempotent-Replayed": "true" },
@@ -163,6 +161,21 @@ async function answerFrom(c: Context<AppEnv>, scope: IdempotencyScope, requestHa
   c.res = undefined;
   c.res = replay;
   return replay;
+}
+
+/**
+ * Has this request answered as another one with its key (`held`; null: one not seen yet), by
+ * the middleware once the handler stops: the error thrown to stop it, and the answer if none is
+ * found.
+ */
+export function answeredElsewhere(c: Context<AppEnv>, held: HeldKey | null): ApiError {
+  const claim = c.var.idempotency;
+  if (claim) claim.held = held;
+  return stillInFlight();
+}
+
+function stillInFlight(): ApiError {
+  return new ApiError("conflict", "A request with this Idempotency-Key is still being processed", { facts: { reason: "in_flight" } });
 }
 
 /** 5xx, 409, 429 and a 401 for a key revoked since it was cached: a retry can get past them. */
